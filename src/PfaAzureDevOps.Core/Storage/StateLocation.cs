@@ -1,0 +1,54 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace PfaAzureDevOps.Core.Storage
+{
+    /// <summary>
+    /// Where each scope keeps its files. One environment variable, <see cref="HomeVariable"/>, relocates all of it
+    /// (both scopes below it), for tests and portable use.
+    /// </summary>
+    public static class StateLocation
+    {
+        public const string HomeVariable = "PFA_AZUREDEVOPS_HOME";
+
+        public static string GetRoot(StateScope scope)
+        {
+            string? home = Environment.GetEnvironmentVariable(HomeVariable);
+            if (!string.IsNullOrWhiteSpace(home))
+            {
+                return Path.Combine(Path.GetFullPath(home), scope == StateScope.AllUsers ? "AllUsers" : "CurrentUser");
+            }
+
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return scope == StateScope.AllUsers
+                    ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "PfaAzureDevOps")
+                    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "PfaAzureDevOps");
+            }
+
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+            {
+                return scope == StateScope.AllUsers
+                    ? "/Library/Application Support/PfaAzureDevOps"
+                    : Path.Combine(UserHome(), "Library", "Application Support", "PfaAzureDevOps");
+            }
+
+            if (scope == StateScope.AllUsers)
+            {
+                return "/var/lib/pfa-azuredevops";
+            }
+
+            string? dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            return string.IsNullOrWhiteSpace(dataHome)
+                ? Path.Combine(UserHome(), ".local", "share", "pfa-azuredevops")
+                : Path.Combine(dataHome, "pfa-azuredevops");
+        }
+
+        private static string UserHome()
+        {
+            string? home = Environment.GetEnvironmentVariable("HOME");
+            return string.IsNullOrEmpty(home) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : home!;
+        }
+    }
+}

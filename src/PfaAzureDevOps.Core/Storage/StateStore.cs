@@ -1,0 +1,321 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading;
+
+namespace PfaAzureDevOps.Core.Storage
+{
+    /// <summary>
+    /// The files of one scope: versioned JSON documents written by atomic replace, guarded by cross-process
+    /// locks, and owner-only where they hold anything private. A document that cannot be read (corrupt, or of
+    /// a version this build does not know) is reported with its path and never overwritten.
+    /// </summary>
+    public sealed class StateStore
+    {
+        internal static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
+        private static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
+
+        public StateStore(StateScope scope)
+            : this(scope, StateLocation.GetRoot(scope))
+        {
+        }
+
+        public StateStore(StateScope scope, string root)
+        {
+            Scope = scope;
+            Root = root;
+        }
+
+        public StateScope Scope { get; }
+
+        public string Root { get; }
+
+        public string GetPath(string relativePath) => Path.Combine(Root, relativePath);
+
+        /// <summary>Takes the named cross-process lock of this scope; dispose to release.</summary>
+        public IDisposable Lock(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        {
+            string directory = Path.Combine(Root, ".locks");
+            EnsureDirectory(directory, ownerOnly: false);
+            string path = Path.Combine(directory, name + ".lock");
+            TimeSpan limit = timeout ?? DefaultLockTimeout;
+            DateTime deadline = DateTime.UtcNow + limit;
+            int delay = 5;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                try
+                {
+                    var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                    return stream;
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(delay);
+                    delay = Math.Min(delay * 2, 100);
+                }
+                catch (IOException ex)
+                {
+                    throw new PfaException(
+                        "StoreLockTimeout",
+                        PfaErrorKind.ResourceUnavailable,
+                        $"Another process held the lock '{path}' for more than {limit.TotalSeconds:0} seconds. Wait for it to finish and try again; if no other PfaAzureDevOps command is running, delete the lock file.",
+                        path,
+                        ex);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    throw AccessDenied(path, ex);
+                }
+            }
+        }
+
+        /// <summary>Reads a document, or returns null when the file does not exist.</summary>
+        public T? Read<T>(string relativePath, string kind, int supportedVersion)
+            where T : StoredDocument
+        {
+            string path = GetPath(relativePath);
+            byte[] bytes;
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    return null;
+                }
+
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw AccessDenied(path, ex);
+            }
+            catch (IOException ex)
+            {
+                throw new PfaException("StoreReadFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be read: {ex.Message}", path, ex);
+            }
+
+            T? document;
+            try
+            {
+                using (JsonDocument json = JsonDocument.Parse(bytes))
+                {
+                    JsonElement rootElement = json.RootElement;
+                    if (rootElement.ValueKind != JsonValueKind.Object
+                        || !rootElement.TryGetProperty("kind", out JsonElement kindElement)
+                        || kindElement.ValueKind != JsonValueKind.String
+                        || !rootElement.TryGetProperty("schemaVersion", out JsonElement versionElement)
+                        || versionElement.ValueKind != JsonValueKind.Number)
+                    {
+                        throw Corrupt(path, "it is not a PfaAzureDevOps state document", null);
+                    }
+
+                    if (!string.Equals(kindElement.GetString(), kind, StringComparison.Ordinal))
+                    {
+                        throw Corrupt(path, $"it holds '{kindElement.GetString()}', not '{kind}'", null);
+                    }
+
+                    int version = versionElement.GetInt32();
+                    if (version > supportedVersion || version < 1)
+                    {
+                        throw new PfaException(
+                            "StoreVersionUnsupported",
+                            PfaErrorKind.InvalidData,
+                            $"The state file '{path}' has schema version {version}, which this version of PfaAzureDevOps does not know (it reads up to {supportedVersion}). It was probably written by a newer version of the module: update the module. The file was left as it is.",
+                            path);
+                    }
+                }
+
+                document = JsonSerializer.Deserialize<T>(bytes, JsonOptions);
+            }
+            catch (JsonException ex)
+            {
+                throw Corrupt(path, "it is not valid JSON", ex);
+            }
+
+            if (document is null)
+            {
+                throw Corrupt(path, "it is empty", null);
+            }
+
+            try
+            {
+                document.Validate();
+            }
+            catch (FormatException ex)
+            {
+                throw Corrupt(path, ex.Message, ex);
+            }
+
+            return document;
+        }
+
+        /// <summary>Writes a document by atomic replace: readers see the old file or the new one, never half of one.</summary>
+        public void Write<T>(string relativePath, T document, bool ownerOnly)
+            where T : StoredDocument
+        {
+            string path = GetPath(relativePath);
+            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(document, JsonOptions);
+            WriteAtomic(path, bytes, ownerOnly);
+        }
+
+        public bool Delete(string relativePath)
+        {
+            string path = GetPath(relativePath);
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    return false;
+                }
+
+                File.Delete(path);
+                return true;
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw AccessDenied(path, ex);
+            }
+        }
+
+        internal static void WriteAtomic(string path, byte[] bytes, bool ownerOnly)
+        {
+            string directory = Path.GetDirectoryName(path)!;
+            EnsureDirectory(directory, ownerOnly);
+            string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            try
+            {
+                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+                {
+                    SetOwnerOnly(temporary, ownerOnly);
+                    stream.Write(bytes, 0, bytes.Length);
+                    stream.Flush(flushToDisk: true);
+                }
+
+#if NET
+                File.Move(temporary, path, overwrite: true);
+#else
+                if (File.Exists(path))
+                {
+                    File.Replace(temporary, path, destinationBackupFileName: null, ignoreMetadataErrors: true);
+                }
+                else
+                {
+                    File.Move(temporary, path);
+                }
+#endif
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                TryDelete(temporary);
+                throw AccessDenied(path, ex);
+            }
+            catch (IOException ex)
+            {
+                TryDelete(temporary);
+                throw new PfaException("StoreWriteFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message}. Nothing was changed.", path, ex);
+            }
+        }
+
+        internal static void EnsureDirectory(string directory, bool ownerOnly)
+        {
+            try
+            {
+#if NET
+                if (!OperatingSystem.IsWindows())
+                {
+                    if (!Directory.Exists(directory))
+                    {
+                        Directory.CreateDirectory(directory, ownerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : DefaultDirectoryMode);
+                    }
+                    else if (ownerOnly)
+                    {
+                        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    }
+
+                    return;
+                }
+#endif
+                Directory.CreateDirectory(directory);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw AccessDenied(directory, ex);
+            }
+        }
+
+#if NET
+        private const UnixFileMode DefaultDirectoryMode =
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+#endif
+
+        internal static void SetOwnerOnly(string path, bool ownerOnly)
+        {
+#if NET
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, ownerOnly
+                    ? UnixFileMode.UserRead | UnixFileMode.UserWrite
+                    : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+#endif
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        internal static PfaException Corrupt(string path, string why, Exception? inner) =>
+            new PfaException(
+                "StoreFileCorrupt",
+                PfaErrorKind.InvalidData,
+                $"The state file '{path}' cannot be read: {why}. It was left as it is. Inspect it, or move it aside to start over (for example with Unregister-PfaAzureDevOpsApp -Force), then run the command again.",
+                path,
+                inner);
+
+        internal static PfaException AccessDenied(string path, Exception inner) =>
+            new PfaException(
+                "StoreAccessDenied",
+                PfaErrorKind.PermissionDenied,
+                $"Access to '{path}' was denied. The AllUsers scope needs an elevated session (Run as administrator, or root); otherwise use -Scope CurrentUser.",
+                path,
+                inner);
+
+        private static JsonSerializerOptions CreateJsonOptions()
+        {
+            var options = new JsonSerializerOptions
+            {
+                PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+                WriteIndented = true,
+                DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            };
+            options.Converters.Add(new JsonStringEnumConverter());
+            return options;
+        }
+    }
+
+    /// <summary>The envelope every state document shares.</summary>
+    public abstract class StoredDocument
+    {
+        public string Kind { get; set; } = string.Empty;
+
+        public int SchemaVersion { get; set; }
+
+        /// <summary>Throws <see cref="FormatException"/> when a field that must be present or well formed is not.</summary>
+        public virtual void Validate()
+        {
+        }
+    }
+}
