@@ -17,11 +17,15 @@ namespace PfaAzureDevOps.LoadContext
         private static EngineLoadContext? _instance;
 
         private readonly string _directory;
+        private readonly AssemblyDependencyResolver? _resolver;
 
-        private EngineLoadContext(string directory)
+        private EngineLoadContext(string directory, string engineAssemblyName)
             : base("PfaAzureDevOps", isCollectible: false)
         {
             _directory = directory;
+            string engine = Path.Combine(directory, engineAssemblyName + ".dll");
+            // The engine's deps.json tells which runtime-specific asset applies here (runtimes/win/... on Windows).
+            _resolver = File.Exists(Path.ChangeExtension(engine, ".deps.json")) ? new AssemblyDependencyResolver(engine) : null;
         }
 
         /// <summary>The folder this context loads from.</summary>
@@ -42,7 +46,7 @@ namespace PfaAzureDevOps.LoadContext
                     return _instance;
                 }
 
-                var context = new EngineLoadContext(Path.GetFullPath(directory));
+                var context = new EngineLoadContext(Path.GetFullPath(directory), engineAssemblyName);
                 AssemblyLoadContext.Default.Resolving += (_, name) =>
                     string.Equals(name.Name, engineAssemblyName, StringComparison.OrdinalIgnoreCase)
                         ? context.LoadFromAssemblyName(name)
@@ -59,14 +63,20 @@ namespace PfaAzureDevOps.LoadContext
                 return null;
             }
 
+            string? resolved = _resolver?.ResolveAssemblyToPath(assemblyName);
+            if (resolved != null && File.Exists(resolved))
+            {
+                return LoadFromAssemblyPath(resolved);
+            }
+
             string candidate = Path.Combine(_directory, assemblyName.Name + ".dll");
             return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
         }
 
         protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
         {
-            string candidate = Path.Combine(_directory, unmanagedDllName);
-            return File.Exists(candidate) ? LoadUnmanagedDllFromPath(candidate) : IntPtr.Zero;
+            string? resolved = _resolver?.ResolveUnmanagedDllToPath(unmanagedDllName);
+            return resolved != null && File.Exists(resolved) ? LoadUnmanagedDllFromPath(resolved) : IntPtr.Zero;
         }
     }
 }

@@ -1,0 +1,32 @@
+@{
+    # The one place the module version lives: build.ps1 reads it and stamps it into the assemblies.
+    ModuleVersion        = '0.1.0'
+    RootModule           = 'PfaAzureDevOps.dll'
+    GUID                 = '5c47c394-e427-49b9-8d1e-7a0f6b3c2a91'
+    Author               = 'PfaAzureDevOps contributors'
+    CompanyName          = 'PfaAzureDevOps'
+    Copyright            = '(c) PfaAzureDevOps contributors. MIT License.'
+    Description          = 'Connects a Pipelines for Applications (PFA) instance to Azure DevOps: registers its OAuth application (Azure DevOps OAuth or Microsoft Entra ID), connects users, manages their SSH keys and checks clone access over SSH.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('PfaAzureDevOps.format.ps1xml')
+    CmdletsToExport      = @(
+        'Register-PfaAzureDevOpsApp'
+        'Get-PfaAzureDevOpsApp'
+        'Set-PfaAzureDevOpsApp'
+        'Unregister-PfaAzureDevOpsApp'
+        'Open-PfaAzureDevOpsAppRegistrationPage'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('AzureDevOps', 'OAuth', 'EntraID', 'MSAL', 'SSH', 'PFA', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = ''
+            ProjectUri   = ''
+            ReleaseNotes = 'See README.md.'
+        }
+    }
+}

@@ -1,0 +1,162 @@
+#requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, packages, documents, tests, demonstrates and benchmarks PfaAzureDevOps.
+
+.DESCRIPTION
+    Tasks (each runs what it needs first):
+      Bootstrap  restores the local tools (PowerShell) and Pester; installs Debian's openssh-server, git
+                 and chromium when missing and this session may install (root).
+      Build      compiles the solution.
+      Docs       compiles docs/en-US/*.md (platyPS schema) into MAML help for the packaged module.
+      Package    lays out out/PfaAzureDevOps/<version>/, a module folder Import-Module loads from PSModulePath.
+      Test       xunit for the engine, then Pester against the packaged module in a fresh pwsh.
+                 Ends with 'N passed, N failed'; non-zero on any failure or when nothing ran.
+      Demo       the README's main job: the admin and user walkthrough against the local Azure DevOps.
+      Bench      import-time (and other) benchmarks, side by side with their anchors in one run.
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Package', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string[]] $Task = @('Test'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tests to run (paths or names under tests/Pester); all when empty.
+    [string[]] $PesterPath,
+
+    # Skip the xunit part of Test.
+    [switch] $SkipUnitTests
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$Root = $PSScriptRoot
+Import-Module (Join-Path $Root 'build/BuildTools.psm1') -Force
+
+$Manifest = Import-PowerShellDataFile (Join-Path $Root 'PfaAzureDevOps.psd1')
+$Version = $Manifest.ModuleVersion
+$OutRoot = Join-Path $Root 'out'
+$ModuleRoot = Join-Path $OutRoot 'PfaAzureDevOps' $Version
+$PesterVersion = '5.7.1'
+$script:Done = @{}
+
+function Invoke-Step([string] $Name, [scriptblock] $Body) {
+    if ($script:Done[$Name]) { return }
+    Write-Host "==> $Name" -ForegroundColor Cyan
+    & $Body
+    $script:Done[$Name] = $true
+}
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Bootstrap {
+    Invoke-Step Bootstrap {
+        Invoke-Native dotnet @('tool', 'restore')
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--verbosity', 'quiet')
+        Install-DebianPackages -Commands @{ sshd = 'openssh-server'; ssh = 'openssh-client'; 'ssh-keygen' = 'openssh-client'; git = 'git'; chromium = 'chromium' }
+    }
+}
+
+function Invoke-Build {
+    Invoke-Step Build {
+        Invoke-Native dotnet @('build', (Join-Path $Root 'PfaAzureDevOps.sln'), '-c', $Configuration, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
+    }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    Invoke-Step Package {
+        if (Test-Path $ModuleRoot) { Remove-Item $ModuleRoot -Recurse -Force }
+        $deps = Join-Path $ModuleRoot 'dependencies'
+        New-Item -ItemType Directory -Path $deps -Force | Out-Null
+        # The engine's build output is its whole closure (CopyLocalLockFileAssemblies), deps.json included.
+        $engineBin = Join-Path $Root "src/PfaAzureDevOps.Core/bin/$Configuration"
+        # PowerShell 7: the net8.0 engine, loaded into the private context.
+        Copy-Item (Join-Path $engineBin 'net8.0') (Join-Path $deps 'core') -Recurse
+        # Windows PowerShell 5.1: the netstandard2.0 engine, resolved by path.
+        Copy-Item (Join-Path $engineBin 'netstandard2.0') (Join-Path $deps 'netfx') -Recurse
+        $lc = Join-Path $Root "src/PfaAzureDevOps.LoadContext/bin/$Configuration/net8.0/PfaAzureDevOps.LoadContext.dll"
+        Copy-Item $lc $deps
+        $cmdlets = Join-Path $Root "src/PfaAzureDevOps/bin/$Configuration/netstandard2.0"
+        Copy-Item (Join-Path $cmdlets 'PfaAzureDevOps.dll') $ModuleRoot
+        Copy-Item (Join-Path $Root 'src/PfaAzureDevOps/PfaAzureDevOps.format.ps1xml') $ModuleRoot
+        Copy-Item (Join-Path $Root 'PfaAzureDevOps.psd1') $ModuleRoot
+        Get-ChildItem $deps -Recurse -Include '*.pdb' | Remove-Item -Force
+        # Nothing of the engine's closure may sit beside the cmdlets assembly, or the default context finds it.
+        $stray = Get-ChildItem $ModuleRoot -File -Filter '*.dll' | Where-Object Name -ne 'PfaAzureDevOps.dll'
+        if ($stray) { throw "Unexpected assemblies beside PfaAzureDevOps.dll: $($stray.Name -join ', ')" }
+    }
+    Invoke-Docs
+}
+
+function Invoke-Docs {
+    Invoke-Step Docs {
+        $helpDir = Join-Path $ModuleRoot 'en-US'
+        New-Item -ItemType Directory -Path $helpDir -Force | Out-Null
+        Import-Module (Join-Path $Root 'build/HelpCompiler.psm1') -Force
+        Build-PfaHelp -ModuleManifest (Join-Path $ModuleRoot 'PfaAzureDevOps.psd1') -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpDir
+    }
+}
+
+function Invoke-Test {
+    Invoke-Bootstrap
+    Invoke-Package
+    $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    if (-not $SkipUnitTests) {
+        Invoke-Step UnitTests {
+            $unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version
+            $script:Unit = $unit
+        }
+        $unit = $script:Unit
+    }
+    $pester = Invoke-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $PesterPath
+    $passed = $unit.Passed + $pester.Passed
+    $failed = $unit.Failed + $pester.Failed
+    Write-Host ''
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped$(if ($pester.FailedContainers) { ", $($pester.FailedContainers) containers failed" })"
+    $problem = $null
+    if ($failed -gt 0) { $problem = "$failed tests failed" }
+    elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester container or block failed' }
+    elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and $unit.Passed -eq 0)) { $problem = 'no tests ran' }
+    if ($problem) { $failed = [Math]::Max($failed, 1) }
+    Write-Host "$passed passed, $failed failed"
+    if ($problem) { throw "Test run failed: $problem." }
+}
+
+function Invoke-Demo {
+    Invoke-Bootstrap
+    Invoke-Package
+    $pwsh = Join-Path $PSHOME 'pwsh'
+    & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Demo/Invoke-Demo.ps1') -ModuleRoot $ModuleRoot
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Bench {
+    Invoke-Bootstrap
+    Invoke-Package
+    $pwsh = Join-Path $PSHOME 'pwsh'
+    & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModuleRoot $ModuleRoot
+    if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed (exit code $LASTEXITCODE)." }
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Clean' { if (Test-Path $OutRoot) { Remove-Item $OutRoot -Recurse -Force } }
+        'Bootstrap' { Invoke-Bootstrap }
+        'Build' { Invoke-Build }
+        'Docs' { Invoke-Package }
+        'Package' { Invoke-Package }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
+    }
+}

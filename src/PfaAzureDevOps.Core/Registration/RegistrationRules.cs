@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+
+namespace PfaAzureDevOps.Core.Registration
+{
+    /// <summary>The rules for what an instance's OAuth application may be registered with.</summary>
+    public static class RegistrationRules
+    {
+        public const string CallbackPath = "oauth2/azureDevOps";
+        public const string DefaultAzureDevOpsAuthorizationServer = "https://app.vssps.visualstudio.com";
+        public const string DefaultEntraAuthority = "https://login.microsoftonline.com";
+        public const string AzureDevOpsResourceId = "499b84ac-1321-427f-aa17-267ca6975798";
+        public const string DefaultAzureDevOpsScope = "vso.code_write";
+        public const string DefaultEntraScope = AzureDevOpsResourceId + "/vso.code_write";
+        public const string AzureDevOpsRegistrationPage = "https://app.vsaex.visualstudio.com/app/register";
+
+        /// <summary>Checks an instance base URL and returns it normalised (no trailing slash, base path kept).</summary>
+        public static Uri NormalizeInstanceUrl(Uri? instanceUrl)
+        {
+            if (instanceUrl is null || !instanceUrl.IsAbsoluteUri)
+            {
+                throw Invalid("InvalidInstanceUrl", "The instance URL must be an absolute URL such as https://pipelines.example.com.", instanceUrl);
+            }
+
+            RequireHttpsUnlessLoopback(instanceUrl, "InvalidInstanceUrl", "instance URL");
+            if (!string.IsNullOrEmpty(instanceUrl.Query) || !string.IsNullOrEmpty(instanceUrl.Fragment))
+            {
+                throw Invalid("InvalidInstanceUrl", $"The instance URL '{instanceUrl}' must not have a query or fragment: give the base URL of the Pipelines for Applications instance, such as https://pipelines.example.com.", instanceUrl);
+            }
+
+            if (!string.IsNullOrEmpty(instanceUrl.UserInfo))
+            {
+                throw Invalid("InvalidInstanceUrl", "The instance URL must not contain a user name or password.", instanceUrl.GetLeftPart(UriPartial.Scheme) + instanceUrl.Host);
+            }
+
+            string text = instanceUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            return new Uri(text, UriKind.Absolute);
+        }
+
+        /// <summary>The callback URL: the instance URL followed by /oauth2/azureDevOps, base path kept, no double slash.</summary>
+        public static Uri CallbackFor(Uri instanceUrl) => new Uri(NormalizeInstanceUrl(instanceUrl).AbsoluteUri.TrimEnd('/') + "/" + CallbackPath, UriKind.Absolute);
+
+        public static Uri NormalizeServerUrl(Uri? url, string what)
+        {
+            if (url is null || !url.IsAbsoluteUri)
+            {
+                throw Invalid("InvalidServerUrl", $"The {what} must be an absolute URL.", url);
+            }
+
+            RequireHttpsUnlessLoopback(url, "InvalidServerUrl", what);
+            if (!string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment))
+            {
+                throw Invalid("InvalidServerUrl", $"The {what} '{url}' must not have a query or fragment.", url);
+            }
+
+            return new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/'), UriKind.Absolute);
+        }
+
+        public static bool IsLoopback(Uri url)
+        {
+            if (string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            return IPAddress.TryParse(url.Host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address);
+        }
+
+        public static List<string> NormalizeScopes(IdentityProvider provider, IEnumerable<string>? scopes)
+        {
+            var list = (scopes ?? Array.Empty<string>())
+                .SelectMany(s => (s ?? string.Empty).Split(new[] { ' ', ',' }, StringSplitOptions.RemoveEmptyEntries))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (list.Count == 0)
+            {
+                list.Add(provider == IdentityProvider.AzureDevOps ? DefaultAzureDevOpsScope : DefaultEntraScope);
+            }
+
+            foreach (string scope in list)
+            {
+                if (provider == IdentityProvider.AzureDevOps && !scope.StartsWith("vso.", StringComparison.Ordinal))
+                {
+                    throw Invalid("InvalidOAuthScope", $"'{scope}' is not an Azure DevOps OAuth scope. Use the scopes the app was registered with, such as vso.code_write (Code, read and write).", scope);
+                }
+
+                if (provider == IdentityProvider.EntraId && scope.StartsWith("vso.", StringComparison.Ordinal))
+                {
+                    throw Invalid("InvalidOAuthScope", $"Microsoft Entra ID needs the Azure DevOps resource in the scope: write '{AzureDevOpsResourceId}/{scope}' instead of '{scope}' (a bare scope fails with invalid_scope).", scope);
+                }
+            }
+
+            return list;
+        }
+
+        /// <summary>A tenant: a GUID, a verified domain name, or organizations/common/consumers.</summary>
+        public static string? NormalizeTenant(string? tenant)
+        {
+            if (string.IsNullOrWhiteSpace(tenant))
+            {
+                return null;
+            }
+
+            string value = tenant!.Trim();
+            if (Guid.TryParse(value, out Guid id))
+            {
+                return id.ToString("D");
+            }
+
+            if (value is "organizations" or "common" or "consumers")
+            {
+                return value;
+            }
+
+            if (Uri.CheckHostName(value) == UriHostNameType.Dns && value.Contains("."))
+            {
+                return value.ToLowerInvariant();
+            }
+
+            throw Invalid("InvalidTenantId", $"'{value}' is not a tenant. Give the directory (tenant) ID, a GUID from the app's Overview page, or a verified domain such as contoso.onmicrosoft.com, or 'organizations'.", value);
+        }
+
+        private static void RequireHttpsUnlessLoopback(Uri url, string errorId, string what)
+        {
+            if (url.Scheme == Uri.UriSchemeHttps)
+            {
+                return;
+            }
+
+            if (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url))
+            {
+                return;
+            }
+
+            throw Invalid(errorId, $"The {what} '{url.GetLeftPart(UriPartial.Authority)}' must use https (http is accepted only for a loopback address such as http://127.0.0.1:8080).", url);
+        }
+
+        private static PfaException Invalid(string id, string message, object? target) =>
+            new PfaException(id, PfaErrorKind.InvalidArgument, message, target?.ToString());
+    }
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Stores the instance's Azure DevOps (or Microsoft Entra ID) OAuth application: its ID and client secret.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Register, "PfaAzureDevOpsApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PfaAzureDevOpsApp))]
+    public sealed class RegisterPfaAzureDevOpsAppCommand : PfaCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        public Uri InstanceUrl { get; set; } = null!;
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("AppId", "ApplicationId")]
+        [GuidTransformation]
+        public Guid ClientId { get; set; }
+
+        [Parameter(Position = 2)]
+        public SecureString? ClientSecret { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public PfaIdentityProvider Provider { get; set; } = PfaIdentityProvider.AzureDevOps;
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Tenant")]
+        public string? TenantId { get; set; }
+
+        [Parameter]
+        [Alias("Authority")]
+        public Uri? AuthorizationServer { get; set; }
+
+        [Parameter]
+        public string[]? OAuthScope { get; set; }
+
+        [Parameter]
+        public DateTimeOffset? SecretExpiresOn { get; set; }
+
+        [Parameter]
+        public PfaStateScope Scope { get; set; } = PfaStateScope.AllUsers;
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            char[]? secret = null;
+            try
+            {
+                if (ClientSecret != null)
+                {
+                    secret = Secrets.ToChars(ClientSecret);
+                }
+                else if (Provider == PfaIdentityProvider.AzureDevOps)
+                {
+                    secret = PromptForSecret();
+                }
+
+                var request = new Core.Registration.RegistrationRequest
+                {
+                    Provider = AppModel.ToCore(Provider),
+                    ClientId = ClientId,
+                    TenantId = TenantId,
+                    InstanceUrl = InstanceUrl,
+                    AuthorizationServer = AuthorizationServer,
+                    Scopes = OAuthScope,
+                    ClientSecret = secret,
+                    SecretExpiresOn = SecretExpiresOn,
+                    Force = Force,
+                };
+
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                Core.Registration.AppRegistration preview = Core.Registration.RegistrationService.Build(request, now);
+                var service = new Core.Registration.RegistrationService(AppModel.ToCore(Scope));
+                string action = $"Register {preview.Provider} application {preview.ClientId} (callback {preview.CallbackUrl})";
+                if (!ShouldProcess($"{Scope} state at '{service.Store.Root}'", action))
+                {
+                    return;
+                }
+
+                WriteVerbose($"Callback URL: {preview.CallbackUrl}; scopes: {string.Join(" ", preview.Scopes)}; authorization server: {preview.AuthorizationServer}.");
+                Core.Registration.AppRegistration registration = service.Register(request, now);
+                if (registration.ClientSecretName != null)
+                {
+                    WarnIfSecretsUnprotected(service.Vault.IsProtected, service.Vault.ProtectionDescription);
+                }
+
+                if (registration.Provider == Core.Registration.IdentityProvider.AzureDevOps)
+                {
+                    WriteWarning("Azure DevOps OAuth applications are being retired by Microsoft (no new registrations since 2025). For new setups register a Microsoft Entra ID application (-Provider EntraId).");
+                    if (!registration.SecretExpiresOn.HasValue)
+                    {
+                        WriteWarning("Client secrets of Azure DevOps OAuth applications expire (60 days by default). Record the expiry with Set-PfaAzureDevOpsApp -SecretExpiresOn so Get-PfaAzureDevOpsApp can warn before it happens.");
+                    }
+                }
+
+                WriteVerbose($"Registered in {service.DocumentPath}.");
+                if (PassThru)
+                {
+                    WriteObject(AppModel.ToOutput(registration, service, now));
+                }
+            }
+            finally
+            {
+                Secrets.Clear(secret);
+            }
+        }
+
+        private char[] PromptForSecret()
+        {
+            if (!IsInteractive())
+            {
+                throw new Core.PfaException("ClientSecretRequired", Core.PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret: pass -ClientSecret (a SecureString, for example from Get-Secret or Read-Host -AsSecureString). This session is non-interactive, so it was not asked for.", "ClientSecret");
+            }
+
+            Host.UI.Write("Client secret (the 'Client Secret' from the application's page, not the 'App Secret'): ");
+            using (SecureString entered = Host.UI.ReadLineAsSecureString())
+            {
+                return Secrets.ToChars(entered);
+            }
+        }
+    }
+}

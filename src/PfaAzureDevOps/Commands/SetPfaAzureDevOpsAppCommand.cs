@@ -1,0 +1,90 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>Rotates the client secret, or changes the secret's expiry, the scopes or the authorization server.</summary>
+    [Cmdlet(VerbsCommon.Set, "PfaAzureDevOpsApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PfaAzureDevOpsApp))]
+    public sealed class SetPfaAzureDevOpsAppCommand : PfaCmdlet
+    {
+        [Parameter(Position = 0)]
+        public SecureString? ClientSecret { get; set; }
+
+        [Parameter]
+        public DateTimeOffset? SecretExpiresOn { get; set; }
+
+        [Parameter]
+        public SwitchParameter ClearSecretExpiry { get; set; }
+
+        [Parameter]
+        public string[]? OAuthScope { get; set; }
+
+        [Parameter]
+        [Alias("Authority")]
+        public Uri? AuthorizationServer { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public PfaStateScope? Scope { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            if (ClientSecret is null && !SecretExpiresOn.HasValue && !ClearSecretExpiry && OAuthScope is null && AuthorizationServer is null)
+            {
+                throw new Core.PfaException("NothingToChange", Core.PfaErrorKind.InvalidArgument, "Say what to change: -ClientSecret, -SecretExpiresOn, -ClearSecretExpiry, -OAuthScope or -AuthorizationServer.");
+            }
+
+            if (ClearSecretExpiry && SecretExpiresOn.HasValue)
+            {
+                throw new Core.PfaException("ConflictingParameters", Core.PfaErrorKind.InvalidArgument, "-ClearSecretExpiry and -SecretExpiresOn contradict each other: give one of them.");
+            }
+
+            Core.Registration.RegistrationService service = AppModel.FindEffective(Scope, out Core.Registration.AppRegistration? existing)
+                ?? throw Core.Registration.RegistrationService.NotRegistered(Core.Storage.StateScope.AllUsers);
+            if (existing is null)
+            {
+                throw Core.Registration.RegistrationService.NotRegistered(service.Store.Scope);
+            }
+
+            if (!ShouldProcess($"application {existing.ClientId} ({service.Store.Scope})", ClientSecret != null ? "Rotate the client secret" : "Update the registration"))
+            {
+                return;
+            }
+
+            char[]? secret = ClientSecret != null ? Secrets.ToChars(ClientSecret) : null;
+            try
+            {
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                Core.Registration.AppRegistration updated = service.Update(
+                    new Core.Registration.RegistrationChange
+                    {
+                        ClientSecret = secret,
+                        SecretExpiresOn = SecretExpiresOn,
+                        ClearSecretExpiry = ClearSecretExpiry,
+                        Scopes = OAuthScope,
+                        AuthorizationServer = AuthorizationServer,
+                    },
+                    now);
+                if (secret != null)
+                {
+                    WarnIfSecretsUnprotected(service.Vault.IsProtected, service.Vault.ProtectionDescription);
+                    WriteVerbose("The client secret was replaced; the previous one was deleted. On Azure DevOps, tokens minted with the old secret stop working: users connect again.");
+                }
+
+                if (PassThru)
+                {
+                    WriteObject(AppModel.ToOutput(updated, service, now));
+                }
+            }
+            finally
+            {
+                Secrets.Clear(secret);
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+
+namespace PfaAzureDevOps
+{
+    /// <summary>The instance's registered OAuth application. It never carries the client secret.</summary>
+    public sealed class PfaAzureDevOpsApp
+    {
+        public PfaIdentityProvider Provider { get; set; }
+
+        public Guid ClientId { get; set; }
+
+        public string? TenantId { get; set; }
+
+        public Uri? InstanceUrl { get; set; }
+
+        /// <summary>The authorization callback URL: the instance URL followed by /oauth2/azureDevOps.</summary>
+        public Uri? CallbackUrl { get; set; }
+
+        public Uri? AuthorizationServer { get; set; }
+
+        public string[] OAuthScope { get; set; } = Array.Empty<string>();
+
+        public PfaStateScope Scope { get; set; }
+
+        public DateTimeOffset RegisteredOn { get; set; }
+
+        public DateTimeOffset UpdatedOn { get; set; }
+
+        public string? RegisteredBy { get; set; }
+
+        public bool HasClientSecret { get; set; }
+
+        public DateTimeOffset? SecretExpiresOn { get; set; }
+
+        /// <summary>Whole days until the client secret expires (negative once it has), or null when unknown.</summary>
+        public int? SecretExpiresInDays { get; set; }
+
+        /// <summary>How the client secret is kept at rest.</summary>
+        public string? SecretProtection { get; set; }
+
+        /// <summary>The state file that holds this registration.</summary>
+        public string? Path { get; set; }
+
+        public override string ToString() => $"{Provider} {ClientId} for {InstanceUrl}";
+    }
+
+    /// <summary>What to enter on the identity platform's registration page for an instance.</summary>
+    public sealed class PfaAppRegistrationGuide
+    {
+        public PfaIdentityProvider Provider { get; set; }
+
+        public Uri? RegistrationPage { get; set; }
+
+        public string? CompanyName { get; set; }
+
+        public string? ApplicationName { get; set; }
+
+        public Uri? ApplicationWebsite { get; set; }
+
+        public Uri? AuthorizationCallbackUrl { get; set; }
+
+        public string[] AuthorizedScopes { get; set; } = Array.Empty<string>();
+
+        public string? SupportedAccountTypes { get; set; }
+
+        public string? RedirectPlatform { get; set; }
+
+        public string[] ApiPermissions { get; set; } = Array.Empty<string>();
+
+        public string[] NextSteps { get; set; } = Array.Empty<string>();
+
+        public bool BrowserOpened { get; set; }
+    }
+}
