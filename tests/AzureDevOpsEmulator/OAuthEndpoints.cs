@@ -30,8 +30,8 @@ internal static class OAuthEndpoints
     public static void Map(WebApplication app, Store store, EmulatorOptions options)
     {
         app.MapGet("/oauth2/authorize", (HttpContext ctx) => Authorize(ctx, store, options));
-        app.MapPost("/oauth2/authorize", async (HttpContext ctx) => await ConsentAsync(ctx, store));
-        app.MapPost("/oauth2/token", async (HttpContext ctx) => await TokenAsync(ctx, store));
+        app.MapPost("/oauth2/authorize", (Delegate)((HttpContext ctx) => ConsentAsync(ctx, store)));
+        app.MapPost("/oauth2/token", (Delegate)((HttpContext ctx) => TokenAsync(ctx, store)));
     }
 
     private static IResult ErrorPage(string message) =>
