@@ -118,8 +118,17 @@ try {
     $refreshed = $r.Json
     $r = Send -Method POST -Url "$H/oauth2/token" -Body (TokenBody $app.clientSecret 'refresh_token' $tokens.refresh_token) -ContentType 'application/x-www-form-urlencoded'
     Check 'old refresh token refused (invalid_request)' ($r.Status -eq 400 -and $r.Json.Error -eq 'invalid_request') $r.Text
+    # 20 concurrent refreshes with the same refresh token: exactly one wins.
+    $tasks = 1..20 | ForEach-Object {
+        $c = [System.Net.Http.StringContent]::new((TokenBody $app.clientSecret 'refresh_token' $refreshed.refresh_token), [System.Text.Encoding]::UTF8, 'application/x-www-form-urlencoded')
+        $client.PostAsync("$H/oauth2/token", $c)
+    }
+    [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks)
+    $wins = @($tasks | Where-Object { [int]$_.Result.StatusCode -eq 200 })
+    Check 'concurrent refreshes: exactly one succeeds' ($wins.Count -eq 1) $wins.Count
+    $refreshed = $wins[0].Result.Content.ReadAsStringAsync().GetAwaiter().GetResult() | ConvertFrom-Json -AsHashtable
     $counters = Control GET /_test/counters
-    Check 'counters per grant type' ($counters.authorizationCode -eq 3 -and $counters.refreshToken -eq 2 -and $counters.badContentType -eq 1) ($counters | ConvertTo-Json -Compress)
+    Check 'counters per grant type' ($counters.authorizationCode -eq 3 -and $counters.refreshToken -eq 22 -and $counters.badContentType -eq 1) ($counters | ConvertTo-Json -Compress)
 
     Write-Host 'REST'
     $auth = @{ Authorization = "Bearer $($refreshed.access_token)" }
