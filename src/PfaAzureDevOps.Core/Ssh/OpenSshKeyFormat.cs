@@ -104,6 +104,7 @@ namespace PfaAzureDevOps.Core.Ssh
             byte[] kdfOptions;
             byte[] outerPublic;
             byte[] section;
+            int trailing;
             try
             {
                 if (binary.Length < Magic.Length || !binary.AsSpan(0, Magic.Length).SequenceEqual(Magic))
@@ -123,10 +124,9 @@ namespace PfaAzureDevOps.Core.Ssh
 
                 outerPublic = reader.ReadString();
                 section = reader.ReadString();
-                if (!reader.AtEnd)
-                {
-                    throw Corrupt("there is extra data after the key");
-                }
+
+                // AEAD ciphers (chacha20-poly1305, aes-gcm) append a tag here; they are refused below as unsupported.
+                trailing = reader.Remaining;
             }
             catch (SshWireException e)
             {
@@ -150,6 +150,11 @@ namespace PfaAzureDevOps.Core.Ssh
                     SshErrorIds.PrivateKeyUnsupported,
                     PfaErrorKind.InvalidData,
                     "The private key is encrypted with cipher '" + cipher + "' and KDF '" + kdf + "', which are not supported. Re-encrypt it with 'ssh-keygen -p -Z aes256-ctr -f <file>'.");
+            }
+
+            if (trailing != 0)
+            {
+                throw Corrupt("there is extra data after the key");
             }
 
             int blockSize = encrypted ? 16 : 8;
