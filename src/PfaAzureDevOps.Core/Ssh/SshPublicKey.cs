@@ -15,6 +15,9 @@ namespace PfaAzureDevOps.Core.Ssh
         internal const string EcdsaP256Name = "ecdsa-sha2-nistp256";
         internal const string P256CurveName = "nistp256";
 
+        // Base64 of "openssh-key-v1": the body of an OpenSSH private key file pasted without its BEGIN line.
+        private const string OpenSshPrivateBodyStart = "b3BlbnNzaC1rZXktdjE";
+
         private readonly byte[] _blob;
 
         private SshPublicKey(SshKeyType keyType, byte[] blob, int bits, string comment)
@@ -85,7 +88,9 @@ namespace PfaAzureDevOps.Core.Ssh
             }
 
             string text = line.Trim();
-            if (text.IndexOf("PRIVATE KEY", StringComparison.OrdinalIgnoreCase) >= 0 && text.IndexOf("-----BEGIN", StringComparison.Ordinal) >= 0)
+            if ((text.IndexOf("PRIVATE KEY", StringComparison.OrdinalIgnoreCase) >= 0 && text.IndexOf("-----BEGIN", StringComparison.Ordinal) >= 0)
+                || text.StartsWith("PuTTY-User-Key-File", StringComparison.Ordinal)
+                || text.StartsWith(OpenSshPrivateBodyStart, StringComparison.Ordinal))
             {
                 throw new PfaException(
                     SshErrorIds.PublicKeyIsPrivate,

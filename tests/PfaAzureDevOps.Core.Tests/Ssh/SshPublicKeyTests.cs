@@ -111,6 +111,9 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
 
             Assert.Equal("SshPublicKeyIsPrivate", Assert.Throws<PfaException>(() => SshPublicKey.Parse("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----")).ErrorId);
             Assert.Equal("SshPublicKeyIsPrivate", Assert.Throws<PfaException>(() => SshPublicKey.Parse("  -----BEGIN PRIVATE KEY-----")).ErrorId);
+            Assert.Equal("SshPublicKeyIsPrivate", Assert.Throws<PfaException>(() => SshPublicKey.Parse("PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none")).ErrorId);
+            string body = string.Concat(privateText.Split('\n')[1..^2]);
+            Assert.Equal("SshPublicKeyIsPrivate", Assert.Throws<PfaException>(() => SshPublicKey.Parse(body)).ErrorId);
         }
 
         [Fact]
