@@ -27,7 +27,7 @@ function Invoke-XunitTests {
     <# Runs the engine's xunit tests; returns their counts (read from a TRX file, not from console text). #>
     param([string] $Project, [string] $Configuration, [string] $Version)
     $results = Join-Path ([IO.Path]::GetTempPath()) ("pfa-xunit-" + [guid]::NewGuid().ToString('N'))
-    & dotnet test $Project -c $Configuration "-p:Version=$Version" --nologo --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results
+    & dotnet test $Project -c $Configuration "-p:Version=$Version" --nologo --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     $exit = $LASTEXITCODE
     $trx = Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore | Select-Object -First 1
     if (-not $trx) { return [pscustomobject]@{ Passed = 0; Failed = [Math]::Max(1, $exit); Skipped = 0 } }
@@ -49,7 +49,7 @@ function Invoke-PesterTests {
     $pwsh = Join-Path $PSHOME 'pwsh'
     $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterManifest', $pester, '-ModuleRoot', $ModuleRoot, '-SummaryPath', $summary)
     if ($Path) { $arguments += @('-Path', ($Path -join ',')) }
-    & $pwsh @arguments
+    & $pwsh @arguments | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $summary)) {
         return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedContainers = 1; FailedBlocks = 0 }

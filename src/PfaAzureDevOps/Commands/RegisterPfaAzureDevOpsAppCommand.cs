@@ -78,6 +78,11 @@ namespace PfaAzureDevOps.Commands
 
                 DateTimeOffset now = DateTimeOffset.UtcNow;
                 Core.Registration.AppRegistration preview = Core.Registration.RegistrationService.Build(request, now);
+                if (preview.Provider == Core.Registration.IdentityProvider.EntraId)
+                {
+                    WriteVerbose($"MSAL accepts the authority {Core.Identity.EntraConfiguration.Validate(preview)}.");
+                }
+
                 var service = new Core.Registration.RegistrationService(AppModel.ToCore(Scope));
                 string action = $"Register {preview.Provider} application {preview.ClientId} (callback {preview.CallbackUrl})";
                 if (!ShouldProcess($"{Scope} state at '{service.Store.Root}'", action))
