@@ -135,6 +135,7 @@ namespace PfaAzureDevOps.Core.Git
                 RetryAttempts = 1,
             };
             RestrictHostKeyAlgorithms(connectionInfo, policy.PreferredKeyTypes(url.Host, url.Port));
+            DeprioritizeSlowKeyExchange(connectionInfo);
             Client = new SshClient(connectionInfo);
             Client.HostKeyReceived += OnHostKeyReceived;
         }
@@ -152,6 +153,28 @@ namespace PfaAzureDevOps.Core.Git
             HostKey = e.HostKey;
             Verdict = _policy.Verify(_url.Host, _url.Port, e.HostKey);
             e.CanTrust = Verdict.IsTrusted;
+        }
+
+        /// <summary>
+        /// sntrup761x25519 runs in managed BouncyCastle code and costs 200-400 ms per connection (measured on loopback
+        /// against OpenSSH 9.2, versus about 60 ms for curve25519): offer it after curve25519. ML-KEM hybrid stays first.
+        /// </summary>
+        private static void DeprioritizeSlowKeyExchange(ConnectionInfo connectionInfo)
+        {
+            var slow = new List<KeyValuePair<string, Func<IKeyExchange>>>();
+            foreach (KeyValuePair<string, Func<IKeyExchange>> pair in connectionInfo.KeyExchangeAlgorithms)
+            {
+                if (pair.Key.StartsWith("sntrup", StringComparison.Ordinal))
+                {
+                    slow.Add(pair);
+                }
+            }
+
+            foreach (KeyValuePair<string, Func<IKeyExchange>> pair in slow)
+            {
+                connectionInfo.KeyExchangeAlgorithms.Remove(pair.Key);
+                connectionInfo.KeyExchangeAlgorithms.Add(pair.Key, pair.Value);
+            }
         }
 
         private static void RestrictHostKeyAlgorithms(ConnectionInfo connectionInfo, IReadOnlyCollection<string>? keyTypes)

@@ -296,7 +296,7 @@ namespace PfaAzureDevOps.Core.Tests.Git
 
             string line = $"MEASURE access check median {Median(ours):0} ms (all: {string.Join(", ", ours.Select(v => v.ToString("0")))}); git ls-remote over OpenSSH median {Median(openssh):0} ms (all: {string.Join(", ", openssh.Select(v => v.ToString("0")))})";
             _output.WriteLine(line);
-            File.AppendAllText(Path.Combine(Path.GetTempPath(), "pfa-git-measure.txt"), line + Environment.NewLine);
+            File.AppendAllText(Path.Combine(Path.GetTempPath(), "pfa-measure-git.txt"), line + Environment.NewLine);
         }
 
         private static double Median(List<double> values)
