@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Storage;
+
+namespace PfaAzureDevOps.Core.Connection
+{
+    /// <summary>
+    /// The user's Azure DevOps connection (connection.json in the CurrentUser store): who connected, where, with
+    /// which application and scopes, and when the access token expires. The tokens themselves live in the
+    /// vault under the names recorded here; a new generation of tokens always gets new names, so a reader
+    /// (or a process killed mid-write) sees either the old complete set or the new one.
+    /// </summary>
+    public sealed class ConnectionDocument : StoredDocument
+    {
+        public const string DocumentKind = "pfa.azuredevops.connection";
+        public const int CurrentVersion = 1;
+        public const string FileName = "connection.json";
+
+        /// <summary>Token storage recorded at write time: the vault's owner-only file fallback.</summary>
+        public const string FileStorage = "file";
+
+        /// <summary>Token storage recorded at write time: the platform's protected store.</summary>
+        public const string ProtectedStorage = "protected";
+
+        public ConnectionDocument()
+        {
+            Kind = DocumentKind;
+            SchemaVersion = CurrentVersion;
+        }
+
+        public IdentityProvider Provider { get; set; }
+
+        public Guid ClientId { get; set; }
+
+        /// <summary>The scope (CurrentUser/AllUsers) of the registration that issued the tokens.</summary>
+        public StateScope RegistrationScope { get; set; }
+
+        public string UserId { get; set; } = string.Empty;
+
+        public string? UserDisplayName { get; set; }
+
+        public string? UserEmail { get; set; }
+
+        public string? UserPublicAlias { get; set; }
+
+        public string? Organization { get; set; }
+
+        public string? OrganizationUrl { get; set; }
+
+        public string? OrganizationId { get; set; }
+
+        public string ProfileUrl { get; set; } = string.Empty;
+
+        public string AuthorizationServer { get; set; } = string.Empty;
+
+        public string CallbackUrl { get; set; } = string.Empty;
+
+        public List<string> Scopes { get; set; } = new List<string>();
+
+        public DateTimeOffset ConnectedOn { get; set; }
+
+        public DateTimeOffset? RefreshedOn { get; set; }
+
+        public DateTimeOffset AccessTokenExpiresOn { get; set; }
+
+        /// <summary>Counts token generations: 1 at connect, +1 per refresh.</summary>
+        public long Generation { get; set; }
+
+        public string AccessTokenSecret { get; set; } = string.Empty;
+
+        public string RefreshTokenSecret { get; set; } = string.Empty;
+
+        public string TokenStorage { get; set; } = ProtectedStorage;
+
+        public override void Validate()
+        {
+            if (ClientId == Guid.Empty || string.IsNullOrEmpty(UserId))
+            {
+                throw new FormatException("the application or the user is missing");
+            }
+
+            if (string.IsNullOrEmpty(AccessTokenSecret) || string.IsNullOrEmpty(RefreshTokenSecret))
+            {
+                throw new FormatException("the token references are missing");
+            }
+
+            if (!Uri.TryCreate(AuthorizationServer, UriKind.Absolute, out _) || !Uri.TryCreate(CallbackUrl, UriKind.Absolute, out _) || !Uri.TryCreate(ProfileUrl, UriKind.Absolute, out _))
+            {
+                throw new FormatException("a URL in it is missing or not absolute");
+            }
+        }
+    }
+
+    /// <summary>A started browser sign-in whose answer is still to come (the paste path): pending-authorization.json.</summary>
+    public sealed class PendingAuthorization : StoredDocument
+    {
+        public const string DocumentKind = "pfa.azuredevops.pending-authorization";
+        public const int CurrentVersion = 1;
+        public const string FileName = "pending-authorization.json";
+        public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+
+        public PendingAuthorization()
+        {
+            Kind = DocumentKind;
+            SchemaVersion = CurrentVersion;
+        }
+
+        public Guid ClientId { get; set; }
+
+        public string State { get; set; } = string.Empty;
+
+        public string AuthorizationServer { get; set; } = string.Empty;
+
+        public string CallbackUrl { get; set; } = string.Empty;
+
+        public List<string> Scopes { get; set; } = new List<string>();
+
+        public DateTimeOffset CreatedOn { get; set; }
+
+        public override void Validate()
+        {
+            if (ClientId == Guid.Empty || string.IsNullOrEmpty(State) || !Uri.TryCreate(CallbackUrl, UriKind.Absolute, out _) || !Uri.TryCreate(AuthorizationServer, UriKind.Absolute, out _))
+            {
+                throw new FormatException("it is incomplete");
+            }
+        }
+    }
+}

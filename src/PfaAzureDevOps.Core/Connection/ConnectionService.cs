@@ -1,0 +1,566 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using PfaAzureDevOps.Core.OAuth;
+using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Rest;
+using PfaAzureDevOps.Core.Storage;
+
+namespace PfaAzureDevOps.Core.Connection
+{
+    /// <summary>What Connect-PfaAzureDevOps was told about where to look.</summary>
+    public sealed class ConnectOptions
+    {
+        public string? Organization { get; set; }
+
+        public Uri? OrganizationUrl { get; set; }
+
+        public Uri? ProfileUrl { get; set; }
+    }
+
+    /// <summary>An access token handed to a caller, with its expiry. Never printed.</summary>
+    public sealed class AccessTokenResult
+    {
+        public AccessTokenResult(string token, DateTimeOffset expiresOn, bool refreshed)
+        {
+            Token = token;
+            ExpiresOn = expiresOn;
+            Refreshed = refreshed;
+        }
+
+        public string Token { get; }
+
+        public DateTimeOffset ExpiresOn { get; }
+
+        public bool Refreshed { get; }
+
+        public override string ToString() => $"access token (expires {ExpiresOn:u})";
+    }
+
+    /// <summary>
+    /// The user's Azure DevOps connection: connects (code redemption, profile, organization), stores it in the
+    /// CurrentUser store with the tokens in the vault, hands out access tokens and refreshes them. Refreshes
+    /// are serialised across processes by a lock, with the document read again after the lock is taken, so any
+    /// number of processes on an expired token cause one refresh; the rotated refresh token is saved before
+    /// the new access token is handed out.
+    /// </summary>
+    public sealed class ConnectionService
+    {
+        /// <summary>Tokens with less than this left are refreshed before they are handed out.</summary>
+        public static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
+
+        private const string LockName = "connection";
+        private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(120);
+
+        public ConnectionService()
+            : this(new StateStore(StateScope.CurrentUser))
+        {
+        }
+
+        public ConnectionService(StateStore store)
+        {
+            Store = store;
+            Vault = new SecretVault(store);
+        }
+
+        public StateStore Store { get; }
+
+        public SecretVault Vault { get; }
+
+        public string DocumentPath => Store.GetPath(ConnectionDocument.FileName);
+
+        public OAuthTokenClient TokenClient { get; set; } = new OAuthTokenClient();
+
+        public AzureDevOpsRestClient RestClient { get; set; } = new AzureDevOpsRestClient();
+
+        public ConnectionDocument? Get() => Store.Read<ConnectionDocument>(ConnectionDocument.FileName, ConnectionDocument.DocumentKind, ConnectionDocument.CurrentVersion);
+
+        public static PfaException NotConnected(string path) => new PfaException(
+            "NotConnected",
+            PfaErrorKind.NotFound,
+            "You have not connected Azure DevOps in this account yet (or disconnected). Run Connect-PfaAzureDevOps.",
+            path);
+
+        // ---- Registration ---------------------------------------------------------------------------
+
+        /// <summary>The registration in effect: the current user's own, else the instance's (AllUsers).</summary>
+        public static RegistrationService FindRegistration(out AppRegistration registration)
+        {
+            foreach (StateScope scope in new[] { StateScope.CurrentUser, StateScope.AllUsers })
+            {
+                var service = new RegistrationService(scope);
+                AppRegistration? found = service.Get();
+                if (found != null)
+                {
+                    registration = found;
+                    return service;
+                }
+            }
+
+            throw new PfaException(
+                "RegistrationNotFound",
+                PfaErrorKind.NotFound,
+                "No Azure DevOps application is registered, so there is nothing to connect with. An administrator registers one with Register-PfaAzureDevOpsApp first.",
+                "AllUsers");
+        }
+
+        public static void RequireAzureDevOpsProvider(AppRegistration registration)
+        {
+            if (registration.Provider != IdentityProvider.AzureDevOps)
+            {
+                throw new PfaException(
+                    "ProviderNotSupported",
+                    PfaErrorKind.InvalidOperation,
+                    $"The registered application ({registration.ClientId}) is a Microsoft Entra ID application; Connect-PfaAzureDevOps connects through an Azure DevOps OAuth application (provider AzureDevOps). Register one with Register-PfaAzureDevOpsApp -Provider AzureDevOps.",
+                    registration.ClientId);
+            }
+        }
+
+        public static AuthorizationRequest Begin(AppRegistration registration) =>
+            new AuthorizationRequest(new Uri(registration.AuthorizationServer), registration.ClientId, new Uri(registration.CallbackUrl), registration.Scopes);
+
+        // ---- The paste path: an authorization started in one command and finished in another ----------
+
+        public void SavePending(AuthorizationRequest request, DateTimeOffset now)
+        {
+            var pending = new PendingAuthorization
+            {
+                ClientId = request.ClientId,
+                State = request.State,
+                AuthorizationServer = request.AuthorizationServer.AbsoluteUri,
+                CallbackUrl = request.CallbackUrl.AbsoluteUri,
+                Scopes = request.Scopes.ToList(),
+                CreatedOn = now,
+            };
+            Store.Write(PendingAuthorization.FileName, pending, ownerOnly: true);
+        }
+
+        /// <summary>The pending authorization for this registration, checked for age and application.</summary>
+        public AuthorizationRequest LoadPending(AppRegistration registration, DateTimeOffset now)
+        {
+            PendingAuthorization? pending = Store.Read<PendingAuthorization>(PendingAuthorization.FileName, PendingAuthorization.DocumentKind, PendingAuthorization.CurrentVersion);
+            if (pending is null)
+            {
+                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, open it, click Accept, then pass the address the browser ended on with -CallbackUri.", Store.GetPath(PendingAuthorization.FileName));
+            }
+
+            if (now - pending.CreatedOn > PendingAuthorization.Lifetime || pending.ClientId != registration.ClientId || !string.Equals(pending.CallbackUrl, registration.CallbackUrl, StringComparison.Ordinal))
+            {
+                Store.Delete(PendingAuthorization.FileName);
+                throw new PfaException("PendingAuthorizationExpired", PfaErrorKind.InvalidOperation, $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", Store.GetPath(PendingAuthorization.FileName));
+            }
+
+            return new AuthorizationRequest(new Uri(pending.AuthorizationServer), pending.ClientId, new Uri(pending.CallbackUrl), pending.Scopes, pending.State);
+        }
+
+        public void DeletePending() => Store.Delete(PendingAuthorization.FileName);
+
+        // ---- Connect -------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Finishes a sign-in: checks the returned address, redeems the code, reads who connected (and the
+        /// organization), and replaces any previous connection.
+        /// </summary>
+        public async Task<ConnectionDocument> CompleteAsync(
+            AuthorizationRequest request, Uri returned, RegistrationService registrationService, AppRegistration registration,
+            ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
+        {
+            string code = request.ReadCode(returned);
+            Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, registration.AuthorizationServer);
+            Uri profileBase = AzureDevOpsUrls.Profile(options.ProfileUrl, registration.AuthorizationServer);
+
+            TokenResponse tokens;
+            char[] secret = registrationService.ReadClientSecret(registration) ?? throw new PfaException("ClientSecretMissing", PfaErrorKind.InvalidData, "The registered Azure DevOps application has no client secret. The administrator stores it with Set-PfaAzureDevOpsApp -ClientSecret.", registrationService.DocumentPath);
+            try
+            {
+                log?.Invoke($"Redeeming the authorization code at {OAuthTokenClient.TokenEndpoint(request.AuthorizationServer)}.");
+                tokens = await TokenClient.RedeemCodeAsync(request.AuthorizationServer, secret, code, request.CallbackUrl, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Array.Clear(secret, 0, secret.Length);
+            }
+
+            var document = new ConnectionDocument
+            {
+                Provider = registration.Provider,
+                ClientId = registration.ClientId,
+                RegistrationScope = registrationService.Store.Scope,
+                AuthorizationServer = request.AuthorizationServer.AbsoluteUri.TrimEnd('/'),
+                CallbackUrl = request.CallbackUrl.AbsoluteUri,
+                ProfileUrl = profileBase.AbsoluteUri.TrimEnd('/'),
+                Scopes = (tokens.Scope ?? string.Join(" ", request.Scopes)).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries).ToList(),
+                ConnectedOn = DateTimeOffset.UtcNow,
+                AccessTokenExpiresOn = tokens.ExpiresOn,
+                Generation = 1,
+            };
+
+            Uri profileUrl = new Uri(document.ProfileUrl + "/_apis/profile/profiles/me?api-version=" + AzureDevOpsRestClient.ApiVersion);
+            log?.Invoke($"Reading who connected from {profileUrl.GetLeftPart(UriPartial.Path)}.");
+            using (JsonDocument profile = await RestClient.GetAsync(profileUrl, tokens.AccessToken, cancellationToken).ConfigureAwait(false))
+            {
+                document.UserId = AzureDevOpsHttp.ReadString(profile.RootElement, "id") ?? string.Empty;
+                document.UserDisplayName = AzureDevOpsHttp.ReadString(profile.RootElement, "displayName");
+                document.UserEmail = AzureDevOpsHttp.ReadString(profile.RootElement, "emailAddress");
+                document.UserPublicAlias = AzureDevOpsHttp.ReadString(profile.RootElement, "publicAlias");
+                if (string.IsNullOrEmpty(document.UserId))
+                {
+                    throw new PfaException("ProfileInvalid", PfaErrorKind.ProtocolError, $"The profile at {profileUrl.GetLeftPart(UriPartial.Path)} has no user id. Check -ProfileUrl.", profileUrl.GetLeftPart(UriPartial.Path));
+                }
+            }
+
+            if (organizationUrl != null)
+            {
+                Uri connectionData = new Uri(organizationUrl.AbsoluteUri.TrimEnd('/') + "/_apis/connectionData");
+                log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
+                using (JsonDocument data = await RestClient.GetAsync(connectionData, tokens.AccessToken, cancellationToken).ConfigureAwait(false))
+                {
+                    document.OrganizationId = AzureDevOpsHttp.ReadString(data.RootElement, "instanceId");
+                }
+
+                document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
+                document.Organization = string.IsNullOrWhiteSpace(options.Organization) ? AzureDevOpsUrls.NameFrom(organizationUrl) : options.Organization!.Trim();
+            }
+
+            using (Store.Lock(LockName, LockTimeout, cancellationToken))
+            {
+                ConnectionDocument? previous = TryGetForReplace();
+                Save(document, tokens, previous);
+                DeletePending();
+            }
+
+            return document;
+        }
+
+        private ConnectionDocument? TryGetForReplace()
+        {
+            try
+            {
+                return Get();
+            }
+            catch (PfaException ex) when (ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported")
+            {
+                MoveAside();
+                return null;
+            }
+        }
+
+        private void MoveAside()
+        {
+            string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            File.Move(DocumentPath, aside);
+        }
+
+        /// <summary>Writes a new generation of tokens under new names, then the document (atomically), then drops the old tokens.</summary>
+        private void Save(ConnectionDocument document, TokenResponse tokens, ConnectionDocument? previous)
+        {
+            bool isProtected = Vault.IsProtected;
+            string suffix = Guid.NewGuid().ToString("N").Substring(0, 12);
+            document.AccessTokenSecret = "connection-access-" + suffix;
+            document.RefreshTokenSecret = "connection-refresh-" + suffix;
+            document.TokenStorage = isProtected ? ConnectionDocument.ProtectedStorage : ConnectionDocument.FileStorage;
+            try
+            {
+                WriteSecret(document.RefreshTokenSecret, tokens.RefreshToken);
+                WriteSecret(document.AccessTokenSecret, tokens.AccessToken);
+                Store.Write(ConnectionDocument.FileName, document, ownerOnly: true);
+            }
+            catch
+            {
+                Vault.Delete(document.AccessTokenSecret);
+                Vault.Delete(document.RefreshTokenSecret);
+                throw;
+            }
+
+            AccessTokenCache.Remember(DocumentPath, document, tokens.AccessToken);
+            if (previous != null)
+            {
+                DeleteSecrets(previous);
+            }
+        }
+
+        private void WriteSecret(string name, string value)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(value);
+            try
+            {
+                Vault.Write(name, bytes);
+            }
+            finally
+            {
+                Array.Clear(bytes, 0, bytes.Length);
+            }
+        }
+
+        private string? ReadSecret(ConnectionDocument document, string name)
+        {
+            byte[]? bytes = document.TokenStorage == ConnectionDocument.FileStorage && !RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
+                ? SecretVaultFiles.ReadUnprotected(Vault, name)
+                : Vault.Read(name);
+            if (bytes is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                return Encoding.UTF8.GetString(bytes);
+            }
+            finally
+            {
+                Array.Clear(bytes, 0, bytes.Length);
+            }
+        }
+
+        private void DeleteSecrets(ConnectionDocument document)
+        {
+            foreach (string name in new[] { document.AccessTokenSecret, document.RefreshTokenSecret })
+            {
+                try
+                {
+                    Vault.Delete(name);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
+                {
+                    // A leftover token of an older generation is harmless; the document no longer names it.
+                }
+            }
+        }
+
+        // ---- Disconnect ----------------------------------------------------------------------------
+
+        /// <summary>Forgets the connection and its tokens; returns what was removed, or throws NotConnected.</summary>
+        public ConnectionDocument? Disconnect()
+        {
+            using (Store.Lock(LockName, LockTimeout))
+            {
+                AccessTokenCache.Forget(DocumentPath);
+                ConnectionDocument? existing;
+                try
+                {
+                    existing = Get();
+                }
+                catch (PfaException ex) when (ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported")
+                {
+                    MoveAside();
+                    DeletePending();
+                    return null;
+                }
+
+                if (existing is null)
+                {
+                    DeletePending();
+                    throw NotConnected(DocumentPath);
+                }
+
+                Store.Delete(ConnectionDocument.FileName);
+                DeleteSecrets(existing);
+                DeletePending();
+                return existing;
+            }
+        }
+
+        // ---- Access tokens -------------------------------------------------------------------------
+
+        /// <summary>
+        /// The fast path: the access token cached in this process, when the connection file has not changed since
+        /// (one stat) and the token has more than the refresh margin left. No lock, no vault, no network.
+        /// </summary>
+        public bool TryGetCachedAccessToken(DateTimeOffset now, out AccessTokenResult? result) =>
+            AccessTokenCache.TryGet(DocumentPath, now, RefreshMargin, out result);
+
+        /// <summary>A valid access token: cached, read from the store, or refreshed (once across processes).</summary>
+        public async Task<AccessTokenResult> GetAccessTokenAsync(bool forceRefresh, Action<string>? log, CancellationToken cancellationToken)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            if (!forceRefresh && TryGetCachedAccessToken(now, out AccessTokenResult? cached))
+            {
+                return cached!;
+            }
+
+            long seenGeneration = -1;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                ConnectionDocument document = Get() ?? throw NotConnected(DocumentPath);
+                seenGeneration = document.Generation;
+                if (forceRefresh || !IsFresh(document, now))
+                {
+                    break;
+                }
+
+                string? token = ReadSecret(document, document.AccessTokenSecret);
+                if (token != null)
+                {
+                    AccessTokenCache.Remember(DocumentPath, document, token);
+                    return new AccessTokenResult(token, document.AccessTokenExpiresOn, refreshed: false);
+                }
+
+                // The document was replaced between the two reads (its old tokens are gone): read it again.
+            }
+
+            log?.Invoke("The access token expires within five minutes; waiting for the connection lock to refresh it.");
+            using (Store.Lock(LockName, LockTimeout, cancellationToken))
+            {
+                // Read again under the lock: another process may have refreshed while this one waited.
+                ConnectionDocument document = Get() ?? throw NotConnected(DocumentPath);
+                now = DateTimeOffset.UtcNow;
+                bool someoneElseRefreshed = document.Generation != seenGeneration;
+                if ((!forceRefresh && IsFresh(document, now)) || (forceRefresh && someoneElseRefreshed && IsFresh(document, now)))
+                {
+                    string? token = ReadSecret(document, document.AccessTokenSecret);
+                    if (token != null)
+                    {
+                        log?.Invoke("Another process refreshed the token meanwhile; using its token.");
+                        AccessTokenCache.Remember(DocumentPath, document, token);
+                        return new AccessTokenResult(token, document.AccessTokenExpiresOn, refreshed: false);
+                    }
+                }
+
+                return await RefreshLockedAsync(document, log, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static bool IsFresh(ConnectionDocument document, DateTimeOffset now) => document.AccessTokenExpiresOn - now > RefreshMargin;
+
+        private async Task<AccessTokenResult> RefreshLockedAsync(ConnectionDocument document, Action<string>? log, CancellationToken cancellationToken)
+        {
+            string refreshToken = ReadSecret(document, document.RefreshTokenSecret) ?? throw new PfaException(
+                "ConnectionTokensMissing",
+                PfaErrorKind.InvalidData,
+                $"The connection's refresh token is missing from {Vault.ProtectionDescription} (it was saved by another account or machine, or deleted). Run Connect-PfaAzureDevOps to connect again.",
+                DocumentPath);
+
+            RegistrationService registrationService = FindRegistrationFor(document, out AppRegistration registration);
+            char[] secret = registrationService.ReadClientSecret(registration) ?? throw new PfaException("ClientSecretMissing", PfaErrorKind.InvalidData, "The registered Azure DevOps application has no client secret. The administrator stores it with Set-PfaAzureDevOpsApp -ClientSecret.", registrationService.DocumentPath);
+            TokenResponse tokens;
+            try
+            {
+                log?.Invoke($"Refreshing the access token at {OAuthTokenClient.TokenEndpoint(new Uri(document.AuthorizationServer))}.");
+                tokens = await TokenClient.RefreshAsync(new Uri(document.AuthorizationServer), secret, refreshToken, new Uri(document.CallbackUrl), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Array.Clear(secret, 0, secret.Length);
+            }
+
+            // The old refresh token is dead from here on: persist the new one before anything else can fail.
+            // No cancellation from now on: stopping half-way would lose the only valid refresh token.
+            var next = Clone(document);
+            next.Generation = document.Generation + 1;
+            next.RefreshedOn = DateTimeOffset.UtcNow;
+            next.AccessTokenExpiresOn = tokens.ExpiresOn;
+            Save(next, tokens, document);
+            log?.Invoke($"Refreshed; the new access token expires at {tokens.ExpiresOn:u}.");
+            return new AccessTokenResult(tokens.AccessToken, tokens.ExpiresOn, refreshed: true);
+        }
+
+        private static RegistrationService FindRegistrationFor(ConnectionDocument document, out AppRegistration registration)
+        {
+            StateScope other = document.RegistrationScope == StateScope.AllUsers ? StateScope.CurrentUser : StateScope.AllUsers;
+            foreach (StateScope scope in new[] { document.RegistrationScope, other })
+            {
+                var service = new RegistrationService(scope);
+                AppRegistration? found = service.Get();
+                if (found != null && found.ClientId == document.ClientId)
+                {
+                    registration = found;
+                    return service;
+                }
+            }
+
+            throw new PfaException(
+                "ConnectionRegistrationChanged",
+                PfaErrorKind.InvalidOperation,
+                $"The application that issued this connection's tokens (client ID {document.ClientId}) is no longer registered, so the token cannot be refreshed. Run Connect-PfaAzureDevOps to connect through the application registered now.",
+                document.ClientId);
+        }
+
+        private static ConnectionDocument Clone(ConnectionDocument source)
+        {
+            byte[] json = JsonSerializer.SerializeToUtf8Bytes(source, StateStore.JsonOptions);
+            return JsonSerializer.Deserialize<ConnectionDocument>(json, StateStore.JsonOptions)!;
+        }
+    }
+
+    /// <summary>
+    /// The access token of this process's last read, keyed by the connection file and its timestamp and size,
+    /// so a refresh or disconnect by any process is noticed with one stat.
+    /// </summary>
+    internal static class AccessTokenCache
+    {
+        private static readonly object Gate = new object();
+        private static Entry? _entry;
+
+        public static bool TryGet(string path, DateTimeOffset now, TimeSpan margin, out AccessTokenResult? result)
+        {
+            result = null;
+            Entry? entry = _entry;
+            if (entry is null || !string.Equals(entry.Path, path, StringComparison.Ordinal) || entry.ExpiresOn - now <= margin)
+            {
+                return false;
+            }
+
+            var info = new FileInfo(path);
+            if (!info.Exists || info.LastWriteTimeUtc != entry.LastWriteUtc || info.Length != entry.Length)
+            {
+                return false;
+            }
+
+            result = new AccessTokenResult(entry.Token, entry.ExpiresOn, refreshed: false);
+            return true;
+        }
+
+        public static void Remember(string path, ConnectionDocument document, string token)
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                _entry = new Entry(path, info.LastWriteTimeUtc, info.Length, token, document.AccessTokenExpiresOn);
+            }
+        }
+
+        public static void Forget(string path)
+        {
+            lock (Gate)
+            {
+                if (_entry != null && string.Equals(_entry.Path, path, StringComparison.Ordinal))
+                {
+                    _entry = null;
+                }
+            }
+        }
+
+        private sealed class Entry
+        {
+            public Entry(string path, DateTime lastWriteUtc, long length, string token, DateTimeOffset expiresOn)
+            {
+                Path = path;
+                LastWriteUtc = lastWriteUtc;
+                Length = length;
+                Token = token;
+                ExpiresOn = expiresOn;
+            }
+
+            public string Path { get; }
+
+            public DateTime LastWriteUtc { get; }
+
+            public long Length { get; }
+
+            public string Token { get; }
+
+            public DateTimeOffset ExpiresOn { get; }
+        }
+    }
+}

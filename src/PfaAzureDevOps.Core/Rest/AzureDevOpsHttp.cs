@@ -1,0 +1,238 @@
+using System;
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace PfaAzureDevOps.Core.Rest
+{
+    /// <summary>Limits of one call: the time each attempt may take and how often a throttled or failed call is retried.</summary>
+    public sealed class HttpCallOptions
+    {
+        public static HttpCallOptions Default { get; } = new HttpCallOptions();
+
+        /// <summary>The time limit of one attempt (connect, send, read the answer).</summary>
+        public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+        /// <summary>Retries after 429/503 (and, for idempotent calls, 500/502/504 and dropped connections).</summary>
+        public int MaxRetries { get; set; } = 3;
+
+        /// <summary>The longest Retry-After honoured; a longer one fails at once with the time to wait.</summary>
+        public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>How waiting is done (tests replace it).</summary>
+        public Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (delay, token) => Task.Delay(delay, token);
+    }
+
+    /// <summary>
+    /// The one HttpClient of the process for Azure DevOps and its OAuth server (connection pooling, DNS refresh),
+    /// and the retry loop every call shares. Certificates are always validated by the platform: to trust a
+    /// private server, trust its certificate in the system store (or SSL_CERT_FILE on Linux).
+    /// </summary>
+    public static class AzureDevOpsHttp
+    {
+        private static readonly Lazy<HttpClient> SharedClient = new Lazy<HttpClient>(Create, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public static HttpClient Client => SharedClient.Value;
+
+        internal static string UserAgent { get; } = "PfaAzureDevOps/" + (typeof(AzureDevOpsHttp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+        private static HttpClient Create()
+        {
+#if NET
+            var handler = new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            };
+#else
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            };
+#endif
+            var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+            return client;
+        }
+
+        /// <summary>
+        /// Sends a request made fresh for each attempt, honouring Retry-After on 429/503 a bounded number of times.
+        /// Non-idempotent calls (token redemption) are retried only when the server said it did not process them (429/503).
+        /// </summary>
+        public static async Task<HttpResponseMessage> SendAsync(
+            HttpMessageInvoker invoker, Func<HttpRequestMessage> createRequest, bool idempotent, HttpCallOptions options, string what, CancellationToken cancellationToken)
+        {
+            int attempt = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                HttpResponseMessage? response = null;
+                Exception? failure = null;
+                using (var attemptLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    attemptLimit.CancelAfter(options.AttemptTimeout);
+                    using (HttpRequestMessage request = createRequest())
+                    {
+                        try
+                        {
+                            response = await invoker.SendAsync(request, attemptLimit.Token).ConfigureAwait(false);
+                            if (response.Content != null)
+                            {
+                                await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+                            }
+                        }
+                        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            response?.Dispose();
+                            throw new PfaException("AzureDevOpsTimeout", PfaErrorKind.OperationTimeout, $"{what} did not answer within {options.AttemptTimeout.TotalSeconds:0} seconds. Check the network (and proxy) and try again.", request.RequestUri?.GetLeftPart(UriPartial.Path), ex);
+                        }
+                        catch (HttpRequestException ex)
+                        {
+                            response?.Dispose();
+                            response = null;
+                            failure = ex;
+                        }
+                    }
+                }
+
+                if (failure != null)
+                {
+                    if (idempotent && attempt < options.MaxRetries)
+                    {
+                        attempt++;
+                        await options.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    throw new PfaException("AzureDevOpsConnectionFailed", PfaErrorKind.ConnectionError, $"{what} could not be reached: {Describe(failure)} Check the URL, the network (and proxy) and, for a private server, that its certificate is trusted on this machine.", null, failure);
+                }
+
+                int status = (int)response!.StatusCode;
+                bool throttled = status == 429 || status == 503;
+                bool transient = throttled || (idempotent && (status == 500 || status == 502 || status == 504));
+                if (!transient || attempt >= options.MaxRetries)
+                {
+                    return response;
+                }
+
+                TimeSpan? retryAfter = RetryAfter(response);
+                TimeSpan delay = retryAfter ?? Backoff(attempt + 1);
+                if (delay > options.MaxRetryDelay)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+                attempt++;
+                await options.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        internal static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(8, Math.Pow(2, attempt - 1)));
+
+        public static TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            RetryConditionHeaderValue? header = response.Headers.RetryAfter;
+            if (header?.Delta is TimeSpan delta)
+            {
+                return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            }
+
+            if (header?.Date is DateTimeOffset date)
+            {
+                TimeSpan wait = date - DateTimeOffset.UtcNow;
+                return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+            }
+
+            return null;
+        }
+
+        internal static string Describe(Exception ex)
+        {
+            var builder = new StringBuilder();
+            for (Exception? current = ex; current != null; current = current.InnerException)
+            {
+                if (builder.Length > 0)
+                {
+                    builder.Append(" ");
+                }
+
+                builder.Append(current.Message.TrimEnd('.')).Append('.');
+                if (builder.Length > 400)
+                {
+                    break;
+                }
+            }
+
+            return builder.ToString();
+        }
+
+        /// <summary>Reads a short, printable string property of a JSON body, case-insensitively; null when absent.</summary>
+        internal static string? ReadString(JsonElement element, params string[] names)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                foreach (string name in names)
+                {
+                    if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        if (property.Value.ValueKind == JsonValueKind.String)
+                        {
+                            return property.Value.GetString();
+                        }
+
+                        if (property.Value.ValueKind == JsonValueKind.Number)
+                        {
+                            return property.Value.GetRawText();
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        internal static string Clip(string? text, int max = 300)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return string.Empty;
+            }
+
+            var builder = new StringBuilder();
+            foreach (char c in text!)
+            {
+                if (builder.Length >= max)
+                {
+                    builder.Append("...");
+                    break;
+                }
+
+                builder.Append(char.IsControl(c) ? ' ' : c);
+            }
+
+            return builder.ToString().Trim();
+        }
+
+        internal static bool IsHtml(HttpResponseMessage response)
+        {
+            string? mediaType = response.Content?.Headers.ContentType?.MediaType;
+            return mediaType != null && mediaType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0;
+        }
+
+        internal static string FormatSeconds(TimeSpan delay) => delay.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+    }
+}
