@@ -17,6 +17,10 @@
         'Set-PfaAzureDevOpsApp'
         'Unregister-PfaAzureDevOpsApp'
         'Open-PfaAzureDevOpsAppRegistrationPage'
+        'Connect-PfaAzureDevOps'
+        'Get-PfaAzureDevOpsConnection'
+        'Disconnect-PfaAzureDevOps'
+        'Get-PfaAzureDevOpsAccessToken'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -75,9 +75,21 @@ namespace PfaAzureDevOps.Core.Connection
 
         public string DocumentPath => Store.GetPath(ConnectionDocument.FileName);
 
-        public OAuthTokenClient TokenClient { get; set; } = new OAuthTokenClient();
+        private OAuthTokenClient? _tokenClient;
+        private AzureDevOpsRestClient? _restClient;
 
-        public AzureDevOpsRestClient RestClient { get; set; } = new AzureDevOpsRestClient();
+        /// <summary>Made on first use, so the token fast path never starts the HTTP stack.</summary>
+        public OAuthTokenClient TokenClient
+        {
+            get => _tokenClient ??= new OAuthTokenClient();
+            set => _tokenClient = value;
+        }
+
+        public AzureDevOpsRestClient RestClient
+        {
+            get => _restClient ??= new AzureDevOpsRestClient();
+            set => _restClient = value;
+        }
 
         public ConnectionDocument? Get() => Store.Read<ConnectionDocument>(ConnectionDocument.FileName, ConnectionDocument.DocumentKind, ConnectionDocument.CurrentVersion);
 

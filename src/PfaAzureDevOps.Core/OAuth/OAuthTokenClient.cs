@@ -53,11 +53,11 @@ namespace PfaAzureDevOps.Core.OAuth
         public const string CodeGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
         public const string RefreshGrant = "refresh_token";
 
-        private readonly HttpMessageInvoker _invoker;
+        private readonly HttpMessageInvoker? _invoker;
 
         public OAuthTokenClient(HttpMessageInvoker? invoker = null, HttpCallOptions? options = null)
         {
-            _invoker = invoker ?? AzureDevOpsHttp.Client;
+            _invoker = invoker;
             Options = options ?? new HttpCallOptions { AttemptTimeout = TimeSpan.FromSeconds(60) };
         }
 
@@ -76,7 +76,7 @@ namespace PfaAzureDevOps.Core.OAuth
             Uri endpoint = TokenEndpoint(server);
             string what = "The Azure DevOps authorization server (" + endpoint.GetLeftPart(UriPartial.Authority) + ")";
             using (HttpResponseMessage response = await AzureDevOpsHttp.SendAsync(
-                _invoker,
+                _invoker ?? AzureDevOpsHttp.Client,
                 () =>
                 {
                     var request = new HttpRequestMessage(HttpMethod.Post, endpoint)

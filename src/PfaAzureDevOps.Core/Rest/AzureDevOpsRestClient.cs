@@ -18,11 +18,11 @@ namespace PfaAzureDevOps.Core.Rest
     {
         public const string ApiVersion = "7.1";
 
-        private readonly HttpMessageInvoker _invoker;
+        private readonly HttpMessageInvoker? _invoker;
 
         public AzureDevOpsRestClient(HttpMessageInvoker? invoker = null, HttpCallOptions? options = null)
         {
-            _invoker = invoker ?? AzureDevOpsHttp.Client;
+            _invoker = invoker;
             Options = options ?? HttpCallOptions.Default;
         }
 
@@ -42,7 +42,7 @@ namespace PfaAzureDevOps.Core.Rest
             bool idempotent = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete;
             string what = "Azure DevOps (" + url.GetLeftPart(UriPartial.Authority) + ")";
             using (HttpResponseMessage response = await AzureDevOpsHttp.SendAsync(
-                _invoker,
+                _invoker ?? AzureDevOpsHttp.Client,
                 () =>
                 {
                     var request = new HttpRequestMessage(method, url);

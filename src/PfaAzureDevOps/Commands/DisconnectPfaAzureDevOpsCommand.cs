@@ -1,0 +1,42 @@
+using System;
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Forgets your Azure DevOps connection and its tokens.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "PfaAzureDevOps", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PfaAzureDevOpsConnection))]
+    public sealed class DisconnectPfaAzureDevOpsCommand : PfaCmdlet
+    {
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            var service = new Core.Connection.ConnectionService();
+            if (!ConfirmOrForce(Force, $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})", "Forget the connection and its tokens"))
+            {
+                return;
+            }
+
+            Core.Connection.ConnectionDocument? removed = service.Disconnect();
+            if (removed is null)
+            {
+                WriteWarning($"The connection file could not be read; it was moved aside next to {service.DocumentPath}.");
+                return;
+            }
+
+            WriteVerbose($"Forgot the connection of {removed.UserDisplayName}. Azure DevOps keeps the authorization until you revoke it under User settings > Authorizations.");
+            if (PassThru)
+            {
+                WriteObject(ConnectionModel.ToOutput(removed, service, DateTimeOffset.UtcNow));
+            }
+        }
+    }
+}
