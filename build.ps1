@@ -63,6 +63,7 @@ function Invoke-Bootstrap {
         Invoke-Native dotnet @('tool', 'restore')
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--verbosity', 'quiet')
         Install-DebianPackages -Commands @{ sshd = 'openssh-server'; ssh = 'openssh-client'; 'ssh-keygen' = 'openssh-client'; git = 'git'; chromium = 'chromium' }
+        Invoke-Native npm @('ci', '--prefix', (Join-Path $Root 'tests/Browser'), '--no-audit', '--no-fund', '--loglevel', 'error')
     }
 }
 

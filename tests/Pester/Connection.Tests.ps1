@@ -65,6 +65,17 @@ BeforeAll {
         Connect-PfaAzureDevOps -CallbackUri $redirect -Organization $Organization -OrganizationUrl "$($Ado.HttpUrl)/$Organization" -PassThru
     }
 
+    # Connects in a child process (HTTPS, trusted through SSL_CERT_FILE) through the paste path.
+    function script:Connect-ByPasteInChild {
+        $start = Invoke-Child -Script 'Import-Module PfaAzureDevOps; Connect-PfaAzureDevOps -NoBrowser -ErrorAction Stop'
+        $start.ExitCode | Should -Be 0 -Because $start.Text
+        $link = @($start.Output | Where-Object { $_ -match '^https://\S+/oauth2/authorize\?' })
+        $link.Count | Should -Be 1 -Because $start.Text
+        $redirect = Get-ConsentRedirect $link[0]
+        $done = Invoke-Child -Script "Import-Module PfaAzureDevOps; `$c = Connect-PfaAzureDevOps -CallbackUri '$redirect' -Organization org1 -PassThru -ErrorAction Stop -WarningAction SilentlyContinue; 'RESULT ' + `$c.UserDisplayName"
+        $done.Text | Should -Match 'RESULT Test User'
+    }
+
     # Makes the stored access token expire now (as if an hour had passed) so the next use must refresh.
     function script:Set-AccessTokenExpired {
         $path = Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/connection.json'
@@ -350,7 +361,7 @@ Describe 'Access tokens: cache, refresh, rotation, errors' {
 
     It 'rotation is persisted: a second process sees and uses the new refresh token' {
         New-TestApp -Https | Out-Null
-        Connect-ByPaste | Out-Null
+        Connect-ByPasteInChild
         Set-AccessTokenExpired
         Control DELETE '/_test/counters' | Out-Null
         $first = Invoke-Child -Script 'Import-Module PfaAzureDevOps; $null = Get-PfaAzureDevOpsAccessToken -ErrorAction Stop; "RESULT ok"'
@@ -367,7 +378,7 @@ Describe 'Access tokens: cache, refresh, rotation, errors' {
 
     It '20 processes on an expired token cause exactly one refresh, and all get a valid token' {
         New-TestApp -Https | Out-Null
-        Connect-ByPaste | Out-Null
+        Connect-ByPasteInChild
         Set-AccessTokenExpired
         Control DELETE '/_test/counters' | Out-Null
         $out = Join-Path $StateHome 'tokens'
@@ -404,7 +415,7 @@ Set-Content -Path $OutFile -Value $hash
 
     It 'a process killed while refreshing leaves a readable store and a usable connection' {
         New-TestApp -Https | Out-Null
-        Connect-ByPaste | Out-Null
+        Connect-ByPasteInChild
         $script = Join-Path $StateHome 'loop.ps1'
         Set-Content -Path $script -Value 'Import-Module PfaAzureDevOps; while ($true) { $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop }'
         $saved = $env:SSL_CERT_FILE
