@@ -387,6 +387,72 @@ namespace PfaAzureDevOps.Core.Connection
         public bool TryGetCachedAccessToken(DateTimeOffset now, out AccessTokenResult? result) =>
             AccessTokenCache.TryGet(DocumentPath, now, RefreshMargin, out result);
 
+        /// <summary>
+        /// The cheap path without a lock or the network: the cached token, else the stored one when it has more than
+        /// the refresh margin left. Reads only the few fields it needs (no serializer start-up in a cold process).
+        /// False when a refresh (or a full read, for its errors) is needed.
+        /// </summary>
+        public bool TryGetStoredAccessToken(DateTimeOffset now, out AccessTokenResult? result)
+        {
+            if (AccessTokenCache.TryGet(DocumentPath, now, RefreshMargin, out result))
+            {
+                return true;
+            }
+
+            result = null;
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(DocumentPath);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+
+            string? secretName;
+            string? storage;
+            DateTimeOffset expiresOn;
+            try
+            {
+                using (JsonDocument json = JsonDocument.Parse(bytes))
+                {
+                    JsonElement root = json.RootElement;
+                    if (root.ValueKind != JsonValueKind.Object
+                        || !root.TryGetProperty("kind", out JsonElement kind) || kind.ValueKind != JsonValueKind.String || kind.GetString() != ConnectionDocument.DocumentKind
+                        || !root.TryGetProperty("schemaVersion", out JsonElement version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != ConnectionDocument.CurrentVersion
+                        || !root.TryGetProperty("accessTokenExpiresOn", out JsonElement expires) || expires.ValueKind != JsonValueKind.String || !expires.TryGetDateTimeOffset(out expiresOn)
+                        || !root.TryGetProperty("accessTokenSecret", out JsonElement secret) || secret.ValueKind != JsonValueKind.String)
+                    {
+                        return false;
+                    }
+
+                    secretName = secret.GetString();
+                    storage = root.TryGetProperty("tokenStorage", out JsonElement storageElement) && storageElement.ValueKind == JsonValueKind.String ? storageElement.GetString() : null;
+                }
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+
+            if (string.IsNullOrEmpty(secretName) || expiresOn - now <= RefreshMargin)
+            {
+                return false;
+            }
+
+            var document = new ConnectionDocument { AccessTokenSecret = secretName!, AccessTokenExpiresOn = expiresOn, TokenStorage = storage ?? ConnectionDocument.ProtectedStorage };
+            string? token = ReadSecret(document, secretName!);
+            if (token is null)
+            {
+                return false;
+            }
+
+            AccessTokenCache.Remember(DocumentPath, document, token);
+            result = new AccessTokenResult(token, expiresOn, refreshed: false);
+            return true;
+        }
+
         /// <summary>A valid access token: cached, read from the store, or refreshed (once across processes).</summary>
         public async Task<AccessTokenResult> GetAccessTokenAsync(bool forceRefresh, Action<string>? log, CancellationToken cancellationToken)
         {

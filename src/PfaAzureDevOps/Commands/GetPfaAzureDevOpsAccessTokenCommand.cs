@@ -42,7 +42,7 @@ namespace PfaAzureDevOps.Commands
         private void Fetch(out string token, out DateTimeOffset expiresOn)
         {
             var service = new Core.Connection.ConnectionService();
-            if (!ForceRefresh && service.TryGetCachedAccessToken(DateTimeOffset.UtcNow, out Core.Connection.AccessTokenResult? cached))
+            if (!ForceRefresh && service.TryGetStoredAccessToken(DateTimeOffset.UtcNow, out Core.Connection.AccessTokenResult? cached))
             {
                 token = cached!.Token;
                 expiresOn = cached.ExpiresOn;
