@@ -17,9 +17,14 @@ $env:PFA_AZUREDEVOPS_HOME = $stateHome
 $ado = $null
 try {
     Step 'Starting a local Azure DevOps (emulator on 127.0.0.1)'
-    $ado = Start-LocalAzureDevOps
+    # -AllowHttpCallbacks: like Azure DevOps Server, accept an http callback on this machine, where the demo's
+    # Pipelines for Applications "instance" is: Connect-PfaAzureDevOps receives the browser's redirect there itself.
+    $ado = Start-LocalAzureDevOps -AllowHttpCallbacks
     Write-Host "Azure DevOps: $($ado.HttpsUrl) (HTTP $($ado.HttpUrl)); state folder: $stateHome"
-    $instance = 'https://pfa.example.com'
+    $portProbe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $portProbe.Start(); $instancePort = $portProbe.LocalEndpoint.Port; $portProbe.Stop()
+    $instance = "http://127.0.0.1:$instancePort"
+    Invoke-LocalAzureDevOpsControl -Instance $ado -Method POST -Path '/_test/orgs' -Body @{ name = 'samplecorp' } | Out-Null
 
     Step 'Admin phase, step 1: what to enter on the Azure DevOps registration page'
     Show "Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl $instance -Provider AzureDevOps -CompanyName 'Sample Corp' -NoBrowser"
@@ -43,8 +48,37 @@ try {
     Show 'Get-PfaAzureDevOpsApp'
     Get-PfaAzureDevOpsApp | Format-List | Out-Host
 
+    Step 'User phase, step 1: Connect Azure DevOps Account (a headless Chromium clicks Accept on the consent page)'
+    # The user's session: a separate pwsh that trusts the local Azure DevOps certificate through SSL_CERT_FILE
+    # (no certificate check is ever turned off) and whose $env:BROWSER is the headless browser driver.
+    Show 'Connect-PfaAzureDevOps -Organization samplecorp -PassThru'
+    $userScript = @'
+$ErrorActionPreference = 'Stop'
+Import-Module $env:PFA_DEMO_MODULE
+Connect-PfaAzureDevOps -Organization samplecorp -TimeoutSeconds 120 -PassThru -WarningAction SilentlyContinue | Format-List | Out-Host
+Write-Host 'PS> Get-PfaAzureDevOpsConnection' -ForegroundColor Yellow
+Get-PfaAzureDevOpsConnection | Format-List | Out-Host
+$token = Get-PfaAzureDevOpsAccessToken
+Write-Host "PS> Get-PfaAzureDevOpsAccessToken  # a SecureString of $($token.Length) characters, never printed" -ForegroundColor Yellow
+'@
+    $userEnvironment = @{
+        SSL_CERT_FILE          = $ado.CertificatePath
+        BROWSER                = "node $(Join-Path $repo 'tests/Browser/consent.mjs')"
+        PFA_TEST_SPKI_SHA256   = $ado.CertificateSpkiSha256
+        PFA_DEMO_MODULE        = (Join-Path $ModuleRoot 'PfaAzureDevOps.psd1')
+    }
+    $savedEnvironment = @{}
+    foreach ($key in $userEnvironment.Keys) { $savedEnvironment[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $userEnvironment[$key]) }
+    try {
+        & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $userScript
+        if ($LASTEXITCODE -ne 0) { throw "The user's Connect-PfaAzureDevOps failed (exit code $LASTEXITCODE)." }
+    }
+    finally {
+        foreach ($key in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($key, $savedEnvironment[$key]) }
+    }
+
     Write-Host ''
-    Write-Host 'Demo finished: the admin phase is complete.' -ForegroundColor Green
+    Write-Host 'Demo finished: the admin phase and the user connection are complete.' -ForegroundColor Green
 }
 finally {
     if ($ado) { Stop-LocalAzureDevOps -Instance $ado }
