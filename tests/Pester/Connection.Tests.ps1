@@ -160,6 +160,17 @@ catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
+    It 'a non-interactive session without any browser fails at once instead of waiting' {
+        New-TestApp -Loopback | Out-Null
+        $result = Invoke-Child -Environment @{ BROWSER = ''; DISPLAY = ''; WAYLAND_DISPLAY = '' } -Script @'
+Import-Module PfaAzureDevOps
+$sw = [Diagnostics.Stopwatch]::StartNew()
+try { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
+catch { "RESULT $($_.FullyQualifiedErrorId) after $([int]$sw.Elapsed.TotalSeconds) s" }
+'@
+        $result.Text | Should -Match 'RESULT BrowserUnavailable,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand after [0-4] s'
+    }
+
     It 'times out with a clear error when the browser never comes back' {
         New-TestApp -Loopback | Out-Null
         $result = Invoke-Child -Environment @{ BROWSER = 'true' } -Script @'

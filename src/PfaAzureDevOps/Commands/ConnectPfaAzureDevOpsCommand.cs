@@ -80,6 +80,15 @@ namespace PfaAzureDevOps.Commands
                         registration.CallbackUrl);
                 }
 
+                if (loopback && !NoBrowser && !interactive && !Core.Interaction.BrowserLauncher.CanOpen())
+                {
+                    throw new Core.PfaException(
+                        "BrowserUnavailable",
+                        Core.PfaErrorKind.ResourceUnavailable,
+                        "This non-interactive session has no browser (no desktop and no $env:BROWSER), so nobody could click Accept. Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and open the printed link yourself before -TimeoutSeconds ends.",
+                        registration.CallbackUrl);
+                }
+
                 if (!ShouldProcess(target, action))
                 {
                     return;
