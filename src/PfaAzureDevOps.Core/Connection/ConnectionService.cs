@@ -520,7 +520,9 @@ namespace PfaAzureDevOps.Core.Connection
             try
             {
                 log?.Invoke($"Refreshing the access token at {OAuthTokenClient.TokenEndpoint(new Uri(document.AuthorizationServer))}.");
-                tokens = await TokenClient.RefreshAsync(new Uri(document.AuthorizationServer), secret, refreshToken, new Uri(document.CallbackUrl), cancellationToken).ConfigureAwait(false);
+                // Not cancellable once sent (its own time limit still applies): a refresh the server made but this process
+                // never read would leave only a dead refresh token behind.
+                tokens = await TokenClient.RefreshAsync(new Uri(document.AuthorizationServer), secret, refreshToken, new Uri(document.CallbackUrl), CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {

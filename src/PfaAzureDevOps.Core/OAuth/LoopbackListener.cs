@@ -142,7 +142,7 @@ namespace PfaAzureDevOps.Core.OAuth
                         result.TrySetResult(new Uri(_callback.GetLeftPart(UriPartial.Authority) + target));
                     }
                 }
-                catch (Exception ex) when (ex is System.IO.IOException || ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException)
+                catch (Exception ex) when (ex is System.IO.IOException || ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException || ex is UriFormatException)
                 {
                     // A connection that breaks or idles is simply dropped; the listener keeps waiting.
                 }
