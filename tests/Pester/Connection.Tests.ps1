@@ -250,6 +250,30 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
+    It 'a 429 with Retry-After from the profile service is waited out and retried' {
+        New-TestApp | Out-Null
+        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        Control POST '/_test/faults' @{ pathPrefix = '/_apis/profile'; status = 429; retryAfterSeconds = 1; count = 1 } | Out-Null
+        try {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            (Connect-PfaAzureDevOps -CallbackUri $redirect -PassThru).UserDisplayName | Should -Be 'Test User'
+            $sw.Elapsed.TotalSeconds | Should -BeGreaterThan 0.9
+            (Control GET '/_test/faults') | Where-Object pathPrefix -EQ '/_apis/profile' | ForEach-Object { $_.hits | Should -Be 1 }
+        }
+        finally { Control DELETE '/_test/faults' | Out-Null }
+    }
+
+    It 'a dropped connection on the token endpoint is reported, not retried (codes work once)' {
+        New-TestApp | Out-Null
+        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        Control DELETE '/_test/counters' | Out-Null
+        Control POST '/_test/faults' @{ pathPrefix = '/oauth2/token'; drop = $true; count = 1 } | Out-Null
+        try {
+            { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'AzureDevOpsConnectionFailed,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
+        }
+        finally { Control DELETE '/_test/faults' | Out-Null }
+    }
+
     It 'without a registration: RegistrationNotFound' {
         { Connect-PfaAzureDevOps -ErrorAction Stop } | Should -Throw -ErrorId 'RegistrationNotFound,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
     }
