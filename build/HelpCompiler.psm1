@@ -161,7 +161,7 @@ function Split-PfaMarkdownBlocks {
     }
     if ($null -ne $fence) { throw 'a ``` code block is not closed' }
     & $flush
-    , $blocks.ToArray()
+    $blocks.ToArray()
 }
 
 function Read-PfaMarkdown {
@@ -245,7 +245,7 @@ function Get-PfaParagraphs {
 function Get-PfaSectionParagraphs {
     param($Section)
     if (-not $Section) { return @() }
-    $blocks = Split-PfaMarkdownBlocks -Lines @($Section.Lines)
+    $blocks = @(Split-PfaMarkdownBlocks -Lines @($Section.Lines))
     @(Get-PfaParagraphs -Blocks $blocks | Where-Object { $_.Trim().Length -gt 0 })
 }
 
@@ -329,21 +329,23 @@ function Test-PfaCommandDoc {
             if (-not ($documented | Where-Object { $_ -eq $output.Name -or $_ -eq $output.ShortName })) { $problems.Add("$file : [OutputType] $($output.Name) is not under '## OUTPUTS'.") }
         }
         foreach ($sub in $Doc.Sections['OUTPUTS'].Subs) {
-            if (@(Get-PfaParagraphs (Split-PfaMarkdownBlocks @($sub.Lines))).Count -eq 0) { $problems.Add("$file : output '### $($sub.Title)' has no description.") }
+            if (@(Get-PfaParagraphs (@(Split-PfaMarkdownBlocks @($sub.Lines)))).Count -eq 0) { $problems.Add("$file : output '### $($sub.Title)' has no description.") }
         }
     }
     if ($Doc.Sections.Contains('INPUTS')) {
         foreach ($sub in $Doc.Sections['INPUTS'].Subs) {
-            if ($sub.Title -ne 'None' -and @(Get-PfaParagraphs (Split-PfaMarkdownBlocks @($sub.Lines))).Count -eq 0) { $problems.Add("$file : input '### $($sub.Title)' has no description.") }
+            if ($sub.Title -ne 'None' -and @(Get-PfaParagraphs (@(Split-PfaMarkdownBlocks @($sub.Lines)))).Count -eq 0) { $problems.Add("$file : input '### $($sub.Title)' has no description.") }
         }
     }
     # Parameters: the documented set equals the real one; each one's YAML agrees with the code.
     $real = @($Meta.Parameters)
     $docParams = @()
     if ($Doc.Sections.Contains('PARAMETERS')) { $docParams = @($Doc.Sections['PARAMETERS'].Subs) }
+    $docParams = @($docParams | Where-Object Title -ne 'CommonParameters')
     if ($real.Count -gt 0 -and $docParams.Count -eq 0) { $problems.Add("$file : '## PARAMETERS' is missing or empty, but $name has parameters.") }
     $seen = @{}
     foreach ($sub in $docParams) {
+        if ($sub.Title -eq 'CommonParameters') { continue }
         if ($sub.Title -notmatch '^-(\w+)$') { $problems.Add("$file : parameter heading '### $($sub.Title)' must read '### -Name'."); continue }
         $pname = $Matches[1]
         if ($seen.ContainsKey($pname)) { $problems.Add("$file : -$pname is documented twice."); continue }
@@ -351,7 +353,7 @@ function Test-PfaCommandDoc {
         $p = $real | Where-Object Name -eq $pname
         if (-not $p) { $problems.Add("$file : -$pname is documented but $name has no such parameter."); continue }
         if ($p.Name -cne $pname) { $problems.Add("$file : -$pname must be spelled -$($p.Name).") }
-        $blocks = Split-PfaMarkdownBlocks @($sub.Lines)
+        $blocks = @(Split-PfaMarkdownBlocks @($sub.Lines))
         if (@(Get-PfaParagraphs @($blocks | Where-Object Kind -eq 'Text')).Count -eq 0) { $problems.Add("$file : -$pname has no description.") }
         $yamls = @($blocks | Where-Object { $_.Kind -eq 'Fence' -and $_.Lang -eq 'yaml' })
         if ($yamls.Count -eq 0) { $problems.Add("$file : -$pname has no ``````yaml block."); continue }
@@ -484,7 +486,7 @@ function Write-PfaTypeList {
         $w.WriteStartElement('dev', 'type', $script:NsDev)
         $w.WriteElementString('maml', 'name', $script:NsMaml, (ConvertFrom-PfaInlineMarkdown $sub.Title.Trim()))
         $w.WriteEndElement()
-        Write-PfaParas $w @(Get-PfaParagraphs (Split-PfaMarkdownBlocks @($sub.Lines)))
+        Write-PfaParas $w @(Get-PfaParagraphs (@(Split-PfaMarkdownBlocks @($sub.Lines))))
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
@@ -514,7 +516,7 @@ function Write-PfaCommandMaml {
     if ($Doc.Sections.Contains('PARAMETERS')) {
         foreach ($sub in $Doc.Sections['PARAMETERS'].Subs) {
             $pname = $sub.Title.TrimStart('-').Trim()
-            $blocks = Split-PfaMarkdownBlocks @($sub.Lines)
+            $blocks = @(Split-PfaMarkdownBlocks @($sub.Lines))
             $descriptions[$pname] = @(Get-PfaParagraphs @($blocks | Where-Object Kind -eq 'Text'))
             $yaml = $blocks | Where-Object { $_.Kind -eq 'Fence' -and $_.Lang -eq 'yaml' } | Select-Object -First 1
             if ($yaml) { $defaults[$pname] = (Read-PfaYamlBlock $yaml.Text)['Default value'] }
@@ -544,8 +546,8 @@ function Write-PfaCommandMaml {
     # PARAMETERS: every real parameter once, alphabetically, as platyPS orders them.
     $w.WriteStartElement('command', 'parameters', $script:NsCommand)
     foreach ($p in @($Meta.Parameters | Sort-Object Name)) {
-        $setMeta = @($p.Sets | Where-Object { $_.Name -eq $Meta.DefaultParameterSet })[0]
-        if (-not $setMeta) { $setMeta = @($p.Sets)[0] }
+        $setMeta = $p.Sets | Where-Object { $_.Name -eq $Meta.DefaultParameterSet } | Select-Object -First 1
+        if (-not $setMeta) { $setMeta = $p.Sets | Select-Object -First 1 }
         Write-PfaParameterElement -Writer $w -Param $p -SetMeta $setMeta -Description @($descriptions[$p.Name]) -DefaultText $defaults[$p.Name]
     }
     $w.WriteEndElement()
