@@ -10,6 +10,9 @@ BeforeDiscovery {
     if (-not $manifestPath) { throw 'PFA_TEST_MODULE_MANIFEST is not set: run through ./build.ps1 Test.' }
     $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
     $script:CommandCases = @($manifest.CmdletsToExport | ForEach-Object { @{ Name = $_ } })
+    # Verbs that change state: their commands must support ShouldProcess (-WhatIf, -Confirm).
+    $stateChanging = @('Register', 'Unregister', 'Set', 'New', 'Remove', 'Add', 'Connect', 'Disconnect', 'Export')
+    $script:StateChangingCases = @($script:CommandCases | Where-Object { $stateChanging -contains ($_.Name -split '-')[0] })
 }
 
 BeforeAll {
@@ -19,7 +22,6 @@ BeforeAll {
     $script:DocsPath = Join-Path $script:Repository 'docs/en-US'
     $script:Common = [System.Management.Automation.PSCmdlet]::CommonParameters
     $script:ApprovedVerbs = @(Get-Verb | ForEach-Object Verb)
-    $script:StateChangingVerbs = @('Register', 'Unregister', 'Set', 'New', 'Remove', 'Add', 'Connect', 'Disconnect', 'Export')
     $otherTests = @(Get-ChildItem -LiteralPath (Join-Path $script:Repository 'tests') -Recurse -File -Include '*.ps1', '*.psm1', '*.cs' |
             Where-Object { $_.Name -ne 'Help.Tests.ps1' -and $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
     $script:OtherTestText = @($otherTests | ForEach-Object { [pscustomobject] @{ Path = $_.FullName; Text = (Get-Content -LiteralPath $_.FullName -Raw) } })
@@ -142,17 +144,18 @@ Describe 'Help and conventions of <Name>' -ForEach $script:CommandCases {
         $script:Command.Verb | Should -BeIn $script:ApprovedVerbs -Because "$Name's verb '$($script:Command.Verb)' is not approved (Get-Verb)"
     }
 
-    It 'supports ShouldProcess when its verb changes state' {
-        if ($script:StateChangingVerbs -notcontains $script:Command.Verb) {
-            Set-ItResult -Skipped -Because "$Name's verb $($script:Command.Verb) does not change state"
-            return
-        }
-        $script:Command.Parameters.ContainsKey('WhatIf') | Should -BeTrue -Because "$Name changes state, so it must have SupportsShouldProcess (-WhatIf)"
-        $script:Command.Parameters.ContainsKey('Confirm') | Should -BeTrue -Because "$Name changes state, so it must have SupportsShouldProcess (-Confirm)"
-    }
-
     It 'is named in at least one test file other than Help.Tests.ps1' {
         $testedIn = @($script:OtherTestText | Where-Object { $_.Text -match "\b$([regex]::Escape($Name))\b" } | ForEach-Object Path)
         $testedIn | Should -Not -BeNullOrEmpty -Because "$Name is not named in any file under tests/ other than Help.Tests.ps1: nobody tests it yet"
+    }
+}
+
+Describe 'ShouldProcess of <Name>, which changes state' -ForEach $script:StateChangingCases {
+    It 'supports ShouldProcess (-WhatIf and -Confirm)' {
+        $command = Get-Command -Name $Name -Module PfaAzureDevOps -ErrorAction Stop
+        $attribute = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
+        $attribute.SupportsShouldProcess | Should -BeTrue -Because "$Name changes state, so its [Cmdlet] attribute must set SupportsShouldProcess"
+        $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue -Because "$Name changes state, so it must have -WhatIf"
+        $command.Parameters.ContainsKey('Confirm') | Should -BeTrue -Because "$Name changes state, so it must have -Confirm"
     }
 }
