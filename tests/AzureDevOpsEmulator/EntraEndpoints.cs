@@ -65,7 +65,7 @@ internal static class EntraEndpoints
         {
             return null;
         }
-        var exp = p.TryGetProperty("exp", out var e) && e.TryGetInt64(out var x) ? DateTimeOffset.FromUnixTimeSeconds(x) : DateTimeOffset.MinValue;
+        var exp = p.TryGetProperty("exp", out var e) && NumericDate(e) is var x && x > 0 ? DateTimeOffset.FromUnixTimeSeconds(x) : DateTimeOffset.MinValue;
         if (exp <= DateTimeOffset.UtcNow)
         {
             return null;
@@ -545,7 +545,7 @@ internal static class EntraEndpoints
             return OAuthError(401, "invalid_client", 700027, "Client assertion failed signature validation.");
         }
         var sub = payload.TryGetProperty("sub", out var s) ? s.GetString() : null;
-        var exp = payload.TryGetProperty("exp", out var e) && e.TryGetInt64(out var x) ? x : 0;
+        var exp = payload.TryGetProperty("exp", out var e) ? NumericDate(e) : 0;
         if (!string.Equals(sub, app.ClientId.ToString(), StringComparison.OrdinalIgnoreCase))
         {
             return OAuthError(401, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
@@ -1482,6 +1482,11 @@ internal static class EntraEndpoints
             return null;
         }
     }
+
+    /// <summary>A JWT NumericDate, written as a number or (as MSAL's client assertions do) a string; 0 when absent.</summary>
+    private static long NumericDate(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n) ? n
+        : e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 0;
 
     private static byte[] FromBase64Url(string text)
     {

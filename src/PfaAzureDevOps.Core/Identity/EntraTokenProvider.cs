@@ -600,7 +600,7 @@ namespace PfaAzureDevOps.Core.Identity
             JsonElement? claims = SuppliedAccessToken.ReadClaims(result.AccessToken);
             if (claims is JsonElement c)
             {
-                token.TenantId ??= c.TryGetProperty("tid", out JsonElement t) ? t.GetString() : null;
+                token.TenantId = c.TryGetProperty("tid", out JsonElement t) ? t.GetString() : token.TenantId;
                 token.ObjectId = c.TryGetProperty("oid", out JsonElement o) ? o.GetString() : null;
                 token.ClientId = c.TryGetProperty("appid", out JsonElement a) ? a.GetString() : null;
             }
