@@ -605,7 +605,7 @@ internal static class EntraEndpoints
         {
             return OAuthError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.");
         }
-        if (rt.Used)
+        if (rt.Used && rt.UsedAt.AddSeconds(State.RefreshTokenReuseSeconds) <= DateTimeOffset.UtcNow)
         {
             return OAuthError(400, "invalid_grant", 70000, "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid. The refresh token has already been used.");
         }
@@ -613,7 +613,11 @@ internal static class EntraEndpoints
         {
             return OAuthError(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.");
         }
-        rt.Used = true;
+        if (!rt.Used)
+        {
+            rt.Used = true;
+            rt.UsedAt = DateTimeOffset.UtcNow;
+        }
         var scope = Get(form, "scope") ?? rt.Scope;
         var scopeErr = CheckScopes(scope, requireDefault: false);
         if (scopeErr != null)
@@ -1129,6 +1133,7 @@ internal static class EntraEndpoints
                 State.CodeLifetimeSeconds = Json.Int(b, "codeLifetimeSeconds") ?? State.CodeLifetimeSeconds;
                 State.DeviceCodeLifetimeSeconds = Json.Int(b, "deviceCodeLifetimeSeconds") ?? State.DeviceCodeLifetimeSeconds;
                 State.DeviceCodeIntervalSeconds = Json.Int(b, "deviceCodeIntervalSeconds") ?? State.DeviceCodeIntervalSeconds;
+                State.RefreshTokenReuseSeconds = Json.Int(b, "refreshTokenReuseSeconds") ?? State.RefreshTokenReuseSeconds;
                 return Results.Json(DescribeSettings());
             }
         });
@@ -1163,6 +1168,7 @@ internal static class EntraEndpoints
         ["codeLifetimeSeconds"] = State.CodeLifetimeSeconds,
         ["deviceCodeLifetimeSeconds"] = State.DeviceCodeLifetimeSeconds,
         ["deviceCodeIntervalSeconds"] = State.DeviceCodeIntervalSeconds,
+        ["refreshTokenReuseSeconds"] = State.RefreshTokenReuseSeconds,
     };
 
     private static Dictionary<string, object?> DescribeTenant(EntraTenant t) => new()

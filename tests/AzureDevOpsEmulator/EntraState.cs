@@ -79,6 +79,7 @@ internal sealed class EntraRefreshToken
     public string Scope { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; set; }
     public bool Used { get; set; }
+    public DateTimeOffset UsedAt { get; set; }
     public bool Revoked { get; set; }
 }
 
@@ -121,6 +122,8 @@ internal sealed class EntraState
     public int CodeLifetimeSeconds { get; set; } = 600;
     public int DeviceCodeLifetimeSeconds { get; set; } = 900;
     public int DeviceCodeIntervalSeconds { get; set; } = 1;
+    /// <summary>How long a used refresh token still works (0: strict rotation; the real service is lenient).</summary>
+    public int RefreshTokenReuseSeconds { get; set; }
 
     public void Count(string name)
     {

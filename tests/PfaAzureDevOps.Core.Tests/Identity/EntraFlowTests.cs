@@ -10,6 +10,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 using Xunit;
 
@@ -259,6 +260,50 @@ namespace PfaAzureDevOps.Core.Tests.Identity
             finally
             {
                 File.Delete(pfx);
+            }
+        }
+
+        [Fact]
+        public async Task Confidential_client_with_a_certificate_redeems_a_code()
+        {
+            using RSA rsa = RSA.Create(2048);
+            var certificateRequest = new CertificateRequest("CN=pfa-web-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using X509Certificate2 cert = certificateRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            Guid tenant = await NewTenantAsync();
+            (Guid clientId, _) = await NewAppAsync(tenant, confidential: true, certificates: new[] { cert.ExportCertificatePem() });
+            EntraTokenProviderOptions options = Options();
+            options.ClientCertificate = cert;
+            AppRegistration registration = Registration(clientId, tenant.ToString());
+            EntraTokenProvider provider = Provider(registration, NewUserStore(), options: options);
+            Assert.True(provider.IsConfidential);
+
+            EntraAuthorizationRequest request = await provider.CreateAuthorizationRequestAsync();
+            EntraToken token = await provider.RedeemAuthorizationCodeAsync(request, await FollowToCallbackAsync(request.Url));
+            Assert.Equal(EntraFlow.AuthorizationCode, token.Flow);
+            Assert.Equal(tenant.ToString(), token.TenantId);
+        }
+
+        [Fact]
+        public async Task Concurrent_silent_renewals_share_one_cache_under_the_store_lock()
+        {
+            Guid tenant = await NewTenantAsync();
+            (Guid clientId, _) = await NewAppAsync(tenant);
+            StateStore store = NewUserStore();
+            await Emulator.ControlAsync("POST", "/_test/entra/settings", new { accessTokenLifetimeSeconds = 120, refreshTokenReuseSeconds = 60 });
+            try
+            {
+                await SignInAsync(Provider(Registration(clientId, tenant.ToString()), store));
+                EntraToken?[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Provider(Registration(clientId, tenant.ToString()), store).TryAcquireSilentAsync())));
+                Assert.All(results, r => Assert.NotNull(r));
+
+                // The cache is still readable and holds one account with a working refresh token.
+                EntraTokenProvider after = Provider(Registration(clientId, tenant.ToString()), store);
+                Assert.Single(await after.GetAccountsAsync());
+                Assert.NotNull(await after.TryAcquireSilentAsync());
+            }
+            finally
+            {
+                await Emulator.ControlAsync("POST", "/_test/entra/settings", new { accessTokenLifetimeSeconds = 3599, refreshTokenReuseSeconds = 0 });
             }
         }
 
