@@ -438,15 +438,21 @@ namespace PfaAzureDevOps.Core.Identity
 
         private async Task<EntraToken?> SilentAsync(IClientApplicationBase app, string? account, CancellationToken cancellationToken)
         {
-            List<IAccount> accounts = (await app.GetAccountsAsync().ConfigureAwait(false)).ToList();
-            IAccount? chosen = account == null ? accounts.FirstOrDefault() : accounts.FirstOrDefault(a => Matches(a, account));
-            if (chosen == null)
+            // MSAL holds the cache lock only around cache reads and writes, not across the refresh request. This lock
+            // spans the whole silent call, so when many processes renew at once one refreshes and the others then find
+            // its fresh token in the cache (refresh tokens rotate; a stale one may be refused).
+            using (_userStore.Lock("entra-silent-" + _userCache.SecretName, TimeSpan.FromSeconds(90), cancellationToken))
             {
-                return null;
-            }
+                List<IAccount> accounts = (await app.GetAccountsAsync().ConfigureAwait(false)).ToList();
+                IAccount? chosen = account == null ? accounts.FirstOrDefault() : accounts.FirstOrDefault(a => Matches(a, account));
+                if (chosen == null)
+                {
+                    return null;
+                }
 
-            AuthenticationResult result = await app.AcquireTokenSilent(Scopes, chosen).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            return Convert(result, EntraFlow.Silent);
+                AuthenticationResult result = await app.AcquireTokenSilent(Scopes, chosen).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                return Convert(result, EntraFlow.Silent);
+            }
         }
 
         private static bool Matches(IAccount a, string hint) =>

@@ -289,12 +289,17 @@ namespace PfaAzureDevOps.Core.Tests.Identity
             Guid tenant = await NewTenantAsync();
             (Guid clientId, _) = await NewAppAsync(tenant);
             StateStore store = NewUserStore();
-            await Emulator.ControlAsync("POST", "/_test/entra/settings", new { accessTokenLifetimeSeconds = 120, refreshTokenReuseSeconds = 60 });
+            // Strict rotation: a second refresh with the same refresh token would be refused.
+            await Emulator.ControlAsync("POST", "/_test/entra/settings", new { accessTokenLifetimeSeconds = 120, refreshTokenReuseSeconds = 0 });
             try
             {
                 await SignInAsync(Provider(Registration(clientId, tenant.ToString()), store));
+                await SettingsAsync(3599);
+                int before = await CounterAsync("token:refresh_token");
                 EntraToken?[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Provider(Registration(clientId, tenant.ToString()), store).TryAcquireSilentAsync())));
                 Assert.All(results, r => Assert.NotNull(r));
+                Assert.Equal(before + 1, await CounterAsync("token:refresh_token"));
+                Assert.Single(results.Select(r => r!.AccessToken).Distinct());
 
                 // The cache is still readable and holds one account with a working refresh token.
                 EntraTokenProvider after = Provider(Registration(clientId, tenant.ToString()), store);
