@@ -152,7 +152,7 @@ namespace PfaAzureDevOps.Core.Identity
                 }
                 catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is MsalException))
                 {
-                    throw EntraErrors.New(EntraErrors.Ids.SignInTimedOut, PfaErrorKind.OperationTimeout,
+                    throw EntraErrors.New(EntraErrorIds.SignInTimedOut, PfaErrorKind.OperationTimeout,
                         $"The browser sign-in did not complete within {_options.InteractiveTimeout.TotalMinutes:0.#} minutes. Run Connect-PfaAzureDevOps again and finish signing in, or use -UseDeviceCode if no browser is available here.",
                         context, ex);
                 }
@@ -385,7 +385,7 @@ namespace PfaAzureDevOps.Core.Identity
             EntraContext context = Context(EntraFlow.AuthorizationCode);
             if (!string.Equals(state, request.State, StringComparison.Ordinal))
             {
-                throw EntraErrors.New(EntraErrors.Ids.StateMismatch, PfaErrorKind.SecurityError,
+                throw EntraErrors.New(EntraErrorIds.StateMismatch, PfaErrorKind.SecurityError,
                     "The sign-in answer does not belong to this sign-in (its state differs), so it was refused: it may be stale or forged. Start the sign-in again and finish it in the same browser.",
                     context, null);
             }
@@ -398,7 +398,7 @@ namespace PfaAzureDevOps.Core.Identity
 
             if (string.IsNullOrEmpty(code))
             {
-                throw EntraErrors.New(EntraErrors.Ids.SignInFailed, PfaErrorKind.ProtocolError, "The sign-in answer has no authorization code. Start the sign-in again.", context, null);
+                throw EntraErrors.New(EntraErrorIds.SignInFailed, PfaErrorKind.ProtocolError, "The sign-in answer has no authorization code. Start the sign-in again.", context, null);
             }
 
             try
@@ -471,7 +471,7 @@ namespace PfaAzureDevOps.Core.Identity
 
             if (BrowserLauncher.Open(url) is null)
             {
-                throw EntraErrors.New(EntraErrors.Ids.BrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                throw EntraErrors.New(EntraErrorIds.BrowserUnavailable, PfaErrorKind.ResourceUnavailable,
                     "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
                     Context(EntraFlow.Interactive), null);
             }
