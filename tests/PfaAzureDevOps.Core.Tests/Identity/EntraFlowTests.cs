@@ -64,6 +64,52 @@ namespace PfaAzureDevOps.Core.Tests.Identity
         }
 
         [Fact]
+        public async Task Interactive_through_the_BROWSER_convention_of_BrowserLauncher()
+        {
+            if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/curl"))
+            {
+                return;
+            }
+
+            await SettingsAsync(3599);
+            Guid tenant = await NewTenantAsync();
+            (Guid clientId, _) = await NewAppAsync(tenant);
+            string dir = Path.Combine(Path.GetTempPath(), "pfa-browser-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(dir);
+            string script = Path.Combine(dir, "fake-browser.sh");
+            string log = Path.Combine(dir, "browser.log");
+            // A browser stand-in: returns at once; in the background it loads the authorize page (trusting only the
+            // emulator's certificate) and submits its form_post form to MSAL's loopback, retrying until it listens.
+            File.WriteAllText(script, "#!/bin/sh\n" +
+                "url=\"$1\"\n" +
+                "(\n" +
+                "  page=$(curl -s --cacert '" + Emulator.CertificatePath + "' \"$url\")\n" +
+                "  action=$(printf '%s' \"$page\" | sed -n 's/.*<form[^>]*action=\"\\([^\"]*\\)\".*/\\1/p')\n" +
+                "  set --\n" +
+                "  for pair in $(printf '%s' \"$page\" | sed -n 's/.*<input type=\"hidden\" name=\"\\([^\"]*\\)\" value=\"\\([^\"]*\\)\".*/\\1=\\2/p'); do set -- \"$@\" --data-urlencode \"$pair\"; done\n" +
+                "  i=0; while [ $i -lt 50 ]; do curl -s -o /dev/null -X POST \"$@\" \"$action\" && break; i=$((i+1)); sleep 0.1; done\n" +
+                "  echo \"done $action\" >> '" + log + "'\n" +
+                ") >/dev/null 2>&1 &\n" +
+                "exit 0\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            EntraTokenProviderOptions options = Options();
+            options.OpenBrowser = null;
+            string? saved = Environment.GetEnvironmentVariable("BROWSER");
+            Environment.SetEnvironmentVariable("BROWSER", script);
+            try
+            {
+                EntraToken token = await Provider(Registration(clientId, tenant.ToString()), NewUserStore(), options: options).AcquireInteractiveAsync();
+                Assert.Equal(EntraFlow.Interactive, token.Flow);
+                Assert.Equal(tenant.ToString(), token.TenantId);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("BROWSER", saved);
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        [Fact]
         public async Task Silent_renewal_from_the_serialized_cache_in_a_new_MSAL_instance()
         {
             Guid tenant = await NewTenantAsync();
