@@ -71,6 +71,7 @@ internal static class Program
         OAuthEndpoints.Map(app, store, options);
         RestEndpoints.Map(app, store);
         ControlEndpoints.Map(app, store, options);
+        EntraEndpoints.Map(app, store);
 
         await app.StartAsync();
 

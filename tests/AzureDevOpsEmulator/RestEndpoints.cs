@@ -170,6 +170,7 @@ internal static class RestEndpoints
             {
                 token = store.FindAccessToken(value, out revokedUser);
             }
+            token ??= revokedUser == null ? EntraEndpoints.Authenticate(store, value, org) : null;
         }
         var tenant = org?.TenantId ?? Guid.Empty;
         if (revokedUser is Guid ru)

@@ -162,6 +162,50 @@ try {
     Check 'dropped connection' $dropped
     $null = Control DELETE /_test/faults
 
+    Write-Host 'Entra ID'
+    $tenant = Control POST /_test/entra/tenants @{ name = 'Smoke tenant' }
+    $T = [string]$tenant.id
+    $null = Control POST /_test/orgs @{ name = 'entraorg'; tenantId = $T }
+    $r = Send -Method HEAD -Url "$H/entraorg"
+    Check 'org URL names its tenant (X-VSS-ResourceTenant, authorization_uri)' ($r.Status -eq 203 -and (Header $r 'X-VSS-ResourceTenant') -eq $T -and (Header $r 'WWW-Authenticate') -match "authorization_uri=https://login.microsoftonline.com/$T") "$($r.Status) $(Header $r 'WWW-Authenticate')"
+    $r = Send -Url "$H/$T/v2.0/.well-known/openid-configuration"
+    Check 'openid-configuration' ($r.Status -eq 200 -and $r.Json.token_endpoint -eq "$H/$T/oauth2/v2.0/token" -and $r.Json.device_authorization_endpoint) $r.Text
+    $r = Send -Url "$H/common/discovery/instance?api-version=1.1&authorization_endpoint=$([uri]::EscapeDataString("$H/$T/oauth2/v2.0/authorize"))"
+    Check 'instance discovery' ($r.Status -eq 200 -and $r.Json.tenant_discovery_endpoint -eq "$H/$T/v2.0/.well-known/openid-configuration") $r.Text
+    $r = Send -Url "$H/$T/discovery/v2.0/keys"
+    Check 'signing keys (JWKS)' ($r.Status -eq 200 -and @($r.Json.keys).Count -eq 1 -and $r.Json.keys[0].kty -eq 'RSA') $r.Text
+    $eapp = Control POST /_test/entra/apps @{ tenant = $T; name = 'Smoke Entra' }
+    $escope = '499b84ac-1321-427f-aa17-267ca6975798/vso.code_write offline_access openid profile'
+    $formType = 'application/x-www-form-urlencoded'
+    $dc = Send -Method POST -Url "$H/$T/oauth2/v2.0/devicecode" -Body (Form @{ client_id = $eapp.clientId; scope = $escope }) -ContentType $formType
+    Check 'device code' ($dc.Status -eq 200 -and $dc.Json.user_code -and $dc.Json.interval -ge 1 -and $dc.Json.expires_in -gt 0) $dc.Text
+    $poll = { Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $eapp.clientId; grant_type = 'device_code'; device_code = $dc.Json.device_code }) -ContentType $formType }
+    $r = & $poll
+    Check 'pending poll => authorization_pending' ($r.Status -eq 400 -and $r.Json.error -eq 'authorization_pending') $r.Text
+    $null = Control POST /_test/entra/devicecode/approve @{ userCode = $dc.Json.user_code }
+    $r = & $poll
+    Check 'approved => Bearer tokens, client_info, id_token' ($r.Status -eq 200 -and $r.Json.token_type -eq 'Bearer' -and $r.Json.refresh_token -and $r.Json.client_info -and $r.Json.id_token) $r.Text
+    $etokens = $r.Json
+    $r = Send -Url "$H/entraorg/_apis/connectionData" -Headers @{ Authorization = "Bearer $($etokens.access_token)" }
+    Check 'Entra access token accepted by REST' ($r.Status -eq 200 -and $r.Json.authenticatedUser.providerDisplayName -eq 'Test User') $r.Text
+    $null = Control POST /_test/orgs @{ name = 'otherorg'; tenantId = [guid]::NewGuid().ToString() }
+    Check 'Entra token refused by an org of another tenant' ((Send -Url "$H/otherorg/_apis/connectionData" -Headers @{ Authorization = "Bearer $($etokens.access_token)"; 'X-TFS-FedAuthRedirect' = 'Suppress' }).Status -eq 401)
+    $null = Control POST /_test/entra/errors @{ clientId = $eapp.clientId; grant = 'refresh_token'; code = 50076 }
+    $r = Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $eapp.clientId; grant_type = 'refresh_token'; refresh_token = $etokens.refresh_token; scope = $escope }) -ContentType $formType
+    Check 'injected AADSTS50076: invalid_grant, basic_action, claims, error_codes' ($r.Status -eq 400 -and $r.Json.error -eq 'invalid_grant' -and $r.Json.suberror -eq 'basic_action' -and $r.Json.claims -and $r.Json.error_codes[0] -eq 50076 -and $r.Json.error_description.StartsWith('AADSTS50076: ')) $r.Text
+    $r = Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $eapp.clientId; grant_type = 'refresh_token'; refresh_token = $etokens.refresh_token; scope = $escope }) -ContentType $formType
+    Check 'refresh token rotates' ($r.Status -eq 200 -and $r.Json -and $r.Json.refresh_token -ne $etokens.refresh_token) $r.Text
+    $r = Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $eapp.clientId; grant_type = 'refresh_token'; refresh_token = $etokens.refresh_token; scope = $escope }) -ContentType $formType
+    Check 'used refresh token refused (invalid_grant)' ($r.Status -eq 400 -and $r.Json.error -eq 'invalid_grant') $r.Text
+    $sp = Control POST /_test/entra/apps @{ tenant = $T; confidential = $true }
+    $r = Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $sp.clientId; client_secret = 'wrong'; grant_type = 'client_credentials'; scope = '499b84ac-1321-427f-aa17-267ca6975798/.default' }) -ContentType $formType
+    Check 'wrong client secret => 401 AADSTS7000215' ($r.Status -eq 401 -and $r.Json.error -eq 'invalid_client' -and $r.Json.error_codes[0] -eq 7000215) $r.Text
+    $r = Send -Method POST -Url "$H/$T/oauth2/v2.0/token" -Body (Form @{ client_id = $sp.clientId; client_secret = $sp.clientSecret; grant_type = 'client_credentials'; scope = '499b84ac-1321-427f-aa17-267ca6975798/.default' }) -ContentType $formType
+    Check 'client credentials' ($r.Status -eq 200 -and $r.Json.access_token -and -not $r.Json.ContainsKey('refresh_token')) $r.Text
+    $mi = Control POST /_test/entra/managed-identities @{ tenant = $T }
+    $r = Send -Url "$($mi.identityEndpoint)?api-version=2019-08-01&resource=499b84ac-1321-427f-aa17-267ca6975798" -Headers @{ 'X-IDENTITY-HEADER' = $mi.identityHeader }
+    Check 'managed identity (App Service style)' ($r.Status -eq 200 -and $r.Json.access_token -and $r.Json.expires_on -match '^\d+$' -and $r.Json.client_id -eq [string]$mi.clientId) $r.Text
+
     Write-Host 'SSH keys'
     $rsaKey = Join-Path $work 'id_rsa'
     $edKey = Join-Path $work 'id_ed25519'

@@ -1,0 +1,81 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PfaAzureDevOps.Core.Identity
+{
+    /// <summary>Loads a service principal's certificate (with its private key) from a file or a certificate store.</summary>
+    internal static class CertificateLoader
+    {
+        public static X509Certificate2 FromFile(string path, char[]? password)
+        {
+            string full = Path.GetFullPath(path);
+            if (!File.Exists(full))
+            {
+                throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"The certificate file '{full}' does not exist.", full);
+            }
+
+            try
+            {
+#if NET8_0_OR_GREATER
+                string extension = Path.GetExtension(full).ToLowerInvariant();
+                if (extension == ".pem" || extension == ".crt" || extension == ".cer")
+                {
+                    X509Certificate2 pem = password is null || password.Length == 0
+                        ? X509Certificate2.CreateFromPemFile(full)
+                        : X509Certificate2.CreateFromEncryptedPemFile(full, password);
+                    if (OperatingSystem.IsWindows())
+                    {
+                        // SChannel/CNG need a persisted-in-memory key from a PFX round trip.
+                        using (pem)
+                        {
+                            return new X509Certificate2(pem.Export(X509ContentType.Pkcs12));
+                        }
+                    }
+
+                    return pem;
+                }
+
+                return new X509Certificate2(full, password is null ? null : new string(password), OperatingSystem.IsWindows() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet);
+#else
+                return new X509Certificate2(full, password is null ? null : new string(password), X509KeyStorageFlags.DefaultKeySet);
+#endif
+            }
+            catch (CryptographicException ex)
+            {
+                throw new PfaException("EntraCertificateUnreadable", PfaErrorKind.InvalidData, $"The certificate file '{full}' could not be read: wrong password, or not a PFX/PKCS#12 {(IsNet ? "or PEM " : string.Empty)}file with the certificate and its private key.", full, ex);
+            }
+        }
+
+        public static X509Certificate2 FromStore(string thumbprint, StoreLocation location)
+        {
+            string normalized = (thumbprint ?? string.Empty).Replace(" ", string.Empty).Replace(":", string.Empty).ToUpperInvariant();
+            using (var store = new X509Store(StoreName.My, location))
+            {
+                try
+                {
+                    store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+                }
+                catch (CryptographicException ex)
+                {
+                    throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"The certificate store {location}\\My could not be opened.", thumbprint, ex);
+                }
+
+                X509Certificate2Collection found = store.Certificates.Find(X509FindType.FindByThumbprint, normalized, validOnly: false);
+                if (found.Count == 0)
+                {
+                    throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"No certificate with thumbprint {normalized} is in the {location}\\My store.", normalized);
+                }
+
+                return found[0];
+            }
+        }
+
+#if NET8_0_OR_GREATER
+        private const bool IsNet = true;
+#else
+        private const bool IsNet = false;
+#endif
+    }
+}

@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using PfaAzureDevOps.Core.Registration;
+
+namespace PfaAzureDevOps.Core.Identity
+{
+    /// <summary>The authority MSAL signs in against: {AuthorizationServer}/{tenant}, and whether to validate it.</summary>
+    public static class EntraAuthority
+    {
+        /// <summary>The Microsoft cloud authority hosts, for which MSAL's instance discovery stays on.</summary>
+        public static readonly IReadOnlyCollection<string> KnownHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "login.microsoftonline.com",
+            "login.microsoft.com",
+            "login.windows.net",
+            "sts.windows.net",
+            "login.microsoftonline.us",
+            "login.usgovcloudapi.net",
+            "login.chinacloudapi.cn",
+            "login.partner.microsoftonline.cn",
+            "login.microsoftonline.de",
+        };
+
+        public static bool IsKnownHost(Uri authority) => ((HashSet<string>)KnownHosts).Contains(authority.Host);
+
+        /// <summary>The authority URL for a tenant (the registration's when null).</summary>
+        public static Uri For(AppRegistration registration, string? tenant = null) =>
+            For(registration.AuthorizationServer, tenant ?? registration.TenantId ?? "organizations");
+
+        public static Uri For(string authorizationServer, string tenant)
+        {
+            string server = string.IsNullOrWhiteSpace(authorizationServer) ? RegistrationRules.DefaultEntraAuthority : authorizationServer.TrimEnd('/');
+            if (!Uri.TryCreate(server + "/" + tenant, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new PfaException("InvalidAuthority", PfaErrorKind.InvalidArgument, $"Microsoft Entra ID sign-in needs an https authority; '{server}' is not one. Fix it with Set-PfaAzureDevOpsApp -AuthorizationServer (default {RegistrationRules.DefaultEntraAuthority}).", server);
+            }
+
+            return uri;
+        }
+
+        /// <summary>Instance discovery: the explicit setting, else on for known Microsoft hosts only.</summary>
+        public static bool UseInstanceDiscovery(Uri authority, bool? setting) => setting ?? IsKnownHost(authority);
+    }
+}
