@@ -492,6 +492,15 @@ Set-Content -Path $OutFile -Value $hash
             $err.Exception.Message | Should -Match 'Run Connect-PfaAzureDevOps to connect again'
         }
 
+        It 'wrong client secret stored (the App Secret): OAuthInvalidClient' {
+            $app = New-TestApp
+            Connect-ByPaste | Out-Null
+            Set-AccessTokenExpired
+            Set-PfaAzureDevOpsApp -Scope CurrentUser -ClientSecret (ConvertTo-SecureString $app.appSecret -AsPlainText -Force)
+            $err = { Get-PfaAzureDevOpsAccessToken -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthInvalidClient,PfaAzureDevOps.Commands.GetPfaAzureDevOpsAccessTokenCommand' -PassThru
+            $err.Exception.Message | Should -Match "App Secret.*Set-PfaAzureDevOpsApp -ClientSecret.*Connect-PfaAzureDevOps"
+        }
+
         It 'expired client secret: OAuthClientSecretExpired' {
             $app = New-TestApp
             Connect-ByPaste | Out-Null
