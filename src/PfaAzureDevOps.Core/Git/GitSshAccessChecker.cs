@@ -1,0 +1,376 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Renci.SshNet;
+
+namespace PfaAzureDevOps.Core.Git
+{
+    /// <summary>One advertised ref: its name (refs/heads/main, HEAD, refs/tags/v1^{}) and object id.</summary>
+    public sealed class GitRef
+    {
+        public GitRef(string name, string objectId)
+        {
+            Name = name;
+            ObjectId = objectId;
+        }
+
+        public string Name { get; }
+
+        public string ObjectId { get; }
+
+        public override string ToString() => ObjectId + "\t" + Name;
+    }
+
+    /// <summary>What an access check found. On failure, <see cref="ErrorId"/> and <see cref="Message"/> say why and what to do.</summary>
+    public sealed class GitAccessResult
+    {
+        internal GitAccessResult(GitSshUrl url, bool success, IReadOnlyList<GitRef> refs, string? defaultBranch, string? fingerprint, TimeSpan elapsed, PfaException? error, string message)
+        {
+            Url = url;
+            Success = success;
+            Refs = refs;
+            DefaultBranch = defaultBranch;
+            HostKeyFingerprint = fingerprint;
+            Elapsed = elapsed;
+            Error = error;
+            ErrorId = error?.ErrorId;
+            Message = message;
+        }
+
+        public GitSshUrl Url { get; }
+
+        public bool Success { get; }
+
+        public IReadOnlyList<GitRef> Refs { get; }
+
+        /// <summary>The branch HEAD points to (<c>main</c> for <c>symref=HEAD:refs/heads/main</c>), when advertised.</summary>
+        public string? DefaultBranch { get; }
+
+        /// <summary>The server's host key fingerprint (<c>SHA256:...</c>), when it got that far.</summary>
+        public string? HostKeyFingerprint { get; }
+
+        public TimeSpan Elapsed { get; }
+
+        public string? ErrorId { get; }
+
+        public string Message { get; }
+
+        /// <summary>The failure, for callers that want to throw it (cmdlets write it as an ErrorRecord).</summary>
+        public PfaException? Error { get; }
+
+        /// <summary>Throws <see cref="Error"/> when the check failed.</summary>
+        public GitAccessResult EnsureSuccess()
+        {
+            if (Error != null)
+            {
+                throw Error;
+            }
+
+            return this;
+        }
+    }
+
+    /// <summary>
+    /// Proves that a key can read a repository: connects with SSH.NET offering only that key, runs
+    /// <c>git-upload-pack</c> and reads the ref advertisement (Azure DevOps accepts any key in the SSH handshake and
+    /// checks it only when the git command runs, so connecting alone proves nothing).
+    /// </summary>
+    public static class GitSshAccessChecker
+    {
+        public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// Checks read access. Failures (unauthorized key, host key, unreachable, timeout, missing repository) come
+        /// back as a result with <see cref="GitAccessResult.ErrorId"/>; invalid arguments throw PfaException; cancellation
+        /// throws OperationCanceledException.
+        /// </summary>
+        public static async Task<GitAccessResult> CheckAsync(GitSshUrl url, string privateKeyText, HostKeyPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
+        {
+            if (url == null)
+            {
+                throw new ArgumentNullException(nameof(url));
+            }
+
+            if (policy == null)
+            {
+                throw new ArgumentNullException(nameof(policy));
+            }
+
+            if (timeout <= TimeSpan.Zero)
+            {
+                throw new PfaException("TimeoutInvalid", PfaErrorKind.InvalidArgument, "The timeout must be positive. Pass a number of seconds greater than zero.", timeout);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Stopwatch stopwatch = Stopwatch.StartNew();
+            using (SshPrivateKey key = SshPrivateKey.Load(privateKeyText))
+            using (var connector = new SshConnector(url, key, policy, timeout))
+            {
+                try
+                {
+                    Advertisement advertisement = await connector.RunAsync(() => ReadAdvertisement(connector, url), timeout, cancellationToken).ConfigureAwait(false);
+                    stopwatch.Stop();
+                    string message = $"Read access to {url} confirmed: {advertisement.Refs.Count} ref(s)" + (advertisement.DefaultBranch != null ? ", default branch '" + advertisement.DefaultBranch + "'." : ".");
+                    return new GitAccessResult(url, true, advertisement.Refs, advertisement.DefaultBranch, connector.Verdict?.ActualFingerprint, stopwatch.Elapsed, null, message);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    stopwatch.Stop();
+                    PfaException error = connector.Map(ex, timeout);
+                    return new GitAccessResult(url, false, Array.Empty<GitRef>(), null, connector.Verdict?.ActualFingerprint, stopwatch.Elapsed, error, error.Message);
+                }
+            }
+        }
+
+        /// <summary>Quotes a path for the remote shell the way git does (single quotes; ' and ! escaped).</summary>
+        internal static string QuoteForRemoteShell(string path)
+        {
+            var builder = new StringBuilder("'");
+            foreach (char c in path)
+            {
+                if (c == '\'' || c == '!')
+                {
+                    builder.Append("'\\").Append(c).Append('\'');
+                }
+                else
+                {
+                    builder.Append(c);
+                }
+            }
+
+            return builder.Append('\'').ToString();
+        }
+
+        private static Advertisement ReadAdvertisement(SshConnector connector, GitSshUrl url)
+        {
+            SshClient client = connector.Client;
+            client.Connect();
+            using (SshCommand command = client.CreateCommand("git-upload-pack " + QuoteForRemoteShell(url.Path)))
+            {
+                IAsyncResult execution = command.BeginExecute();
+                var lines = new List<string>();
+                bool flushed = ReadPktLines(command.OutputStream, lines, out string? errLine);
+                if (flushed)
+                {
+                    using (Stream input = command.CreateInputStream())
+                    {
+                        byte[] flush = Encoding.ASCII.GetBytes("0000");
+                        input.Write(flush, 0, flush.Length);
+                    }
+                }
+
+                command.EndExecute(execution);
+                string stderr = command.Error ?? string.Empty;
+                int? exit = command.ExitStatus;
+                if (errLine != null || !flushed || (exit.HasValue && exit.Value != 0) || ContainsAuthFailure(stderr))
+                {
+                    throw UploadPackFailed(url, errLine, stderr, exit, flushed);
+                }
+
+                return Advertisement.Parse(lines);
+            }
+        }
+
+        private static bool ContainsAuthFailure(string stderr) =>
+            stderr.IndexOf("Public key authentication failed", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static PfaException UploadPackFailed(GitSshUrl url, string? errLine, string stderr, int? exit, bool flushed)
+        {
+            string detail = Sanitize(errLine != null ? errLine + " " + stderr : stderr);
+            if (ContainsAuthFailure(detail))
+            {
+                return new PfaException(
+                    "SshKeyNotAuthorized",
+                    PfaErrorKind.Authentication,
+                    $"{url.Host} refused the SSH key ({detail}). The key is not registered for this user, has expired, or SSH keys are disabled for the organization: add the public key with Add-AzDevOpsSshKey, then try again.",
+                    url.ToString());
+            }
+
+            string lower = detail.ToLowerInvariant();
+            if (lower.Contains("does not appear to be a git repository") || lower.Contains("tf401019") || lower.Contains("does not exist") || lower.Contains("not found")
+                || lower.Contains("no such file or directory") || lower.Contains("repository not found") || lower.Contains("could not read from remote repository"))
+            {
+                return new PfaException(
+                    "GitRepositoryNotFound",
+                    PfaErrorKind.NotFound,
+                    $"The repository '{url.Path}' was not found on {url.Host}, or this key's user may not read it ({detail}). Check the organization, project and repository names in the URL (copy the SSH clone URL from the repository page) and the user's permissions.",
+                    url.ToString());
+            }
+
+            string status = exit.HasValue ? "exit status " + exit.Value : "no exit status";
+            return new PfaException(
+                "GitUploadPackFailed",
+                PfaErrorKind.ProtocolError,
+                $"git-upload-pack on {url.Host} did not return a ref advertisement ({status}{(flushed ? string.Empty : ", output ended early")}){(detail.Length > 0 ? ": " + detail : ".")} Check that the server is a git server and that the path '{url.Path}' is a repository.",
+                url.ToString());
+        }
+
+        private static string Sanitize(string text)
+        {
+            var builder = new StringBuilder();
+            foreach (char c in text)
+            {
+                builder.Append(char.IsControl(c) ? ' ' : c);
+            }
+
+            string result = builder.ToString().Trim();
+            while (result.Contains("  "))
+            {
+                result = result.Replace("  ", " ");
+            }
+
+            return result.Length > 500 ? result.Substring(0, 500) + "..." : result;
+        }
+
+        /// <summary>Reads pkt-lines until a flush-pkt (true) or end of stream (false). An "ERR " line stops reading.</summary>
+        internal static bool ReadPktLines(Stream stream, List<string> lines, out string? errLine)
+        {
+            errLine = null;
+            byte[] header = new byte[4];
+            while (true)
+            {
+                if (!ReadExactly(stream, header, 4))
+                {
+                    return false;
+                }
+
+                int length = ParseHex(header);
+                if (length < 0)
+                {
+                    errLine = "unexpected data instead of a pkt-line: " + Encoding.ASCII.GetString(header);
+                    return false;
+                }
+
+                if (length == 0)
+                {
+                    return true;
+                }
+
+                if (length < 4)
+                {
+                    continue; // delim/response-end (protocol v2); not expected in v0.
+                }
+
+                byte[] payload = new byte[length - 4];
+                if (!ReadExactly(stream, payload, payload.Length))
+                {
+                    return false;
+                }
+
+                string line = Encoding.UTF8.GetString(payload);
+                if (line.StartsWith("ERR ", StringComparison.Ordinal))
+                {
+                    errLine = line.TrimEnd('\n');
+                    return false;
+                }
+
+                lines.Add(line);
+            }
+        }
+
+        private static bool ReadExactly(Stream stream, byte[] buffer, int count)
+        {
+            int offset = 0;
+            while (offset < count)
+            {
+                int read = stream.Read(buffer, offset, count - offset);
+                if (read <= 0)
+                {
+                    return false;
+                }
+
+                offset += read;
+            }
+
+            return true;
+        }
+
+        private static int ParseHex(byte[] header)
+        {
+            int value = 0;
+            foreach (byte b in header)
+            {
+                int digit = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+                if (digit < 0)
+                {
+                    return -1;
+                }
+
+                value = (value << 4) | digit;
+            }
+
+            return value;
+        }
+
+        internal sealed class Advertisement
+        {
+            private Advertisement(List<GitRef> refs, string? defaultBranch, string capabilities)
+            {
+                Refs = refs;
+                DefaultBranch = defaultBranch;
+                Capabilities = capabilities;
+            }
+
+            public List<GitRef> Refs { get; }
+
+            public string? DefaultBranch { get; }
+
+            public string Capabilities { get; }
+
+            public static Advertisement Parse(List<string> lines)
+            {
+                var refs = new List<GitRef>();
+                string capabilities = string.Empty;
+                string? defaultBranch = null;
+                for (int i = 0; i < lines.Count; i++)
+                {
+                    string line = lines[i].TrimEnd('\n');
+                    if (i == 0)
+                    {
+                        int nul = line.IndexOf('\0');
+                        if (nul >= 0)
+                        {
+                            capabilities = line.Substring(nul + 1);
+                            line = line.Substring(0, nul);
+                        }
+                    }
+
+                    int space = line.IndexOf(' ');
+                    if (space <= 0)
+                    {
+                        continue;
+                    }
+
+                    string id = line.Substring(0, space);
+                    string name = line.Substring(space + 1);
+                    if (name == "capabilities^{}")
+                    {
+                        continue; // empty repository
+                    }
+
+                    refs.Add(new GitRef(name, id));
+                }
+
+                foreach (string capability in capabilities.Split(' '))
+                {
+                    const string Prefix = "symref=HEAD:";
+                    if (capability.StartsWith(Prefix, StringComparison.Ordinal))
+                    {
+                        string target = capability.Substring(Prefix.Length);
+                        defaultBranch = target.StartsWith("refs/heads/", StringComparison.Ordinal) ? target.Substring("refs/heads/".Length) : target;
+                    }
+                }
+
+                return new Advertisement(refs, defaultBranch, capabilities);
+            }
+        }
+    }
+}

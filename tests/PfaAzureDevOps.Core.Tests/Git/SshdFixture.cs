@@ -1,0 +1,309 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using Xunit;
+
+namespace PfaAzureDevOps.Core.Tests.Git
+{
+    [CollectionDefinition(Name)]
+    public sealed class SshdCollection : ICollectionFixture<SshdFixture>
+    {
+        public const string Name = "sshd";
+    }
+
+    /// <summary>
+    /// A private OpenSSH server on 127.0.0.1 with its own host keys, authorized keys and bare repositories.
+    /// The login user is the current user; repositories are addressed by absolute path.
+    /// </summary>
+    public sealed class SshdFixture : IDisposable
+    {
+        private readonly List<SshdInstance> _instances = new List<SshdInstance>();
+
+        public SshdFixture()
+        {
+            Root = Path.Combine(Path.GetTempPath(), "pfa-sshd-" + Guid.NewGuid().ToString("N").Substring(0, 12));
+            Directory.CreateDirectory(Root);
+            Directory.CreateDirectory("/run/sshd");
+            try
+            {
+                HostKeyEd25519 = GenerateKey("host_ed25519", "ed25519");
+                HostKeyRsa = GenerateKey("host_rsa", "rsa", "3072");
+                ClientRsa = GenerateKey("client_rsa", "rsa", "3072");
+                ClientEd25519 = GenerateKey("client_ed25519", "ed25519");
+                ClientUnauthorized = GenerateKey("client_unauthorized", "ed25519");
+                AuthorizedKeys = Path.Combine(Root, "authorized_keys");
+                File.WriteAllText(AuthorizedKeys, File.ReadAllText(ClientRsa + ".pub") + File.ReadAllText(ClientEd25519 + ".pub"));
+
+                HostFingerprintEd25519 = Fingerprint(HostKeyEd25519 + ".pub");
+                HostFingerprintRsa = Fingerprint(HostKeyRsa + ".pub");
+
+                RepositoryPath = CreateRepository("project");
+                Server = Start("main", "rsa-sha2-512,rsa-sha2-256,ssh-ed25519", HostKeyEd25519, HostKeyRsa);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public string Root { get; }
+
+        public string HostKeyEd25519 { get; }
+
+        public string HostKeyRsa { get; }
+
+        public string HostFingerprintEd25519 { get; }
+
+        public string HostFingerprintRsa { get; }
+
+        public string ClientRsa { get; }
+
+        public string ClientEd25519 { get; }
+
+        public string ClientUnauthorized { get; }
+
+        public string AuthorizedKeys { get; }
+
+        /// <summary>The bare repository 'project.git' with branches main (HEAD) and feature, and tag v1.</summary>
+        public string RepositoryPath { get; }
+
+        public SshdInstance Server { get; }
+
+        public string ReadKey(string path) => File.ReadAllText(path);
+
+        public string Url(string repositoryPath, SshdInstance? server = null) => $"ssh://{Environment.UserName}@127.0.0.1:{(server ?? Server).Port}{repositoryPath}";
+
+        /// <summary>Starts another sshd with the given PubkeyAcceptedAlgorithms; disposed with the fixture (or earlier).</summary>
+        public SshdInstance Start(string name, string pubkeyAlgorithms, params string[] hostKeys)
+        {
+            var instance = new SshdInstance(this, name, pubkeyAlgorithms, hostKeys);
+            lock (_instances)
+            {
+                _instances.Add(instance);
+            }
+
+            return instance;
+        }
+
+        /// <summary>Creates a bare repository with main (2 commits), feature and a tag; returns its absolute path.</summary>
+        public string CreateRepository(string name)
+        {
+            string bare = Path.Combine(Root, "repos", name + ".git");
+            string work = Path.Combine(Root, "work-" + name);
+            Run("git", "init", "-q", "--bare", "--initial-branch=main", bare);
+            Run("git", "init", "-q", "--initial-branch=main", work);
+            Commit(work, "readme.txt", "hello", "first");
+            Commit(work, "readme.txt", "hello again", "second");
+            Run("git", "-C", work, "branch", "feature");
+            Run("git", "-C", work, "tag", "v1");
+            Run("git", "-C", work, "push", "-q", bare, "main", "feature", "v1");
+            return bare;
+        }
+
+        /// <summary>Adds a commit to main of a repository made by CreateRepository; returns its id.</summary>
+        public string PushNewCommit(string name, string content)
+        {
+            string bare = Path.Combine(Root, "repos", name + ".git");
+            string work = Path.Combine(Root, "work-" + name);
+            Commit(work, "readme.txt", content, "update " + content);
+            Run("git", "-C", work, "push", "-q", bare, "main");
+            return Run("git", "-C", work, "rev-parse", "HEAD").Trim();
+        }
+
+        public string RevParse(string repository, string rev) => Run("git", "--git-dir=" + repository, "rev-parse", rev).Trim();
+
+        private void Commit(string work, string file, string content, string message)
+        {
+            File.WriteAllText(Path.Combine(work, file), content);
+            Run("git", "-C", work, "add", file);
+            Run("git", "-C", work, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "-q", "-m", message);
+        }
+
+        private string GenerateKey(string name, string type, string? bits = null)
+        {
+            string path = Path.Combine(Root, name);
+            var args = new List<string> { "-q", "-t", type, "-N", "", "-C", name, "-f", path };
+            if (bits != null)
+            {
+                args.Add("-b");
+                args.Add(bits);
+            }
+
+            Run("ssh-keygen", args.ToArray());
+            return path;
+        }
+
+        public static string Fingerprint(string publicKeyPath)
+        {
+            // "256 SHA256:xxxx comment (ED25519)"
+            string output = Run("ssh-keygen", "-l", "-E", "sha256", "-f", publicKeyPath);
+            return output.Split(' ')[1];
+        }
+
+        public static string Run(string file, params string[] args)
+        {
+            var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+            using (Process process = Process.Start(info)!)
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                string stdout = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"{file} {string.Join(" ", args)} failed ({process.ExitCode}): {stderr.Result}");
+                }
+
+                return stdout;
+            }
+        }
+
+        public static int FreePort()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
+        }
+
+        public void Dispose()
+        {
+            lock (_instances)
+            {
+                foreach (SshdInstance instance in _instances)
+                {
+                    instance.Dispose();
+                }
+
+                _instances.Clear();
+            }
+
+            try
+            {
+                if (Directory.Exists(Root))
+                {
+                    Directory.Delete(Root, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public sealed class SshdInstance : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new StringBuilder();
+
+        internal SshdInstance(SshdFixture fixture, string name, string pubkeyAlgorithms, string[] hostKeys)
+        {
+            Port = SshdFixture.FreePort();
+            string config = Path.Combine(fixture.Root, "sshd_" + name + ".conf");
+            var lines = new List<string>
+            {
+                "ListenAddress 127.0.0.1",
+                "Port " + Port,
+                "PidFile " + Path.Combine(fixture.Root, "sshd_" + name + ".pid"),
+                "AuthorizedKeysFile " + fixture.AuthorizedKeys,
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitRootLogin prohibit-password",
+                "PubkeyAcceptedAlgorithms " + pubkeyAlgorithms,
+                "LogLevel DEBUG1",
+            };
+            foreach (string hostKey in hostKeys)
+            {
+                lines.Add("HostKey " + hostKey);
+            }
+
+            File.WriteAllText(config, string.Join("\n", lines) + "\n");
+            var info = new ProcessStartInfo("/usr/sbin/sshd") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            info.ArgumentList.Add("-D");
+            info.ArgumentList.Add("-e");
+            info.ArgumentList.Add("-f");
+            info.ArgumentList.Add(config);
+            _process = new Process { StartInfo = info };
+            _process.ErrorDataReceived += (s, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (_log)
+                    {
+                        _log.AppendLine(e.Data);
+                    }
+                }
+            };
+            _process.OutputDataReceived += (s, e) => { };
+            _process.Start();
+            _process.BeginErrorReadLine();
+            _process.BeginOutputReadLine();
+
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException("sshd exited at start: " + Log);
+                }
+
+                try
+                {
+                    using (var client = new TcpClient())
+                    {
+                        client.Connect(IPAddress.Loopback, Port);
+                        break;
+                    }
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(20);
+                }
+            }
+        }
+
+        public int Port { get; }
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            _process.Dispose();
+        }
+    }
+}
