@@ -17,6 +17,13 @@
         'Set-PfaAzureDevOpsApp'
         'Unregister-PfaAzureDevOpsApp'
         'Open-PfaAzureDevOpsAppRegistrationPage'
+        'New-PfaSshKey'
+        'Get-PfaSshPublicKey'
+        'Remove-PfaSshKey'
+        'Export-PfaSshKey'
+        'Test-PfaAzureDevOpsSshAccess'
+        'Copy-PfaAzureDevOpsRepository'
+        'Update-PfaAzureDevOpsRepository'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
