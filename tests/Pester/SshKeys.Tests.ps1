@@ -365,3 +365,229 @@ Describe 'The private key stays private' {
         Get-UnixMode (Join-Path $StateHome 'CurrentUser/ssh/key.json') | Should -Be '644'
     }
 }
+
+Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $IsLinux -or -not (Test-Path /usr/sbin/sshd) -or -not $HaveSshKeygen -or -not (Get-Command git -ErrorAction Ignore)) {
+    BeforeAll {
+        $script:SshRoot = Join-Path ([IO.Path]::GetTempPath()) ('pfa-sshd-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+        New-Item -ItemType Directory -Path $SshRoot | Out-Null
+        $env:GIT_CONFIG_NOSYSTEM = '1'
+
+        function Invoke-Git { & git @args 2>&1 | Out-Null; if ($LASTEXITCODE -ne 0) { throw "git $args failed" } }
+
+        # A bare repository with main (2 commits) and feature.
+        $script:Bare = Join-Path $SshRoot 'repos/project.git'
+        $script:Work = Join-Path $SshRoot 'work'
+        Invoke-Git init -q --bare --initial-branch=main $Bare
+        Invoke-Git init -q --initial-branch=main $Work
+        foreach ($n in 1, 2) {
+            Set-Content (Join-Path $Work 'readme.txt') "hello $n"
+            Invoke-Git -C $Work add readme.txt
+            Invoke-Git -C $Work -c user.name=Test -c user.email=test@example.invalid commit -q -m "commit $n"
+        }
+        Invoke-Git -C $Work branch feature
+        Invoke-Git -C $Work push -q $Bare main feature
+        $script:MainCommit = (& git -C $Work rev-parse HEAD).Trim()
+
+        # The server: own host key, authorized keys file, config; stopped by PID.
+        $hostKey = Join-Path $SshRoot 'host_ed25519'
+        & ssh-keygen -q -t ed25519 -N '' -C host -f $hostKey
+        $script:HostFingerprint = ((& ssh-keygen -l -E sha256 -f "$hostKey.pub") -split ' ')[1]
+        $script:HostKnownKey = ((Get-Content "$hostKey.pub") -split ' ')[0..1] -join ' '
+        $script:AuthorizedKeys = Join-Path $SshRoot 'authorized_keys'
+        Set-Content $AuthorizedKeys '' -NoNewline
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $script:Port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $config = Join-Path $SshRoot 'sshd_config'
+        @(
+            'ListenAddress 127.0.0.1', "Port $Port", "PidFile $SshRoot/sshd.pid", "HostKey $hostKey", "AuthorizedKeysFile $AuthorizedKeys",
+            'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
+            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256', 'LogLevel ERROR'
+        ) | Set-Content $config
+        New-Item -ItemType Directory /run/sshd -Force | Out-Null
+        $script:Sshd = Start-Process -FilePath /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', $config -PassThru -RedirectStandardError (Join-Path $SshRoot 'sshd.log')
+        $deadline = (Get-Date).AddSeconds(10)
+        while ($true) {
+            if ($Sshd.HasExited) { throw "sshd exited: $(Get-Content -Raw (Join-Path $SshRoot 'sshd.log'))" }
+            $client = [System.Net.Sockets.TcpClient]::new()
+            try { $client.Connect('127.0.0.1', $Port); break } catch { if ((Get-Date) -gt $deadline) { throw 'sshd did not listen' }; Start-Sleep -Milliseconds 50 } finally { $client.Dispose() }
+        }
+        $script:User = [Environment]::UserName
+        $script:Url = "ssh://$User@127.0.0.1:$Port$Bare"
+
+        function Grant-StoredKey { Set-Content $AuthorizedKeys (Get-PfaSshPublicKey).PublicKey }
+        function Get-TempKeyFolders { @(Get-ChildItem ([IO.Path]::GetTempPath()) -Directory -Filter 'pfa-git-*' -ErrorAction Ignore) }
+    }
+    AfterAll {
+        if ($script:Sshd -and -not $Sshd.HasExited) { Stop-Process -Id $Sshd.Id -Force; $Sshd.WaitForExit(5000) | Out-Null }
+        Remove-Item Env:\GIT_CONFIG_NOSYSTEM -ErrorAction Ignore
+        if ($script:SshRoot -and (Test-Path $SshRoot)) { Remove-Item $SshRoot -Recurse -Force -ErrorAction Ignore }
+    }
+    BeforeEach {
+        $script:StateHome = New-TestStateHome
+        # Temporary key folders go under the test's own temp folder, so the test can see that none is left.
+        $script:SavedTmp = $env:TMPDIR
+        $env:TMPDIR = Join-Path $StateHome 'tmp'
+        New-Item -ItemType Directory $env:TMPDIR | Out-Null
+    }
+    AfterEach {
+        $env:TMPDIR = $script:SavedTmp
+        Remove-TestStateHome $script:StateHome
+    }
+
+    Context 'Test-PfaAzureDevOpsSshAccess' {
+        It 'confirms access with an authorized <Type> key: refs, default branch, host key' -ForEach @(@{ Type = 'Rsa' }, @{ Type = 'Ed25519' }, @{ Type = 'EcdsaP256' }) {
+            $splat = @{ KeyType = $Type }
+            if ($Type -eq 'Rsa') { $splat.Bits = 3072 }
+            $key = New-PfaSshKey @splat -PassThru -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $result = Test-PfaAzureDevOpsSshAccess -RepositoryUrl $Url -HostKeyFingerprint $HostFingerprint
+            $result | Should -BeOfType ([PfaAzureDevOps.PfaSshAccessResult])
+            $result.Success | Should -BeTrue -Because $result.Message
+            $result.DefaultBranch | Should -Be 'main'
+            ($result.Refs | Where-Object Name -eq 'refs/heads/main').ObjectId | Should -Be $MainCommit
+            $result.Refs.Name | Should -Contain 'refs/heads/feature'
+            $result.HostKeyFingerprint | Should -Be $HostFingerprint
+            $result.KeyFingerprint | Should -Be $key.Sha256Fingerprint
+            $result.Host | Should -Be '127.0.0.1'
+            $result.Port | Should -Be $Port
+            $result.ErrorId | Should -BeNullOrEmpty
+            $result.Elapsed.TotalSeconds | Should -BeLessThan 15
+        }
+
+        It 'pins the host key from a known_hosts file, and takes -Timeout in seconds' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $knownHosts = Join-Path $StateHome 'known_hosts'
+            Set-Content $knownHosts "[127.0.0.1]:$Port $HostKnownKey"
+            $result = Test-PfaAzureDevOpsSshAccess $Url -KnownHostsPath $knownHosts -Timeout 20
+            $result.Success | Should -BeTrue -Because $result.Message
+        }
+
+        It 'takes the URL from the pipeline, by value and as SshUrl' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            ($Url | Test-PfaAzureDevOpsSshAccess -HostKeyFingerprint $HostFingerprint).Success | Should -BeTrue
+            ([pscustomobject]@{ sshUrl = $Url } | Test-PfaAzureDevOpsSshAccess -HostKeyFingerprint $HostFingerprint).Success | Should -BeTrue
+        }
+
+        It 'each failure has its own error id and a result that says what to do: <Case>' -ForEach @(
+            @{ Case = 'unauthorized key'; Id = 'SshKeyNotAuthorized'; Message = '*not registered*' }
+            @{ Case = 'wrong host key'; Id = 'SshHostKeyMismatch'; Message = '*' }
+            @{ Case = 'unpinned host'; Id = 'SshHostKeyUnknown'; Message = '*' }
+            @{ Case = 'missing repository'; Id = 'GitRepositoryNotFound'; Message = '*' }
+            @{ Case = 'stopped server'; Id = 'SshHostUnreachable'; Message = '*' }
+        ) {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            if ($Case -ne 'unauthorized key') { Grant-StoredKey } else { Set-Content $AuthorizedKeys '' -NoNewline }
+            $params = @{ RepositoryUrl = $Url; HostKeyFingerprint = $HostFingerprint; Timeout = [timespan]::FromSeconds(10) }
+            switch ($Case) {
+                'wrong host key' { $params.HostKeyFingerprint = 'SHA256:' + [Convert]::ToBase64String([byte[]]::new(32)).TrimEnd('=') }
+                'unpinned host' { $params.Remove('HostKeyFingerprint') }
+                'missing repository' { $params.RepositoryUrl = "ssh://$User@127.0.0.1:$Port$SshRoot/repos/missing.git" }
+                'stopped server' {
+                    $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $free = $l.LocalEndpoint.Port; $l.Stop()
+                    $params.RepositoryUrl = "ssh://$User@127.0.0.1:$free$Bare"
+                }
+            }
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $result = Test-PfaAzureDevOpsSshAccess @params -ErrorVariable err -ErrorAction SilentlyContinue
+            $watch.Stop()
+            $result.Success | Should -BeFalse
+            $result.ErrorId | Should -Be $Id
+            $result.Message | Should -BeLike $Message
+            $result.Message.Length | Should -BeGreaterThan 20
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Be "$Id,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand"
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+            { Test-PfaAzureDevOpsSshAccess @params -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand"
+        }
+
+        It 'refuses a URL of the wrong shape and a malformed fingerprint before connecting' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            { Test-PfaAzureDevOpsSshAccess -RepositoryUrl 'https://dev.azure.com/org/project/_git/repo' -ErrorAction Stop } | Should -Throw -ErrorId 'GitUrlInvalid,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand'
+            { Test-PfaAzureDevOpsSshAccess -RepositoryUrl $Url -HostKeyFingerprint 'MD5:12:34' -ErrorAction Stop } | Should -Throw -ErrorId 'HostKeyFingerprintInvalid,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand'
+        }
+
+        It 'without a stored key says to run New-PfaSshKey' {
+            { Test-PfaAzureDevOpsSshAccess -RepositoryUrl $Url -HostKeyFingerprint $HostFingerprint -ErrorAction Stop } | Should -Throw -ErrorId 'SshKeyNotFound,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand'
+        }
+    }
+
+    Context 'Copy- and Update-PfaAzureDevOpsRepository' {
+        It 'clones with the stored key, leaves no temporary key file, and a fetch picks up a new commit' {
+            New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $destination = Join-Path $StateHome 'clone'
+            $clone = Copy-PfaAzureDevOpsRepository -RepositoryUrl $Url -Destination $destination -HostKeyFingerprint $HostFingerprint
+            $clone | Should -BeOfType ([PfaAzureDevOps.PfaGitRepository])
+            $clone.Path | Should -Be $destination
+            $clone.Branch | Should -Be 'main'
+            $clone.CommitId | Should -Be $MainCommit
+            Get-Content (Join-Path $destination 'readme.txt') | Should -Be 'hello 2'
+            @(Get-TempKeyFolders).Count | Should -Be 0
+
+            Set-Content (Join-Path $Work 'readme.txt') 'hello 3'
+            & git -C $Work add readme.txt
+            & git -C $Work -c user.name=Test -c user.email=test@example.invalid commit -q -m 'commit 3'
+            & git -C $Work push -q $Bare main 2>&1 | Out-Null
+            $newCommit = (& git -C $Work rev-parse HEAD).Trim()
+            $updated = $clone | Update-PfaAzureDevOpsRepository -HostKeyFingerprint $HostFingerprint
+            $updated.Branch | Should -Be 'main'
+            $updated.CommitId | Should -Be $newCommit
+            (& git -C $destination rev-parse origin/main).Trim() | Should -Be $newCommit
+            @(Get-TempKeyFolders).Count | Should -Be 0
+        }
+
+        It 'clones one branch shallowly with a known_hosts pin' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $knownHosts = Join-Path $StateHome 'known_hosts'
+            Set-Content $knownHosts "[127.0.0.1]:$Port $HostKnownKey"
+            $destination = Join-Path $StateHome 'shallow'
+            $clone = Copy-PfaAzureDevOpsRepository $Url $destination -Branch feature -Depth 1 -KnownHostsPath $knownHosts
+            $clone.Branch | Should -Be 'feature'
+            (& git -C $destination rev-list --count HEAD).Trim() | Should -Be '1'
+        }
+
+        It 'a refused key fails with SshKeyNotAuthorized, creates no destination and leaves no temporary key file' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Set-Content $AuthorizedKeys '' -NoNewline
+            $destination = Join-Path $StateHome 'refused'
+            { Copy-PfaAzureDevOpsRepository -RepositoryUrl $Url -Destination $destination -HostKeyFingerprint $HostFingerprint -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SshKeyNotAuthorized,PfaAzureDevOps.Commands.CopyPfaAzureDevOpsRepositoryCommand'
+            Test-Path $destination | Should -BeFalse
+            @(Get-TempKeyFolders).Count | Should -Be 0
+        }
+
+        It 'git failures (a missing branch) become a clear error and leave no temporary key file or partial clone' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $destination = Join-Path $StateHome 'nobranch'
+            { Copy-PfaAzureDevOpsRepository -RepositoryUrl $Url -Destination $destination -Branch nosuchbranch -HostKeyFingerprint $HostFingerprint -ErrorAction Stop } |
+                Should -Throw -ErrorId 'GitCommandFailed,PfaAzureDevOps.Commands.CopyPfaAzureDevOpsRepositoryCommand' -ExpectedMessage '*nosuchbranch*'
+            Test-Path $destination | Should -BeFalse
+            @(Get-TempKeyFolders).Count | Should -Be 0
+        }
+
+        It 'refuses a non-empty destination, and -WhatIf clones nothing' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $destination = Join-Path $StateHome 'full'
+            New-Item -ItemType Directory $destination | Out-Null
+            Set-Content (Join-Path $destination 'x') 'x'
+            { Copy-PfaAzureDevOpsRepository -RepositoryUrl $Url -Destination $destination -HostKeyFingerprint $HostFingerprint -ErrorAction Stop } |
+                Should -Throw -ErrorId 'GitDestinationNotEmpty,PfaAzureDevOps.Commands.CopyPfaAzureDevOpsRepositoryCommand'
+            $other = Join-Path $StateHome 'whatif'
+            Copy-PfaAzureDevOpsRepository -RepositoryUrl $Url -Destination $other -HostKeyFingerprint $HostFingerprint -WhatIf
+            Test-Path $other | Should -BeFalse
+        }
+
+        It 'Update refuses a folder that is not a clone' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            $folder = Join-Path $StateHome 'notaclone'
+            New-Item -ItemType Directory $folder | Out-Null
+            { Update-PfaAzureDevOpsRepository -Path $folder -HostKeyFingerprint $HostFingerprint -ErrorAction Stop } |
+                Should -Throw -ErrorId 'GitRemoteUnknown,PfaAzureDevOps.Commands.UpdatePfaAzureDevOpsRepositoryCommand'
+        }
+    }
+}
