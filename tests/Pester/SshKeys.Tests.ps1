@@ -179,6 +179,28 @@ $k = New-PfaSshKey -KeyType Ed25519 -PassThru -WarningAction SilentlyContinue
     }
 }
 
+Describe 'The SSH cmdlets keep the engine lazy and private' {
+    BeforeEach { $script:StateHome = New-TestStateHome }
+    AfterEach { Remove-TestStateHome $script:StateHome }
+
+    It 'reading their syntax and help loads no engine assembly; using them loads SSH.NET only in the private context' {
+        $r = Invoke-FreshPwsh -Script @'
+Import-Module PfaAzureDevOps
+$names = 'New-PfaSshKey', 'Get-PfaSshPublicKey', 'Remove-PfaSshKey', 'Export-PfaSshKey', 'Test-PfaAzureDevOpsSshAccess', 'Copy-PfaAzureDevOpsRepository', 'Update-PfaAzureDevOpsRepository'
+$null = Get-Command $names -Syntax
+$null = $names | ForEach-Object { (Get-Command $_).Parameters.Values.ParameterType }
+"CORE=$(([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetName().Name }) -contains 'PfaAzureDevOps.Core')"
+New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+try { Test-PfaAzureDevOpsSshAccess -RepositoryUrl 'ssh://git@127.0.0.1:1/x.git' -HostKeyFingerprint 'SHA256:rgubtrnJZSh7AIPd6SHBbvqjZ0V/fri5Nj5MfhsMGQw' -Timeout 5 -ErrorAction SilentlyContinue | Out-Null } catch { }
+$ssh = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Renci.SshNet' }
+"SSH=$(@($ssh).Count)|$(@($ssh | ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }) -join ',')"
+'@
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r.Text | Should -Match 'CORE=False'
+        $r.Text | Should -Match 'SSH=1\|PfaAzureDevOps'
+    }
+}
+
 Describe 'Remove-PfaSshKey' {
     BeforeEach { $script:StateHome = New-TestStateHome }
     AfterEach { Remove-TestStateHome $script:StateHome }
