@@ -21,7 +21,7 @@ Describe 'Register-PfaAzureDevOpsApp' {
         $app.OAuthScope | Should -Be @('vso.code_write')
         $app.Scope | Should -Be 'AllUsers'
         $app.HasClientSecret | Should -BeTrue
-        $app.SecretExpiresInDays | Should -BeIn 49, 50
+        $app.SecretExpiresInDays | Should -Be 50
         $app.AuthorizationServer.AbsoluteUri | Should -Be 'https://app.vssps.visualstudio.com/'
         Test-Path (Join-Path $StateHome 'AllUsers/registration.json') | Should -BeTrue
     }
@@ -153,6 +153,19 @@ Describe 'Get-, Set- and Unregister-PfaAzureDevOpsApp' {
         $w2 | Should -BeNullOrEmpty
     }
 
+    It 'Register asks for nothing under -WhatIf and validates before it would ask' {
+        { Register-PfaAzureDevOpsApp -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidInstanceUrl,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -Force -WhatIf
+        (Get-PfaAzureDevOpsApp).SecretExpiresOn | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Set warns when a rotated secret has no recorded expiry' {
+        $null = Set-PfaAzureDevOpsApp -ClientSecret (New-TestSecret).Secure -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join ' ') | Should -Match 'SecretExpiresOn'
+        (Get-PfaAzureDevOpsApp).SecretExpiresOn | Should -BeNullOrEmpty
+    }
+
     It 'Set rotates the secret: a new vault entry replaces the old one' {
         $before = Get-ChildItem (Join-Path $StateHome 'AllUsers/secrets') -Filter 'app-client-secret-*'
         $new = New-TestSecret
@@ -240,12 +253,13 @@ Describe 'The store keeps state safe' {
                 Get-PfaAzureDevOpsApp -Verbose | Format-List * | Out-String
                 Get-PfaAzureDevOpsApp | ConvertTo-Json -Depth 5
                 Set-PfaAzureDevOpsApp -ClientSecret $Secret.Secure -PassThru -Verbose
-                Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Verbose
-                Register-PfaAzureDevOpsApp -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure
+                Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Verbose -ErrorAction Continue
+                Register-PfaAzureDevOpsApp -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -ErrorAction Continue
             } *>&1 | Out-String
         }
         finally { Stop-Transcript | Out-Null }
         $streams | Should -Not -BeNullOrEmpty
+        $streams | Should -Match 'RegistrationExists|already registered' -Because 'the errors were captured too'
         $streams | Should -Not -Match $Secret.Plain
         ($Error | Out-String) | Should -Not -Match $Secret.Plain
         Get-Content -Raw $transcript | Should -Not -Match $Secret.Plain

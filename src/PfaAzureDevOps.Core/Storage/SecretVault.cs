@@ -31,18 +31,14 @@ namespace PfaAzureDevOps.Core.Storage
         /// <summary>True when secrets are encrypted by the platform; false when they fall back to an owner-only file.</summary>
         public bool IsProtected
         {
-            get
-            {
-                StateStore.EnsureDirectory(Directory, ownerOnly: true);
-                return ProtectedByDirectory.GetOrAdd(Directory, _ => Probe());
-            }
+            get { return ProtectedByDirectory.GetOrAdd(Directory, _ => Probe()); }
         }
 
         /// <summary>A sentence for the user about how secrets are kept here.</summary>
         public string ProtectionDescription => IsProtected
             ? (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "DPAPI (current user)"
                 : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "the macOS Keychain" : "the Secret Service keyring")
-            : "an owner-only file, not encrypted (no keyring in this session)";
+            : "an owner-only file (not encrypted: no keyring in this session)";
 
         public void Write(string name, byte[] secret)
         {

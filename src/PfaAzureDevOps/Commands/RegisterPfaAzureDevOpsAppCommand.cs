@@ -20,7 +20,7 @@ namespace PfaAzureDevOps.Commands
         [GuidTransformation]
         public Guid ClientId { get; set; }
 
-        [Parameter(Position = 2)]
+        [Parameter]
         public SecureString? ClientSecret { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -54,13 +54,10 @@ namespace PfaAzureDevOps.Commands
             char[]? secret = null;
             try
             {
+                bool prompt = ClientSecret is null && Provider == PfaIdentityProvider.AzureDevOps;
                 if (ClientSecret != null)
                 {
                     secret = Secrets.ToChars(ClientSecret);
-                }
-                else if (Provider == PfaIdentityProvider.AzureDevOps)
-                {
-                    secret = PromptForSecret();
                 }
 
                 var request = new Core.Registration.RegistrationRequest
@@ -77,7 +74,11 @@ namespace PfaAzureDevOps.Commands
                 };
 
                 DateTimeOffset now = DateTimeOffset.UtcNow;
+
+                // Everything but the secret is checked before anyone is asked for it.
+                request.ClientSecret = prompt ? new[] { '-' } : secret;
                 Core.Registration.AppRegistration preview = Core.Registration.RegistrationService.Build(request, now);
+                request.ClientSecret = secret;
                 if (preview.Provider == Core.Registration.IdentityProvider.EntraId)
                 {
                     WriteVerbose($"MSAL accepts the authority {Core.Identity.EntraConfiguration.Validate(preview)}.");
@@ -88,6 +89,12 @@ namespace PfaAzureDevOps.Commands
                 if (!ShouldProcess($"{Scope} state at '{service.Store.Root}'", action))
                 {
                     return;
+                }
+
+                if (prompt)
+                {
+                    secret = PromptForSecret();
+                    request.ClientSecret = secret;
                 }
 
                 WriteVerbose($"Callback URL: {preview.CallbackUrl}; scopes: {string.Join(" ", preview.Scopes)}; authorization server: {preview.AuthorizationServer}.");
@@ -122,7 +129,7 @@ namespace PfaAzureDevOps.Commands
         {
             if (!IsInteractive())
             {
-                throw new Core.PfaException("ClientSecretRequired", Core.PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret: pass -ClientSecret (a SecureString, for example from Get-Secret or Read-Host -AsSecureString). This session is non-interactive, so it was not asked for.", "ClientSecret");
+                throw new Core.PfaException("ClientSecretRequired", Core.PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret (-ClientSecret): copy the 'Client Secret' (not the 'App Secret') from the application's page, as a SecureString (for example from Get-Secret or Read-Host -AsSecureString). This session is non-interactive, so it was not asked for.", "ClientSecret");
             }
 
             Host.UI.Write("Client secret (the 'Client Secret' from the application's page, not the 'App Secret'): ");

@@ -10,7 +10,7 @@ namespace PfaAzureDevOps.Commands
     [OutputType(typeof(PfaAzureDevOpsApp))]
     public sealed class SetPfaAzureDevOpsAppCommand : PfaCmdlet
     {
-        [Parameter(Position = 0)]
+        [Parameter]
         public SecureString? ClientSecret { get; set; }
 
         [Parameter]
@@ -45,7 +45,7 @@ namespace PfaAzureDevOps.Commands
             }
 
             Core.Registration.RegistrationService service = AppModel.FindEffective(Scope, out Core.Registration.AppRegistration? existing)
-                ?? throw Core.Registration.RegistrationService.NotRegistered(Core.Storage.StateScope.AllUsers);
+                ?? throw new Core.PfaException("RegistrationNotFound", Core.PfaErrorKind.NotFound, "No Azure DevOps application is registered, neither for CurrentUser nor for AllUsers. Register one with Register-PfaAzureDevOpsApp.");
             if (existing is null)
             {
                 throw Core.Registration.RegistrationService.NotRegistered(service.Store.Scope);
@@ -74,6 +74,10 @@ namespace PfaAzureDevOps.Commands
                 {
                     WarnIfSecretsUnprotected(service.Vault.IsProtected, service.Vault.ProtectionDescription);
                     WriteVerbose("The client secret was replaced; the previous one was deleted. On Azure DevOps, tokens minted with the old secret stop working: users connect again.");
+                    if (!SecretExpiresOn.HasValue && !ClearSecretExpiry)
+                    {
+                        WriteWarning("The new client secret's expiry is not known, so the previous expiry was cleared. Record it with Set-PfaAzureDevOpsApp -SecretExpiresOn so Get-PfaAzureDevOpsApp can warn before it happens.");
+                    }
                 }
 
                 if (PassThru)

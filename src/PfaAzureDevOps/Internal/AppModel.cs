@@ -27,10 +27,17 @@ namespace PfaAzureDevOps.Internal
             RegisteredBy = registration.RegisteredBy,
             HasClientSecret = registration.ClientSecretName != null,
             SecretExpiresOn = registration.SecretExpiresOn,
-            SecretExpiresInDays = registration.SecretExpiresOn.HasValue ? (int?)Math.Floor((registration.SecretExpiresOn.Value - now).TotalDays) : null,
+            SecretExpiresInDays = registration.SecretExpiresOn.HasValue ? DaysLeft(registration.SecretExpiresOn.Value, now) : null,
             SecretProtection = registration.ClientSecretName != null ? service.Vault.ProtectionDescription : null,
             Path = service.DocumentPath,
         };
+
+        /// <summary>Whole days left, counting a started day (60 days ahead reads 60, not 59); negative once past.</summary>
+        public static int DaysLeft(DateTimeOffset expires, DateTimeOffset now)
+        {
+            double days = (expires - now).TotalDays;
+            return days > 0 ? (int)Math.Ceiling(days) : (int)Math.Floor(days);
+        }
 
         /// <summary>The registration in effect: the current user's own, else the instance's (AllUsers).</summary>
         public static RegistrationService? FindEffective(PfaStateScope? scope, out AppRegistration? registration)

@@ -135,7 +135,7 @@ namespace PfaAzureDevOps.Internal
         {
             if (!isProtected && Interlocked.Exchange(ref _unprotectedWarningShown, 1) == 0)
             {
-                WriteWarning($"No keyring or other protected storage is available in this session, so secrets are kept in {description} in an owner-only folder. Run on a desktop session with a keyring (or Windows/macOS) to have them encrypted.");
+                WriteWarning($"No keyring or other protected storage is available in this session, so secrets are kept in {description}, in an owner-only folder. Run on a desktop session with a keyring (or Windows/macOS) to have them encrypted.");
             }
         }
 

@@ -1,0 +1,65 @@
+<#
+.SYNOPSIS
+    Benchmarks, each measured side by side with its anchor in one run (interleaved, medians).
+
+.DESCRIPTION
+    Import: 'pwsh -NoProfile -c $null' (the anchor) against 'pwsh -NoProfile -c Import-Module <packaged psd1>'.
+    Target: at most 1.15x the bare start, as a median ratio.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModuleRoot,
+    [int] $Runs = 15
+)
+$ErrorActionPreference = 'Stop'
+$pwsh = Join-Path $PSHOME 'pwsh'
+$manifest = Join-Path $ModuleRoot 'PfaAzureDevOps.psd1'
+
+function Measure-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $n = $sorted.Count
+    if ($n % 2) { return $sorted[[int][Math]::Floor($n / 2)] }
+    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
+}
+
+function Measure-Process([string] $File, [string[]] $Arguments) {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    & $File @Arguments | Out-Null
+    $sw.Stop()
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+    return $sw.Elapsed.TotalMilliseconds
+}
+
+function Compare-SideBySide([string] $Name, [scriptblock] $Anchor, [scriptblock] $Subject, [int] $Runs, [double] $Target) {
+    & $Anchor | Out-Null; & $Subject | Out-Null   # warm the file cache for both
+    $a = [Collections.Generic.List[double]]::new(); $s = [Collections.Generic.List[double]]::new()
+    for ($i = 0; $i -lt $Runs; $i++) {
+        if ($i % 2) { $s.Add((& $Subject)); $a.Add((& $Anchor)) } else { $a.Add((& $Anchor)); $s.Add((& $Subject)) }
+    }
+    $ma = Measure-Median $a; $ms = Measure-Median $s
+    $ratio = $ms / $ma
+    [pscustomobject]@{
+        Benchmark    = $Name
+        AnchorMs     = [Math]::Round($ma, 1)
+        SubjectMs    = [Math]::Round($ms, 1)
+        Ratio        = [Math]::Round($ratio, 3)
+        Target       = "<= $($Target)x"
+        Met          = $ratio -le $Target
+        Runs         = $Runs
+    }
+}
+
+$env:PFA_AZUREDEVOPS_HOME = Join-Path ([IO.Path]::GetTempPath()) ('pfa-bench-' + [guid]::NewGuid().ToString('N'))
+$results = @()
+try {
+    $results += Compare-SideBySide -Name 'Import-Module (cold pwsh)' -Runs $Runs -Target 1.15 `
+        -Anchor { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', '$null') } `
+        -Subject { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'") }
+    $results += Compare-SideBySide -Name 'Import + Get-PfaAzureDevOpsApp (cold pwsh, nothing registered)' -Runs $Runs -Target 1.25 `
+        -Anchor { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', '$null') } `
+        -Subject { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Get-PfaAzureDevOpsApp") }
+}
+finally {
+    Remove-Item $env:PFA_AZUREDEVOPS_HOME -Recurse -Force -ErrorAction Ignore
+}
+$results | Format-List | Out-Host
+$results | ConvertTo-Json | Set-Content (Join-Path ([IO.Path]::GetTempPath()) 'pfa-bench-results.json')
