@@ -524,6 +524,38 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
             { Test-PfaAzureDevOpsSshAccess @params -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand"
         }
 
+        It 'a server that never answers gives SshTimeout after -Timeout, and a pipeline stop (Ctrl+C) ends the check at once' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            # Accepts TCP connections (kernel backlog) but never speaks SSH.
+            $silent = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $silent.Start()
+            try {
+                $silentUrl = "ssh://$User@127.0.0.1:$($silent.LocalEndpoint.Port)/x.git"
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $result = Test-PfaAzureDevOpsSshAccess $silentUrl -HostKeyFingerprint $HostFingerprint -Timeout 2 -ErrorAction SilentlyContinue
+                $watch.Stop()
+                $result.ErrorId | Should -Be 'SshTimeout'
+                $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1.5
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 8
+
+                $ps = [powershell]::Create()
+                try {
+                    $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+                    $null = $ps.AddCommand('Test-PfaAzureDevOpsSshAccess').AddParameter('RepositoryUrl', $silentUrl).AddParameter('HostKeyFingerprint', $HostFingerprint).AddParameter('Timeout', [timespan]::FromSeconds(60))
+                    $async = $ps.BeginInvoke()
+                    Start-Sleep -Seconds 2
+                    $async.IsCompleted | Should -BeFalse -Because 'the check waits for the silent server'
+                    $watch = [Diagnostics.Stopwatch]::StartNew()
+                    $ps.Stop()
+                    $watch.Stop()
+                    $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+                    $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                }
+                finally { $ps.Dispose() }
+            }
+            finally { $silent.Stop() }
+        }
+
         It 'refuses a URL of the wrong shape and a malformed fingerprint before connecting' {
             New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
             { Test-PfaAzureDevOpsSshAccess -RepositoryUrl 'https://dev.azure.com/org/project/_git/repo' -ErrorAction Stop } | Should -Throw -ErrorId 'GitUrlInvalid,PfaAzureDevOps.Commands.TestPfaAzureDevOpsSshAccessCommand'
