@@ -127,6 +127,41 @@ Describe 'New-PfaSshKey and Get-PfaSshPublicKey' {
         ($w2 -join "`n") | Should -Not -Match 'accepts only RSA'
     }
 
+    It 'shows progress while an RSA key is generated, and a pipeline stop (Ctrl+C) during generation stores nothing' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+            $null = $ps.AddCommand('New-PfaSshKey').AddParameter('WarningAction', 'SilentlyContinue')
+            $null = $ps.Invoke()
+            $ps.HadErrors | Should -BeFalse
+            $progress = @($ps.Streams.Progress)
+            $progress.Count | Should -BeGreaterThan 0
+            $progress[0].Activity | Should -Be 'Generating an RSA 4096-bit SSH key'
+            $progress[-1].RecordType | Should -Be 'Completed'
+        }
+        finally { $ps.Dispose() }
+        $first = Get-PfaSshPublicKey
+
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+            $null = $ps.AddCommand('New-PfaSshKey').AddParameter('Force').AddParameter('WarningAction', 'SilentlyContinue')
+            $async = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(20)
+            while ($ps.Streams.Progress.Count -eq 0 -and -not $async.IsCompleted -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 5 }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -BeIn 'Stopped', 'Completed'
+            if ($ps.InvocationStateInfo.State -eq 'Stopped') {
+                (Get-PfaSshPublicKey).PublicKey | Should -Be $first.PublicKey -Because 'a stopped generation must not replace the key'
+            }
+        }
+        finally { $ps.Dispose() }
+        Start-Sleep -Seconds 3   # a generation still running on its worker must not write afterwards either
+        $after = Get-PfaSshPublicKey
+        if ($after.PublicKey -ne $first.PublicKey) { $ps.InvocationStateInfo.State | Should -Be 'Completed' }
+        @(Get-ChildItem (Join-Path $StateHome 'CurrentUser/secrets') -Filter 'ssh-private-key-*').Count | Should -Be 1
+    }
+
     It 'refuses to replace a key without -Force and keeps the old one; -Force replaces it and its secret' {
         $first = New-PfaSshKey -KeyType Ed25519 -PassThru -WarningAction SilentlyContinue
         { New-PfaSshKey -KeyType Ed25519 -ErrorAction Stop -WarningAction SilentlyContinue } |
@@ -183,20 +218,24 @@ Describe 'The SSH cmdlets keep the engine lazy and private' {
     BeforeEach { $script:StateHome = New-TestStateHome }
     AfterEach { Remove-TestStateHome $script:StateHome }
 
-    It 'reading their syntax and help loads no engine assembly; using them loads SSH.NET only in the private context' {
+    It 'reading their syntax, or loading every type of the cmdlets assembly, loads no engine assembly; using them loads SSH.NET only in the private context' {
         $r = Invoke-FreshPwsh -Script @'
 Import-Module PfaAzureDevOps
 $names = 'New-PfaSshKey', 'Get-PfaSshPublicKey', 'Remove-PfaSshKey', 'Export-PfaSshKey', 'Test-PfaAzureDevOpsSshAccess', 'Copy-PfaAzureDevOpsRepository', 'Update-PfaAzureDevOpsRepository'
 $null = Get-Command $names -Syntax
 $null = $names | ForEach-Object { (Get-Command $_).Parameters.Values.ParameterType }
 "CORE=$(([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetName().Name }) -contains 'PfaAzureDevOps.Core')"
+# Tools that scan a binary module (module analysis, help, completers) load all of its types: none may pull in the engine.
+$null = ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'PfaAzureDevOps' }).GetTypes()
+"TYPES=$(([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetName().Name }) -contains 'PfaAzureDevOps.Core')"
 New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
 try { Test-PfaAzureDevOpsSshAccess -RepositoryUrl 'ssh://git@127.0.0.1:1/x.git' -HostKeyFingerprint 'SHA256:rgubtrnJZSh7AIPd6SHBbvqjZ0V/fri5Nj5MfhsMGQw' -Timeout 5 -ErrorAction SilentlyContinue | Out-Null } catch { }
 $ssh = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Renci.SshNet' }
 "SSH=$(@($ssh).Count)|$(@($ssh | ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }) -join ',')"
 '@
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        $r.Text | Should -Match 'CORE=False'
+        $r.Text | Should -Match 'CORE=False' -Because $r.Text
+        $r.Text | Should -Match 'TYPES=False' -Because 'no compiler-generated type of the cmdlets assembly may be closed over an engine value type'
         $r.Text | Should -Match 'SSH=1\|PfaAzureDevOps'
     }
 }

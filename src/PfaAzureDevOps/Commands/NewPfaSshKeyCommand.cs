@@ -1,7 +1,5 @@
 using System;
-using System.Diagnostics;
 using System.Management.Automation;
-using System.Threading.Tasks;
 using PfaAzureDevOps.Internal;
 
 namespace PfaAzureDevOps.Commands
@@ -55,29 +53,24 @@ namespace PfaAzureDevOps.Commands
                 WriteWarning($"Azure DevOps accepts only RSA SSH keys: this {KeyType} key works with other git servers only. For Azure DevOps, run New-PfaSshKey -KeyType Rsa -Force.");
             }
 
-            Core.Ssh.SshKeyType type = SshModel.ToCore(KeyType);
+            // Only types of this assembly (or the framework) are captured: a closure field of an engine value type
+            // would make loading this assembly's types load the engine.
+            PfaSshKeyType keyType = KeyType;
             int requested = KeyType == PfaSshKeyType.Rsa ? bits : 0;
             bool showProgress = KeyType == PfaSshKeyType.Rsa;
             string activity = $"Generating an RSA {bits}-bit SSH key";
             DateTimeOffset now = DateTimeOffset.UtcNow;
             WriteVerbose($"{action}.");
-            Core.Ssh.StoredSshKey key = RunOffPipeline(async token =>
-            {
-                Task<Core.Ssh.StoredSshKey> create = Task.Run(() => store.Create(type, requested, comment, Force, now, token));
-                Stopwatch watch = Stopwatch.StartNew();
-                while (!create.IsCompleted && !token.IsCancellationRequested)
+            Core.Ssh.StoredSshKey key = RunOffPipelineWithTicks(
+                token => store.Create(SshModel.ToCore(keyType), requested, comment, Force, now, token),
+                TimeSpan.FromMilliseconds(200),
+                elapsed =>
                 {
                     if (showProgress)
                     {
-                        string status = $"{watch.Elapsed.TotalSeconds:0.0} s elapsed (usually 1 to 3 s)";
-                        OnPipeline(() => WriteProgress(new ProgressRecord(1, activity, status)));
+                        WriteProgress(new ProgressRecord(1, activity, $"{elapsed.TotalSeconds:0.0} s elapsed (usually 1 to 3 s)"));
                     }
-
-                    await Task.WhenAny(create, Task.Delay(200)).ConfigureAwait(false);
-                }
-
-                return await create.ConfigureAwait(false);
-            });
+                });
 
             if (showProgress)
             {
