@@ -684,3 +684,48 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
         }
     }
 }
+
+Describe 'The SSH key against the local Azure DevOps (emulator with sshd)' -Skip:(-not $IsLinux -or -not (Test-Path /usr/sbin/sshd) -or [Environment]::UserName -ne 'root' -or -not (Get-Command git -ErrorAction Ignore)) {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+        $script:Ado = Start-LocalAzureDevOps -WithSsh
+        $script:Org = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/orgs -Body @{ name = 'samplecorp' }
+        $null = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/orgs/samplecorp/repos -Body @{ project = 'Modules'; repo = 'puppet-base' }
+        $script:Token = (Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/tokens -Body @{}).accessToken
+        $script:AdoUrl = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/samplecorp/Modules/puppet-base"
+
+        function Register-StoredKeyInAzureDevOps {
+            <# Adds the stored public key to the signed-in user's SSH keys, as the Azure DevOps web page does. #>
+            $body = @{
+                contributionIds     = @('ms.vss-token-web.personal-access-token-issue-session-token-provider')
+                dataProviderContext = @{ properties = @{ displayName = 'pfa test'; publicData = "$(Get-PfaSshPublicKey)"; validTo = (Get-Date).ToUniversalTime().AddDays(30).ToString('o'); scope = 'app_token'; isPublic = $true; targetAccounts = @($Org.instanceId) } }
+            } | ConvertTo-Json -Depth 10 -Compress
+            $r = Invoke-RestMethod -Method POST -Uri "$($Ado.HttpUrl)/samplecorp/_apis/Contribution/HierarchyQuery" -NoProxy -ContentType 'application/json' -Body $body `
+                -Headers @{ Authorization = "Bearer $Token"; Accept = 'application/json;api-version=5.0-preview.1' }
+            $r.dataProviders.'ms.vss-token-web.personal-access-token-issue-session-token-provider'.publicData | Should -Be "$(Get-PfaSshPublicKey)"
+        }
+    }
+    AfterAll { if ($script:Ado) { Stop-LocalAzureDevOps -Instance $Ado } }
+    BeforeEach { $script:StateHome = New-TestStateHome }
+    AfterEach { Remove-TestStateHome $script:StateHome }
+
+    It 'a new RSA key, registered through the Azure DevOps API, can check access and clone' {
+        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        Register-StoredKeyInAzureDevOps
+        $result = Test-PfaAzureDevOpsSshAccess -RepositoryUrl $AdoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint
+        $result.Success | Should -BeTrue -Because $result.Message
+        $result.DefaultBranch | Should -Be 'main'
+        $clone = Copy-PfaAzureDevOpsRepository -RepositoryUrl $AdoUrl -Destination (Join-Path $StateHome 'clone') -HostKeyFingerprint $Ado.SshHostKeyFingerprint
+        $clone.Branch | Should -Be 'main'
+        Test-Path (Join-Path $StateHome 'clone/README.md') | Should -BeTrue
+    }
+
+    It 'an unregistered key and a missing repository get their own errors' {
+        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        (Test-PfaAzureDevOpsSshAccess $AdoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -ErrorAction SilentlyContinue).ErrorId | Should -Be 'SshKeyNotAuthorized'
+        Register-StoredKeyInAzureDevOps
+        $missing = Test-PfaAzureDevOpsSshAccess ($AdoUrl -replace 'puppet-base$', 'missing') -HostKeyFingerprint $Ado.SshHostKeyFingerprint -ErrorAction SilentlyContinue
+        $missing.ErrorId | Should -Be 'GitRepositoryNotFound'
+        $missing.Message | Should -Match 'TF401019'
+    }
+}
