@@ -281,7 +281,7 @@ Describe 'A damaged store' {
     It 'a corrupt key.json gets StoreFileCorrupt, is never overwritten, and Remove -Force moves it aside' {
         New-Item -ItemType Directory (Split-Path $Doc) -Force | Out-Null
         Set-Content -Path $Doc -Value '{ not json' -NoNewline
-        { Get-PfaSshPublicKey -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.GetPfaSshPublicKeyCommand' -ExpectedMessage "*$Doc*"
+        { Get-PfaSshPublicKey -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.GetPfaSshPublicKeyCommand' -ExpectedMessage "*$Doc*Remove-PfaSshKey -Force*"
         { New-PfaSshKey -KeyType Ed25519 -Force -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.NewPfaSshKeyCommand'
         { Export-PfaSshKey -Path (Get-KeyFile 'id') -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.ExportPfaSshKeyCommand'
         { Remove-PfaSshKey -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.RemovePfaSshKeyCommand'

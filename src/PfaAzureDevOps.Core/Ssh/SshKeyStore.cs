@@ -116,7 +116,26 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         /// <summary>The stored key, or null when there is none. A corrupt document throws StoreFileCorrupt.</summary>
-        public StoredSshKey? Get() => Store.Read<StoredSshKey>(StoredSshKey.FileName, StoredSshKey.DocumentKind, StoredSshKey.CurrentVersion);
+        public StoredSshKey? Get()
+        {
+            try
+            {
+                return Store.Read<StoredSshKey>(StoredSshKey.FileName, StoredSshKey.DocumentKind, StoredSshKey.CurrentVersion);
+            }
+            catch (PfaException ex) when (ex.ErrorId == "StoreFileCorrupt")
+            {
+                // Same id; the way out named for this file (the store's generic text names the registration's).
+                const string kept = "It was left as it is.";
+                int end = ex.Message.IndexOf(kept, StringComparison.Ordinal);
+                string head = end >= 0 ? ex.Message.Substring(0, end + kept.Length) : ex.Message;
+                throw new PfaException(
+                    ex.ErrorId,
+                    ex.Kind,
+                    head + " Inspect it, or run Remove-PfaSshKey -Force to move it aside (it is renamed, not deleted) and New-PfaSshKey to start over.",
+                    ex.Target,
+                    ex) { RecommendedAction = "Remove-PfaSshKey -Force; New-PfaSshKey" };
+            }
+        }
 
         /// <summary>The stored key, or the SshKeyNotFound error.</summary>
         public StoredSshKey GetRequired() => Get() ?? throw NotFound();
