@@ -10,7 +10,7 @@
       same key, against the same loopback sshd and bare repository. Target: at most 1.0x.
 #>
 function Invoke-SshBenchmarks {
-    param([Parameter(Mandatory)] [string] $Manifest, [int] $Runs = 9)
+    param([Parameter(Mandatory)] [string] $Manifest, [int] $Runs = 15)
     $results = @()
     if (-not (Get-Command ssh-keygen -ErrorAction Ignore)) { Write-Warning 'ssh-keygen not found: SSH benchmarks skipped.'; return $results }
     Import-Module $Manifest -Force
