@@ -631,6 +631,24 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
             @(Get-TempKeyFolders).Count | Should -Be 0
         }
 
+        It 'shows git''s progress as PowerShell progress while cloning' {
+            New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+            Grant-StoredKey
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+                $null = $ps.AddCommand('Copy-PfaAzureDevOpsRepository').AddParameter('RepositoryUrl', $Url).AddParameter('Destination', (Join-Path $StateHome 'progress')).AddParameter('HostKeyFingerprint', $HostFingerprint)
+                $out = $ps.Invoke()
+                $ps.HadErrors | Should -BeFalse -Because ($ps.Streams.Error | Out-String)
+                $out[0].Branch | Should -Be 'main'
+                $records = @($ps.Streams.Progress)
+                $records.Activity | Should -Contain "Cloning $Url"
+                @($records | Where-Object { $_.StatusDescription -match 'objects' }).Count | Should -BeGreaterThan 0
+                $records[-1].RecordType | Should -Be 'Completed'
+            }
+            finally { $ps.Dispose() }
+        }
+
         It 'clones one branch shallowly with a known_hosts pin' {
             New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
             Grant-StoredKey
