@@ -21,6 +21,13 @@
         'Get-PfaAzureDevOpsConnection'
         'Disconnect-PfaAzureDevOps'
         'Get-PfaAzureDevOpsAccessToken'
+        'New-PfaSshKey'
+        'Get-PfaSshPublicKey'
+        'Remove-PfaSshKey'
+        'Export-PfaSshKey'
+        'Test-PfaAzureDevOpsSshAccess'
+        'Copy-PfaAzureDevOpsRepository'
+        'Update-PfaAzureDevOpsRepository'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

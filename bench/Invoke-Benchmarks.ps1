@@ -5,6 +5,7 @@
 .DESCRIPTION
     Import: 'pwsh -NoProfile -c $null' (the anchor) against 'pwsh -NoProfile -c Import-Module <packaged psd1>'.
     Target: at most 1.15x the bare start, as a median ratio.
+    SSH key generation and the access check against ssh-keygen and git ls-remote: see SshBenchmarks.ps1.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleRoot,
@@ -57,6 +58,8 @@ try {
     $results += Compare-SideBySide -Name 'Import + Get-PfaAzureDevOpsApp (cold pwsh, nothing registered)' -Runs $Runs -Target 1.25 `
         -Anchor { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', '$null') } `
         -Subject { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Get-PfaAzureDevOpsApp") }
+    . (Join-Path $PSScriptRoot 'SshBenchmarks.ps1')
+    $results += Invoke-SshBenchmarks -Manifest $manifest
 }
 finally {
     Remove-Item $env:PFA_AZUREDEVOPS_HOME -Recurse -Force -ErrorAction Ignore

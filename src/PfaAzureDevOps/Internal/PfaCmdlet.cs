@@ -95,6 +95,29 @@ namespace PfaAzureDevOps.Internal
             }
         }
 
+        /// <summary>
+        /// Runs blocking <paramref name="work"/> on a worker thread, calling <paramref name="tick"/> on the pipeline thread every
+        /// <paramref name="interval"/> with the time elapsed so far (for WriteProgress), until it ends or Ctrl+C is pressed.
+        /// Generic, so that no compiler-generated type of this assembly is closed over an engine type (loading this
+        /// assembly's types must never load the engine).
+        /// </summary>
+        protected T RunOffPipelineWithTicks<T>(Func<CancellationToken, T> work, TimeSpan interval, Action<TimeSpan> tick)
+        {
+            return RunOffPipeline(async token =>
+            {
+                Task<T> task = Task.Run(() => work(token));
+                System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
+                while (!task.IsCompleted && !token.IsCancellationRequested)
+                {
+                    TimeSpan elapsed = watch.Elapsed;
+                    OnPipeline(() => tick(elapsed));
+                    await Task.WhenAny(task, Task.Delay(interval)).ConfigureAwait(false);
+                }
+
+                return await task.ConfigureAwait(false);
+            });
+        }
+
         /// <summary>Runs an action on the pipeline thread: at once when called there, queued when called from a worker.</summary>
         protected void OnPipeline(Action action)
         {

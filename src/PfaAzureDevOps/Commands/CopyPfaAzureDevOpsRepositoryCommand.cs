@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Clones a repository over SSH with the current user's stored key, using the native git client.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Copy, "PfaAzureDevOpsRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PfaGitRepository))]
+    public sealed class CopyPfaAzureDevOpsRepositoryCommand : PfaCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("SshUrl")]
+        [ValidateNotNullOrEmpty]
+        public string RepositoryUrl { get; set; } = null!;
+
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = null!;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Branch { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? Depth { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl);
+            string destination = SshModel.ResolveFileSystemPath(this, Destination, nameof(Destination));
+            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
+            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            var keys = new Core.Ssh.SshKeyStore();
+            Core.Ssh.StoredSshKey key = keys.GetRequired();
+            string what = Branch is null ? url.ToString() : $"branch '{Branch}' of {url}";
+            if (!ShouldProcess(destination, $"Clone {what}"))
+            {
+                return;
+            }
+
+            WriteVerbose($"Cloning {what} into '{destination}' with SSH key {key.Sha256Fingerprint}.");
+            var service = new Core.Ssh.SshRepositoryService(keys);
+            string activity = $"Cloning {url}";
+            var progress = new SshModel.GitProgress(activity, OnPipeline, WriteProgress, () => StopToken.IsCancellationRequested);
+            Core.Git.GitCommandResult result;
+            try
+            {
+                result = RunOffPipeline(token => service.CloneAsync(url, destination, policy, Branch, Depth, token, progress));
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+
+            WriteVerbose($"Cloned {result.Branch ?? "(detached HEAD)"} at {result.CommitId} in {result.Elapsed.TotalSeconds:0.0} s.");
+            WriteObject(SshModel.ToOutput(result, url));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Proves that the current user's SSH key can clone a repository: connects, runs git-upload-pack and reads the refs.</para>
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "PfaAzureDevOpsSshAccess")]
+    [OutputType(typeof(PfaSshAccessResult))]
+    public sealed class TestPfaAzureDevOpsSshAccessCommand : PfaCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("SshUrl")]
+        [ValidateNotNullOrEmpty]
+        public string RepositoryUrl { get; set; } = null!;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
+
+        [Parameter]
+        [TimeoutTransformation]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        protected override void ProcessRecordCore()
+        {
+            Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl);
+            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
+            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            var keys = new Core.Ssh.SshKeyStore();
+            Core.Ssh.StoredSshKey key = keys.GetRequired();
+            var service = new Core.Ssh.SshRepositoryService(keys);
+            WriteVerbose($"Checking read access to {url} as '{url.User}' with SSH key {key.Sha256Fingerprint} (timeout {Timeout.TotalSeconds:0.##} s).");
+            Core.Git.GitAccessResult result = RunOffPipeline(token => service.TestAccessAsync(url, policy, Timeout, token));
+            PfaSshAccessResult output = SshModel.ToOutput(result, key.Sha256Fingerprint);
+            if (result.HostKeyFingerprint != null)
+            {
+                WriteVerbose($"Host key: {result.HostKeyFingerprint}.");
+            }
+
+            WriteObject(output);
+            if (result.Error != null)
+            {
+                WriteError(ErrorMapper.ToErrorRecord(result.Error));
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Fetches a branch into an existing clone over SSH with the current user's stored key, using the native git client.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Update, "PfaAzureDevOpsRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(PfaGitRepository))]
+    public sealed class UpdatePfaAzureDevOpsRepositoryCommand : PfaCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Branch { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? Depth { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RepositoryUrl { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            string path = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
+            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
+            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            var keys = new Core.Ssh.SshKeyStore();
+            Core.Ssh.StoredSshKey key = keys.GetRequired();
+            Core.Git.GitSshUrl url = RepositoryUrl != null
+                ? Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl)
+                : RunOffPipeline(token => Core.Ssh.SshRepositoryService.GetOriginUrlAsync(path, token));
+            string what = Branch is null ? "the current branch" : $"branch '{Branch}'";
+            if (!ShouldProcess(path, $"Fetch {what} from {url}"))
+            {
+                return;
+            }
+
+            WriteVerbose($"Fetching {what} from {url} into '{path}' with SSH key {key.Sha256Fingerprint}.");
+            var service = new Core.Ssh.SshRepositoryService(keys);
+            string activity = $"Fetching from {url}";
+            var progress = new SshModel.GitProgress(activity, OnPipeline, WriteProgress, () => StopToken.IsCancellationRequested);
+            Core.Git.GitCommandResult result;
+            try
+            {
+                result = RunOffPipeline(token => service.FetchAsync(path, url, policy, Branch, Depth, token, progress));
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+
+            WriteVerbose($"Fetched {result.Branch} at {result.CommitId} (origin/{result.Branch}) in {result.Elapsed.TotalSeconds:0.0} s. The working tree is unchanged: merge with 'git merge --ff-only origin/{result.Branch}'.");
+            WriteObject(SshModel.ToOutput(result, url));
+        }
+    }
+}
