@@ -231,7 +231,7 @@ function Get-PfaParagraphs {
             # A list: one item per line; continuation lines join their item.
             $items = [System.Collections.Generic.List[string]]::new()
             foreach ($l in $lines) {
-                if ($l -match '^\s*([-*+]|\d+\.)\s+' -or $items.Count -eq 0) { $items.Add((ConvertFrom-PfaInlineMarkdown $l.Trim()) -replace '^[*+]\s', '- ') }
+                if ($l -match '^\s*([-*+]|\d+\.)\s+' -or $items.Count -eq 0) { $items.Add(((ConvertFrom-PfaInlineMarkdown $l.Trim()) -replace '^[*+]\s', '- ')) }
                 else { $items[$items.Count - 1] += ' ' + (ConvertFrom-PfaInlineMarkdown $l.Trim()) }
             }
             $items -join "`n"
