@@ -172,6 +172,24 @@ internal static class RestEndpoints
             }
             token ??= revokedUser == null ? EntraEndpoints.Authenticate(store, value, org) : null;
         }
+        else if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            // A personal access token as Azure DevOps documents it: Basic base64(":" + PAT) (any user name).
+            // Only tokens of /_test/tokens stand for PATs; OAuth tokens are not accepted this way.
+            string decoded;
+            try { decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header.Substring(6).Trim())); }
+            catch (FormatException) { decoded = string.Empty; }
+            var colon = decoded.IndexOf(':');
+            var value = colon < 0 ? string.Empty : decoded.Substring(colon + 1);
+            if (value.Length > 0)
+            {
+                lock (store.Gate)
+                {
+                    token = store.FindAccessToken(value, out revokedUser);
+                }
+                if (token != null && token.IsOAuth) { token = null; }
+            }
+        }
         var tenant = org?.TenantId ?? Guid.Empty;
         if (revokedUser is Guid ru)
         {

@@ -32,11 +32,33 @@ namespace PfaAzureDevOps.Core.Rest
         public Task<JsonDocument> GetAsync(Uri url, string accessToken, CancellationToken cancellationToken) =>
             SendAsync(HttpMethod.Get, url, accessToken, null, cancellationToken);
 
-        public async Task<JsonDocument> SendAsync(HttpMethod method, Uri url, string accessToken, string? jsonBody, CancellationToken cancellationToken)
+        public Task<JsonDocument> SendAsync(HttpMethod method, Uri url, string accessToken, string? jsonBody, CancellationToken cancellationToken)
         {
             if (string.IsNullOrEmpty(accessToken))
             {
                 throw new ArgumentException("An access token is required.", nameof(accessToken));
+            }
+
+            return SendAsync(method, url, new AuthenticationHeaderValue("Bearer", accessToken), jsonBody, null, cancellationToken);
+        }
+
+        /// <summary>The Authorization header of a personal access token: Basic with an empty user name, as Azure DevOps documents.</summary>
+        public static AuthenticationHeaderValue PersonalAccessTokenHeader(string personalAccessToken)
+        {
+            if (string.IsNullOrEmpty(personalAccessToken))
+            {
+                throw new ArgumentException("A personal access token is required.", nameof(personalAccessToken));
+            }
+
+            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(":" + personalAccessToken)));
+        }
+
+        /// <summary>Sends with any Authorization header (Bearer access token, Basic personal access token) and an optional Accept api-version.</summary>
+        public async Task<JsonDocument> SendAsync(HttpMethod method, Uri url, AuthenticationHeaderValue authorization, string? jsonBody, string? acceptApiVersion, CancellationToken cancellationToken)
+        {
+            if (authorization is null)
+            {
+                throw new ArgumentNullException(nameof(authorization));
             }
 
             bool idempotent = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete;
@@ -46,9 +68,15 @@ namespace PfaAzureDevOps.Core.Rest
                 () =>
                 {
                     var request = new HttpRequestMessage(method, url);
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+                    request.Headers.Authorization = authorization;
                     request.Headers.Add("X-TFS-FedAuthRedirect", "Suppress");
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                    var accept = new MediaTypeWithQualityHeaderValue("application/json");
+                    if (acceptApiVersion != null)
+                    {
+                        accept.Parameters.Add(new NameValueHeaderValue("api-version", acceptApiVersion));
+                    }
+
+                    request.Headers.Accept.Add(accept);
                     if (jsonBody != null)
                     {
                         request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");

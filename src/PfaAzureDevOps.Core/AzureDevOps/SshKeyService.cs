@@ -1,0 +1,490 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Rest;
+using PfaAzureDevOps.Core.Ssh;
+
+namespace PfaAzureDevOps.Core.AzureDevOps
+{
+    /// <summary>The stable error ids of the SSH key endpoints.</summary>
+    public static class SshKeyErrorIds
+    {
+        public const string NotRsa = "AzDevOpsSshKeyNotRsa";
+        public const string AlreadyInUse = "AzDevOpsSshKeyAlreadyInUse";
+        public const string PolicyDisabled = "AzDevOpsSshKeysDisabled";
+        public const string InvalidDescription = "AzDevOpsSshKeyInvalidDescription";
+        public const string InvalidKey = "AzDevOpsSshKeyInvalid";
+        public const string InvalidExpiry = "AzDevOpsSshKeyInvalidExpiry";
+        public const string Refused = "AzDevOpsSshKeyRefused";
+        public const string TokenRefused = "AzDevOpsSshKeyTokenRefused";
+        public const string NotFound = "AzDevOpsSshKeyNotFound";
+        public const string NoOrganization = "AzDevOpsOrganizationUnknown";
+        public const string InvalidResponse = "AzDevOpsSshKeyInvalidResponse";
+    }
+
+    /// <summary>Where the key endpoints live: the organization (connectionData, HierarchyQuery) and its vssps host (SessionTokens).</summary>
+    public sealed class SshKeyEndpoints
+    {
+        public SshKeyEndpoints(string organization, Uri organizationUrl, Uri vsspsUrl)
+        {
+            Organization = organization;
+            OrganizationUrl = new Uri(organizationUrl.AbsoluteUri.TrimEnd('/'));
+            VsspsUrl = new Uri(vsspsUrl.AbsoluteUri.TrimEnd('/'));
+        }
+
+        public string Organization { get; }
+
+        public Uri OrganizationUrl { get; }
+
+        public Uri VsspsUrl { get; }
+
+        /// <summary>
+        /// The URLs for an organization: overrides first; else the organization URL from the name (or the connection's), and
+        /// the vssps URL https://vssps.dev.azure.com/{org} for https://dev.azure.com/{org}, or {origin}/vssps/{org} for any other server.
+        /// </summary>
+        public static SshKeyEndpoints Resolve(string? organization, Uri? organizationUrl, Uri? vsspsUrl, ConnectionDocument? connection)
+        {
+            Uri? orgUrl = organizationUrl;
+            string? name = organization;
+            if (orgUrl is null)
+            {
+                if (!string.IsNullOrWhiteSpace(name) && connection != null)
+                {
+                    bool sameAsConnection = string.Equals(name, connection.Organization, StringComparison.OrdinalIgnoreCase) && connection.OrganizationUrl != null;
+                    orgUrl = sameAsConnection ? new Uri(connection.OrganizationUrl!) : AzureDevOpsUrls.Organization(name, null, connection.AuthorizationServer);
+                }
+                else if (!string.IsNullOrWhiteSpace(name))
+                {
+                    orgUrl = AzureDevOpsUrls.Organization(name, null, RegistrationRules.DefaultAzureDevOpsAuthorizationServer);
+                }
+                else if (connection?.OrganizationUrl != null)
+                {
+                    orgUrl = new Uri(connection.OrganizationUrl);
+                }
+            }
+
+            if (orgUrl is null)
+            {
+                throw new PfaException(
+                    SshKeyErrorIds.NoOrganization,
+                    PfaErrorKind.InvalidArgument,
+                    "No Azure DevOps organization is known: give -Organization (for example 'contoso' for https://dev.azure.com/contoso), or connect with Connect-PfaAzureDevOps -Organization.",
+                    null);
+            }
+
+            name = string.IsNullOrWhiteSpace(name) ? AzureDevOpsUrls.NameFrom(orgUrl) : name!.Trim();
+            Uri vssps = vsspsUrl ?? DefaultVssps(orgUrl, name);
+            return new SshKeyEndpoints(name, orgUrl, vssps);
+        }
+
+        private static Uri DefaultVssps(Uri organizationUrl, string name)
+        {
+            string escaped = Uri.EscapeDataString(name);
+            if (string.Equals(organizationUrl.Host, "dev.azure.com", StringComparison.OrdinalIgnoreCase))
+            {
+                return new Uri("https://vssps.dev.azure.com/" + escaped);
+            }
+
+            if (organizationUrl.Host.EndsWith(".visualstudio.com", StringComparison.OrdinalIgnoreCase) && organizationUrl.AbsolutePath.Trim('/').Length == 0)
+            {
+                return new Uri("https://" + organizationUrl.Host.Substring(0, organizationUrl.Host.IndexOf('.')) + ".vssps.visualstudio.com");
+            }
+
+            // One origin serving every host (the local Azure DevOps): {origin}/vssps/{org}.
+            string path = organizationUrl.AbsolutePath.TrimEnd('/');
+            int slash = path.LastIndexOf('/');
+            string prefix = slash <= 0 ? string.Empty : path.Substring(0, slash);
+            return new Uri(organizationUrl.GetLeftPart(UriPartial.Authority) + prefix + "/vssps/" + escaped);
+        }
+    }
+
+    /// <summary>An SSH public key as Azure DevOps holds it (a session token with isPublic=true).</summary>
+    public sealed class AzureDevOpsSshKey
+    {
+        public Guid AuthorizationId { get; set; }
+
+        public string DisplayName { get; set; } = string.Empty;
+
+        /// <summary>The public key line as stored (publicData).</summary>
+        public string? PublicData { get; set; }
+
+        public string? Md5Fingerprint { get; set; }
+
+        public string? Sha256Fingerprint { get; set; }
+
+        public DateTimeOffset? ValidFrom { get; set; }
+
+        public DateTimeOffset? ValidTo { get; set; }
+
+        public bool IsValid { get; set; }
+
+        public string Organization { get; set; } = string.Empty;
+
+        /// <summary>True when Add found this key already registered instead of adding it.</summary>
+        public bool AlreadyPresent { get; set; }
+
+        public SshPublicKey? TryParse()
+        {
+            if (string.IsNullOrWhiteSpace(PublicData))
+            {
+                return null;
+            }
+
+            try
+            {
+                return SshPublicKey.Parse(PublicData!);
+            }
+            catch (PfaException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>What Add did, besides the key: the expiry asked for may have been shortened.</summary>
+    public sealed class SshKeyAddRequest
+    {
+        public SshKeyAddRequest(SshPublicKey key, string displayName, DateTimeOffset validTo)
+        {
+            Key = key;
+            DisplayName = displayName;
+            ValidTo = validTo;
+        }
+
+        public SshPublicKey Key { get; }
+
+        public string DisplayName { get; }
+
+        public DateTimeOffset ValidTo { get; }
+    }
+
+    /// <summary>
+    /// The user's SSH public keys in an Azure DevOps organization, over the endpoints the Azure DevOps web page uses.
+    /// These endpoints are NOT a documented REST API (Contribution/HierarchyQuery with the session token data provider
+    /// to add, Token/SessionTokens with isPublic=true to list and delete); they may change without notice, so all of
+    /// it is kept behind this one class. Which OAuth scope they need is undocumented too: a full-access token (an
+    /// Entra token, or a personal access token) is known to work.
+    /// </summary>
+    public sealed class SshKeyService
+    {
+        public const string ProviderId = "ms.vss-token-web.personal-access-token-issue-session-token-provider";
+        public const string HierarchyQueryApiVersion = "5.0-preview.1";
+        public const string ListApiVersion = "7.0-preview.1";
+        public const string DeleteApiVersion = "5.0-preview.1";
+
+        /// <summary>The longest lifetime Azure DevOps keeps; anything longer is shortened by the service.</summary>
+        public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(365);
+
+        public const int MaxDisplayNameLength = 256;
+
+        private readonly AzureDevOpsRestClient _rest;
+
+        public SshKeyService(AzureDevOpsRestClient? rest = null)
+        {
+            _rest = rest ?? new AzureDevOpsRestClient();
+        }
+
+        /// <summary>Describes the credential in messages ("the connection's OAuth token", "the personal access token").</summary>
+        public string CredentialDescription { get; set; } = "the connection's access token";
+
+        /// <summary>True when the credential is a personal access token (changes the advice on refusal).</summary>
+        public bool UsingPersonalAccessToken { get; set; }
+
+        // ---- Local checks (no call made) -------------------------------------------------------------------
+
+        /// <summary>Parses and checks a key line before anything is sent: a private key, a malformed line and non-RSA keys are refused.</summary>
+        public static SshPublicKey CheckLocally(string publicKeyLine)
+        {
+            SshPublicKey key = SshPublicKey.Parse(publicKeyLine ?? string.Empty);
+            RequireRsa(key);
+            return key;
+        }
+
+        public static void RequireRsa(SshPublicKey key)
+        {
+            if (key.KeyType != SshKeyType.Rsa)
+            {
+                throw new PfaException(
+                    SshKeyErrorIds.NotRsa,
+                    PfaErrorKind.InvalidArgument,
+                    $"Azure DevOps accepts only RSA SSH keys ('ssh-rsa'); this is a {key.AlgorithmName} key ({key.Sha256Fingerprint}), which it refuses. Make an RSA key with New-PfaSshKey -KeyType Rsa (4096 bits by default) and add that one.",
+                    key.Sha256Fingerprint);
+            }
+        }
+
+        public static string CheckDisplayName(string? displayName)
+        {
+            string name = (displayName ?? string.Empty).Trim();
+            if (name.Length == 0)
+            {
+                throw new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, "The key's description is empty; Azure DevOps requires one. Give -Description, or leave it out for the default.", displayName);
+            }
+
+            if (name.Length > MaxDisplayNameLength || name.IndexOfAny(new[] { '\r', '\n' }) >= 0)
+            {
+                throw new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, $"The key's description must be one line of at most {MaxDisplayNameLength} characters (it has {name.Length}). Give a shorter -Description.", name.Length > 40 ? name.Substring(0, 40) + "..." : name);
+            }
+
+            return name;
+        }
+
+        /// <summary>The expiry to ask for: default now + 1 year; past dates refused; more than a year is sent as given (the service shortens it) and reported.</summary>
+        public static DateTimeOffset CheckExpiry(DateTimeOffset? requested, DateTimeOffset now, out bool longerThanService)
+        {
+            DateTimeOffset validTo = requested ?? now.Add(MaxLifetime);
+            if (validTo <= now)
+            {
+                throw new PfaException(SshKeyErrorIds.InvalidExpiry, PfaErrorKind.InvalidArgument, $"-ExpiresOn ({validTo:u}) is in the past. Give a date within the next year, or leave it out for one year.", validTo);
+            }
+
+            longerThanService = validTo > now.Add(MaxLifetime).AddMinutes(5);
+            return validTo;
+        }
+
+        // ---- Calls -----------------------------------------------------------------------------------------
+
+        /// <summary>The organization's instance id (connectionData), which the create call targets.</summary>
+        public async Task<Guid> GetInstanceIdAsync(SshKeyEndpoints endpoints, AuthenticationHeaderValue credential, CancellationToken cancellationToken)
+        {
+            var url = new Uri(endpoints.OrganizationUrl.AbsoluteUri + "/_apis/connectionData");
+            using (JsonDocument json = await CallAsync(HttpMethod.Get, url, credential, null, null, endpoints, cancellationToken).ConfigureAwait(false))
+            {
+                string? id = AzureDevOpsHttp.ReadString(json.RootElement, "instanceId");
+                if (!Guid.TryParse(id, out Guid instanceId))
+                {
+                    throw new PfaException(SshKeyErrorIds.InvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered {url} without the organization's instanceId. Check that {endpoints.OrganizationUrl} is an Azure DevOps organization.", url.AbsoluteUri);
+                }
+
+                return instanceId;
+            }
+        }
+
+        /// <summary>The caller's SSH keys in the organization (expired ones included).</summary>
+        public async Task<IReadOnlyList<AzureDevOpsSshKey>> ListAsync(SshKeyEndpoints endpoints, AuthenticationHeaderValue credential, CancellationToken cancellationToken)
+        {
+            var url = new Uri(endpoints.VsspsUrl.AbsoluteUri + "/_apis/Token/SessionTokens?isPublic=true&includePublicData=true&api-version=" + ListApiVersion);
+            var keys = new List<AzureDevOpsSshKey>();
+            using (JsonDocument json = await CallAsync(HttpMethod.Get, url, credential, null, null, endpoints, cancellationToken).ConfigureAwait(false))
+            {
+                JsonElement root = json.RootElement;
+                JsonElement list = root;
+                if (root.ValueKind == JsonValueKind.Object && !TryGet(root, "value", out list))
+                {
+                    list = default;
+                }
+
+                if (list.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (JsonElement item in list.EnumerateArray())
+                    {
+                        if (item.ValueKind == JsonValueKind.Object && (!TryGet(item, "isPublic", out JsonElement isPublic) || isPublic.ValueKind != JsonValueKind.False))
+                        {
+                            keys.Add(ToKey(item, endpoints.Organization));
+                        }
+                    }
+                }
+            }
+
+            return keys;
+        }
+
+        /// <summary>
+        /// Adds the key, or returns the one already registered for this user with the same key blob (marked AlreadyPresent).
+        /// </summary>
+        public async Task<AzureDevOpsSshKey> AddAsync(SshKeyEndpoints endpoints, AuthenticationHeaderValue credential, SshKeyAddRequest request, Action<string>? log, CancellationToken cancellationToken)
+        {
+            RequireRsa(request.Key);
+            foreach (AzureDevOpsSshKey existing in await ListAsync(endpoints, credential, cancellationToken).ConfigureAwait(false))
+            {
+                SshPublicKey? parsed = existing.TryParse();
+                if (parsed != null && parsed.SameKeyAs(request.Key))
+                {
+                    log?.Invoke($"The key {request.Key.Md5Fingerprint} is already registered in {endpoints.Organization} as '{existing.DisplayName}' ({existing.AuthorizationId}).");
+                    existing.AlreadyPresent = true;
+                    return existing;
+                }
+            }
+
+            Guid instanceId = await GetInstanceIdAsync(endpoints, credential, cancellationToken).ConfigureAwait(false);
+            log?.Invoke($"Organization {endpoints.Organization} has instance id {instanceId}.");
+            string body = CreateBody(request, instanceId);
+            var url = new Uri(endpoints.OrganizationUrl.AbsoluteUri + "/_apis/Contribution/HierarchyQuery");
+            using (JsonDocument json = await CallAsync(HttpMethod.Post, url, credential, body, HierarchyQueryApiVersion, endpoints, cancellationToken).ConfigureAwait(false))
+            {
+                JsonElement root = json.RootElement;
+                if (TryGet(root, "dataProviderExceptions", out JsonElement exceptions) && exceptions.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (JsonProperty property in exceptions.EnumerateObject())
+                    {
+                        if (property.Value.ValueKind == JsonValueKind.Object)
+                        {
+                            throw MapRefusal(property.Value, request, endpoints);
+                        }
+                    }
+                }
+
+                if (TryGet(root, "dataProviders", out JsonElement providers) && TryGet(providers, ProviderId, out JsonElement token) && token.ValueKind == JsonValueKind.Object)
+                {
+                    AzureDevOpsSshKey added = ToKey(token, endpoints.Organization);
+                    added.Md5Fingerprint ??= request.Key.Md5Fingerprint;
+                    added.Sha256Fingerprint ??= request.Key.Sha256Fingerprint;
+                    return added;
+                }
+
+                throw new PfaException(SshKeyErrorIds.InvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered the request to add the SSH key without the key or an error ({url}). This undocumented endpoint may have changed; add the key on the web page (User settings > SSH public keys) instead.", url.AbsoluteUri);
+            }
+        }
+
+        public async Task RemoveAsync(SshKeyEndpoints endpoints, AuthenticationHeaderValue credential, Guid authorizationId, CancellationToken cancellationToken)
+        {
+            var url = new Uri(endpoints.VsspsUrl.AbsoluteUri + "/_apis/Token/SessionTokens/" + authorizationId.ToString("D") + "?isPublic=true&api-version=" + DeleteApiVersion);
+            try
+            {
+                using (await CallAsync(HttpMethod.Delete, url, credential, null, null, endpoints, cancellationToken).ConfigureAwait(false))
+                {
+                }
+            }
+            catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotFound")
+            {
+                throw new PfaException(SshKeyErrorIds.NotFound, PfaErrorKind.NotFound, $"You have no SSH key with id {authorizationId} in {endpoints.Organization}. List them with Get-AzDevOpsSshKey.", authorizationId, ex);
+            }
+        }
+
+        internal static string CreateBody(SshKeyAddRequest request, Guid instanceId)
+        {
+            using (var stream = new System.IO.MemoryStream())
+            {
+                using (var writer = new Utf8JsonWriter(stream))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteStartArray("contributionIds");
+                    writer.WriteStringValue(ProviderId);
+                    writer.WriteEndArray();
+                    writer.WriteStartObject("dataProviderContext");
+                    writer.WriteStartObject("properties");
+                    writer.WriteString("displayName", request.DisplayName);
+                    writer.WriteString("publicData", request.Key.Line.Trim());
+                    writer.WriteString("validTo", request.ValidTo.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                    writer.WriteString("scope", "app_token");
+                    writer.WriteBoolean("isPublic", true);
+                    writer.WriteStartArray("targetAccounts");
+                    writer.WriteStringValue(instanceId.ToString("D"));
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                }
+
+                return Encoding.UTF8.GetString(stream.ToArray());
+            }
+        }
+
+        private PfaException MapRefusal(JsonElement exception, SshKeyAddRequest request, SshKeyEndpoints endpoints)
+        {
+            string message = AzureDevOpsHttp.Clip(AzureDevOpsHttp.ReadString(exception, "message") ?? "(no message)");
+            string name = AzureDevOpsHttp.ReadString(exception, "sessionTokenError") ?? string.Empty;
+            string said = " Azure DevOps said: " + message;
+            bool Has(string text) => message.IndexOf(text, StringComparison.OrdinalIgnoreCase) >= 0;
+
+            if (name == "duplicateHash" || Has("already in use"))
+            {
+                return new PfaException(SshKeyErrorIds.AlreadyInUse, PfaErrorKind.AlreadyExists, $"Azure DevOps already has this SSH key ({request.Key.Md5Fingerprint}) registered, but not as one of your keys in {endpoints.Organization}: another user, or another organization, uses it.{said} A key can be registered only once: make a new key with New-PfaSshKey -Force and add that, or remove the key where it is registered.", request.Key.Md5Fingerprint);
+            }
+
+            if (name == "sshPolicyDisabled" || Has("SSH keys are disabled") || Has("disabled on this organization"))
+            {
+                return new PfaException(SshKeyErrorIds.PolicyDisabled, PfaErrorKind.PermissionDenied, $"The organization {endpoints.Organization} does not allow SSH keys.{said} An organization administrator must turn on SSH authentication (Organization settings > Policies); until then, clone over HTTPS.", endpoints.Organization);
+            }
+
+            if (name == "displayNameRequired" || name == "invalidDisplayName" || Has("displayName"))
+            {
+                return new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the key's description.{said} Give a -Description of one line, at most {MaxDisplayNameLength} characters.", request.DisplayName);
+            }
+
+            if (name == "invalidValidTo")
+            {
+                return new PfaException(SshKeyErrorIds.InvalidExpiry, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the expiry date ({request.ValidTo:u}).{said} Give an -ExpiresOn within the next year.", request.ValidTo);
+            }
+
+            if (name == "invalidPublicKey" || Has("Invalid key"))
+            {
+                return new PfaException(SshKeyErrorIds.InvalidKey, PfaErrorKind.InvalidData, $"Azure DevOps refused the public key ({request.Key.Md5Fingerprint}).{said} Give one RSA public key line ('ssh-rsa AAAA...'), for example from Get-PfaSshPublicKey.", request.Key.Md5Fingerprint);
+            }
+
+            return new PfaException(SshKeyErrorIds.Refused, PfaErrorKind.InvalidOperation, $"Azure DevOps refused to add the SSH key to {endpoints.Organization}.{said} Add it on the web page (User settings > SSH public keys) to see more.", endpoints.Organization);
+        }
+
+        private async Task<JsonDocument> CallAsync(HttpMethod method, Uri url, AuthenticationHeaderValue credential, string? body, string? apiVersion, SshKeyEndpoints endpoints, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await _rest.SendAsync(method, url, credential, body, apiVersion, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotAuthenticated" || ex.ErrorId == "AzureDevOpsNotAuthorized" || ex.ErrorId == "AzureDevOpsForbidden")
+            {
+                string what = UsingPersonalAccessToken
+                    ? "Check that the personal access token is for this organization, not expired, and has full access or the token administration scope (Tokens: Read & manage); make a new one if needed."
+                    : "Which scope these undocumented key endpoints need is not documented, and the connection's OAuth token (or the organization's OAuth policy) does not allow it. Make a personal access token in Azure DevOps (User settings > Personal access tokens, full access or 'Tokens: Read & manage') and pass it with -PersonalAccessToken, or add the key on the web page (User settings > SSH public keys). If the token expired or was revoked, run Connect-PfaAzureDevOps.";
+                throw new PfaException(SshKeyErrorIds.TokenRefused, ex.Kind, $"Azure DevOps refused {CredentialDescription} for the SSH key endpoint {url.GetLeftPart(UriPartial.Path)} ({ex.Message}) {what}", url.GetLeftPart(UriPartial.Path), ex);
+            }
+        }
+
+        private static AzureDevOpsSshKey ToKey(JsonElement token, string organization)
+        {
+            var key = new AzureDevOpsSshKey { Organization = organization };
+            if (Guid.TryParse(AzureDevOpsHttp.ReadString(token, "authorizationId"), out Guid id))
+            {
+                key.AuthorizationId = id;
+            }
+
+            key.DisplayName = AzureDevOpsHttp.ReadString(token, "displayName") ?? string.Empty;
+            key.PublicData = AzureDevOpsHttp.ReadString(token, "publicData");
+            key.ValidFrom = ReadDate(token, "validFrom");
+            key.ValidTo = ReadDate(token, "validTo");
+            key.IsValid = TryGet(token, "isValid", out JsonElement valid) ? valid.ValueKind == JsonValueKind.True : (key.ValidTo == null || key.ValidTo > DateTimeOffset.UtcNow);
+            if (key.ValidTo != null && key.ValidTo <= DateTimeOffset.UtcNow)
+            {
+                key.IsValid = false;
+            }
+
+            SshPublicKey? parsed = key.TryParse();
+            key.Md5Fingerprint = parsed?.Md5Fingerprint;
+            key.Sha256Fingerprint = parsed?.Sha256Fingerprint;
+            return key;
+        }
+
+        private static DateTimeOffset? ReadDate(JsonElement element, string name)
+        {
+            string? text = AzureDevOpsHttp.ReadString(element, name);
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset value) ? value : (DateTimeOffset?)null;
+        }
+
+        private static bool TryGet(JsonElement element, string name, out JsonElement value)
+        {
+            value = default;
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            foreach (JsonProperty property in element.EnumerateObject())
+            {
+                if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = property.Value;
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
