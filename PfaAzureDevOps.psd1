@@ -28,6 +28,10 @@
         'Test-PfaAzureDevOpsSshAccess'
         'Copy-PfaAzureDevOpsRepository'
         'Update-PfaAzureDevOpsRepository'
+        'Add-AzDevOpsSshKey'
+        'Get-AzDevOpsSshKey'
+        'Remove-AzDevOpsSshKey'
+        'Test-PfaAzureDevOpsIntegration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

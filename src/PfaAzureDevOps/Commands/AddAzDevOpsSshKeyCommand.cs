@@ -1,0 +1,116 @@
+using System;
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Adds an SSH public key to your Azure DevOps account (User settings > SSH public keys), or finds it already there.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "AzDevOpsSshKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = StoredSet)]
+    [OutputType(typeof(PfaAzDevOpsSshKey))]
+    public sealed class AddAzDevOpsSshKeyCommand : AzDevOpsSshKeyCmdlet
+    {
+        private const string StoredSet = "StoredKey";
+        private const string ObjectSet = "InputObject";
+        private const string LineSet = "PublicKey";
+        private const string PathSet = "Path";
+
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+        [ValidateNotNull]
+        public PfaSshPublicKey InputObject { get; set; } = null!;
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = LineSet)]
+        [ValidateNotNullOrEmpty]
+        public string PublicKey { get; set; } = null!;
+
+        [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = null!;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Description { get; set; }
+
+        [Parameter]
+        public DateTimeOffset? ExpiresOn { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            Core.Ssh.SshPublicKey key = ReadKey();
+            Core.AzureDevOps.SshKeyService.RequireRsa(key);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset validTo = Core.AzureDevOps.SshKeyService.CheckExpiry(ExpiresOn, now, out bool tooLong);
+            if (tooLong)
+            {
+                WriteWarning($"-ExpiresOn {validTo:yyyy-MM-dd} is more than one year away: Azure DevOps keeps SSH keys for at most one year and silently shortens the expiry to about {now.AddYears(1):yyyy-MM-dd}. Renew the key before then.");
+            }
+
+            string description = Core.AzureDevOps.SshKeyService.CheckDisplayName(Description ?? DefaultDescription());
+            KeyContext context = OpenContext();
+            string target = $"{context.Endpoints.Organization} ({context.Endpoints.OrganizationUrl})";
+            if (!ShouldProcess(target, $"Add SSH key MD5:{key.Md5Fingerprint} '{description}', valid to {validTo:yyyy-MM-dd}"))
+            {
+                return;
+            }
+
+            var request = new Core.AzureDevOps.SshKeyAddRequest(key, description, validTo);
+            Core.AzureDevOps.AzureDevOpsSshKey added = RunOffPipeline(cancel => context.Service.AddAsync(
+                context.Endpoints, context.Credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
+            PfaAzDevOpsSshKey output = ToOutput(added, TryGetLocalKey(), DateTimeOffset.UtcNow);
+            if (added.AlreadyPresent)
+            {
+                WriteVerbose($"The key was already registered as '{added.DisplayName}' (valid to {added.ValidTo:yyyy-MM-dd}); nothing was added.");
+            }
+            else
+            {
+                WriteVerbose($"Added SSH key '{added.DisplayName}' ({added.AuthorizationId}), valid to {added.ValidTo:yyyy-MM-dd}. Azure DevOps e-mails you about new keys.");
+            }
+
+            if (PassThru)
+            {
+                WriteObject(output);
+            }
+        }
+
+        private Core.Ssh.SshPublicKey ReadKey()
+        {
+            switch (ParameterSetName)
+            {
+                case ObjectSet:
+                    return Core.Ssh.SshPublicKey.Parse(InputObject.PublicKey);
+                case LineSet:
+                    return Core.Ssh.SshPublicKey.Parse(PublicKey);
+                case PathSet:
+                    string file = SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
+                    WriteVerbose($"Reading the public key from {file}.");
+                    return Core.Ssh.SshPublicKey.FromFile(file);
+                default:
+                    var store = new Core.Ssh.SshKeyStore();
+                    return store.GetRequired().ParsePublicKey();
+            }
+        }
+
+        private static string DefaultDescription()
+        {
+            string instance = "PFA";
+            try
+            {
+                Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
+                if (Uri.TryCreate(registration.InstanceUrl, UriKind.Absolute, out Uri? url))
+                {
+                    instance = "PFA " + url.Host;
+                }
+            }
+            catch (Core.PfaException)
+            {
+                // No registration: the plain name will do.
+            }
+
+            return $"{instance} {Environment.UserName}@{Environment.MachineName}";
+        }
+    }
+}

@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using PfaAzureDevOps.Internal;
+
+namespace PfaAzureDevOps.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Checks the whole Azure DevOps integration, one result object per check: application, client secret, connection, token refresh, SSH key, its registration and expiry, and clone access.</para>
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "PfaAzureDevOpsIntegration")]
+    [OutputType(typeof(PfaIntegrationCheck))]
+    public sealed class TestPfaAzureDevOpsIntegrationCommand : AzDevOpsSshKeyCmdlet
+    {
+        public const int SecretWarningDays = 14;
+        public const int KeyWarningDays = 30;
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string[]? RepositoryUrl { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
+
+        [Parameter]
+        [TimeoutTransformation]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        protected override void ProcessRecordCore()
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+
+            // 1-2. The application and its secret.
+            Core.Registration.AppRegistration? registration = null;
+            try
+            {
+                Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration found);
+                registration = found;
+                Emit("AppRegistered", PfaCheckResult.Pass, $"Application {found.ClientId} ({found.Provider}) is registered for {found.InstanceUrl}.");
+            }
+            catch (Core.PfaException ex)
+            {
+                Emit("AppRegistered", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+            }
+
+            if (registration is null)
+            {
+                Emit("ClientSecret", PfaCheckResult.Fail, "No application is registered, so there is no client secret to check. An administrator runs Register-PfaAzureDevOpsApp.");
+            }
+            else if (registration.ClientSecretName is null)
+            {
+                Emit("ClientSecret", PfaCheckResult.Pass, "The application is a public client; it has no client secret.");
+            }
+            else if (registration.SecretExpiresOn is null)
+            {
+                Emit("ClientSecret", PfaCheckResult.Warn, "The client secret's expiry date is not recorded, so nobody will be warned before it expires. The administrator records it with Set-PfaAzureDevOpsApp -SecretExpiresOn.");
+            }
+            else
+            {
+                double days = (registration.SecretExpiresOn.Value - now).TotalDays;
+                if (days <= 0)
+                {
+                    Emit("ClientSecret", PfaCheckResult.Fail, $"The client secret expired on {registration.SecretExpiresOn:yyyy-MM-dd}: tokens can no longer be refreshed. The administrator makes a new secret for the application in Azure DevOps and stores it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.");
+                }
+                else if (days < SecretWarningDays)
+                {
+                    Emit("ClientSecret", PfaCheckResult.Warn, $"The client secret expires in {Math.Floor(days)} day(s), on {registration.SecretExpiresOn:yyyy-MM-dd}. The administrator should make a new one now and store it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.");
+                }
+                else
+                {
+                    Emit("ClientSecret", PfaCheckResult.Pass, $"The client secret is valid for {Math.Floor(days)} more days (to {registration.SecretExpiresOn:yyyy-MM-dd}).");
+                }
+            }
+
+            // 3-4. The user's connection and its refresh.
+            var connections = new Core.Connection.ConnectionService();
+            Core.Connection.ConnectionDocument? connection = null;
+            try
+            {
+                connection = connections.Get();
+            }
+            catch (Core.PfaException ex)
+            {
+                Emit("UserConnected", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+            }
+
+            bool tokenWorks = false;
+            if (connection is null)
+            {
+                Emit("UserConnected", PfaCheckResult.Fail, "You have not connected Azure DevOps in this account. Run Connect-PfaAzureDevOps.");
+                Emit("TokenRefreshable", PfaCheckResult.Fail, "Not connected, so there is no token to refresh. Run Connect-PfaAzureDevOps.");
+            }
+            else
+            {
+                Emit("UserConnected", PfaCheckResult.Pass, $"Connected as {connection.UserDisplayName ?? connection.UserId}{(connection.Organization != null ? " to " + connection.Organization : string.Empty)} since {connection.ConnectedOn:yyyy-MM-dd}.");
+                try
+                {
+                    Core.Connection.AccessTokenResult token = RunOffPipeline(cancel => connections.GetAccessTokenAsync(true, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                    tokenWorks = true;
+                    Emit("TokenRefreshable", PfaCheckResult.Pass, $"The refresh token works; the new access token expires at {token.ExpiresOn:u}.");
+                }
+                catch (Core.PfaException ex)
+                {
+                    Emit("TokenRefreshable", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+                }
+            }
+
+            // 5. The local SSH key.
+            Core.Ssh.StoredSshKey? local = null;
+            try
+            {
+                local = new Core.Ssh.SshKeyStore().Get();
+                if (local is null)
+                {
+                    Emit("SshKeyPresent", PfaCheckResult.Fail, "You have no SSH key on this machine. Run New-PfaSshKey, then Get-PfaSshPublicKey | Add-AzDevOpsSshKey.");
+                }
+                else if (local.Type != Core.Ssh.SshKeyType.Rsa)
+                {
+                    Emit("SshKeyPresent", PfaCheckResult.Fail, $"Your SSH key is {local.Type} ({local.Sha256Fingerprint}); Azure DevOps accepts only RSA keys. Run New-PfaSshKey -KeyType Rsa -Force, then add it with Add-AzDevOpsSshKey.");
+                }
+                else
+                {
+                    Emit("SshKeyPresent", PfaCheckResult.Pass, $"SSH key RSA {local.Bits} MD5:{local.Md5Fingerprint} ({local.Comment}).");
+                }
+            }
+            catch (Core.PfaException ex)
+            {
+                Emit("SshKeyPresent", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+            }
+
+            // 6. The key in Azure DevOps.
+            if (local is null)
+            {
+                Emit("SshKeyRegistered", PfaCheckResult.Fail, "There is no local SSH key to look for in Azure DevOps. Run New-PfaSshKey, then Add-AzDevOpsSshKey.");
+            }
+            else if (connection is null && PersonalAccessToken is null)
+            {
+                Emit("SshKeyRegistered", PfaCheckResult.Fail, "Not connected, so Azure DevOps cannot be asked for your keys. Run Connect-PfaAzureDevOps (or give -PersonalAccessToken).");
+            }
+            else
+            {
+                CheckRegistration(local, now, tokenWorks);
+            }
+
+            // 7. Clone access.
+            foreach (string url in RepositoryUrl ?? Array.Empty<string>())
+            {
+                CheckClone(url);
+            }
+        }
+
+        private void CheckRegistration(Core.Ssh.StoredSshKey local, DateTimeOffset now, bool tokenWorks)
+        {
+            string? organization = null;
+            try
+            {
+                KeyContext context = OpenContext();
+                organization = context.Endpoints.Organization;
+                var keys = RunOffPipeline(cancel => context.Service.ListAsync(context.Endpoints, context.Credential, cancel));
+                PfaAzDevOpsSshKey? match = null;
+                foreach (Core.AzureDevOps.AzureDevOpsSshKey key in keys)
+                {
+                    PfaAzDevOpsSshKey output = ToOutput(key, local, now);
+                    if (output.IsLocalKey && (match is null || (output.ValidTo ?? DateTimeOffset.MaxValue) > (match.ValidTo ?? DateTimeOffset.MaxValue)))
+                    {
+                        match = output;
+                    }
+                }
+
+                if (match is null)
+                {
+                    Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key MD5:{local.Md5Fingerprint} is not registered in {organization}. Run Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization {organization}.", organization);
+                }
+                else if (!match.IsValid || (match.DaysLeft ?? 1) < 0)
+                {
+                    Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key '{match.Description}' in {organization} expired on {match.ValidTo:yyyy-MM-dd}; Azure DevOps refuses it. Remove it (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey) and add it again (Get-PfaSshPublicKey | Add-AzDevOpsSshKey).", organization);
+                }
+                else if (match.DaysLeft < KeyWarningDays)
+                {
+                    Emit("SshKeyRegistered", PfaCheckResult.Warn, $"Your SSH key '{match.Description}' in {organization} expires in {match.DaysLeft} day(s), on {match.ValidTo:yyyy-MM-dd}. Renew it: remove it (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey) and add it again (Get-PfaSshPublicKey | Add-AzDevOpsSshKey).", organization);
+                }
+                else
+                {
+                    Emit("SshKeyRegistered", PfaCheckResult.Pass, $"Your SSH key is registered in {organization} as '{match.Description}', valid for {match.DaysLeft} more days (to {match.ValidTo:yyyy-MM-dd}).", organization);
+                }
+            }
+            catch (Core.PfaException ex)
+            {
+                string hint = tokenWorks || PersonalAccessToken != null ? string.Empty : " (the access token could not be refreshed; see TokenRefreshable)";
+                Emit("SshKeyRegistered", PfaCheckResult.Fail, ex.Message + hint, organization, ex.ErrorId);
+            }
+        }
+
+        private void CheckClone(string url)
+        {
+            try
+            {
+                Core.Git.GitSshUrl parsed = Core.Ssh.SshRepositoryService.ParseUrl(url);
+                string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
+                Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+                var keys = new Core.Ssh.SshKeyStore();
+                keys.GetRequired();
+                var service = new Core.Ssh.SshRepositoryService(keys);
+                Core.Git.GitAccessResult result = RunOffPipeline(token => service.TestAccessAsync(parsed, policy, Timeout, token));
+                if (result.Success)
+                {
+                    Emit("CloneAccess", PfaCheckResult.Pass, $"Can clone {url} ({result.Refs.Count} ref(s), default branch {result.DefaultBranch ?? "none"}).", url);
+                }
+                else
+                {
+                    Emit("CloneAccess", PfaCheckResult.Fail, result.Message, url, result.ErrorId);
+                }
+            }
+            catch (Core.PfaException ex)
+            {
+                Emit("CloneAccess", PfaCheckResult.Fail, ex.Message, url, ex.ErrorId);
+            }
+        }
+
+        private void Emit(string name, PfaCheckResult result, string message, string? target = null, string? errorId = null)
+        {
+            WriteObject(new PfaIntegrationCheck { Name = name, Result = result, Message = message, Target = target, ErrorId = errorId });
+        }
+    }
+}
