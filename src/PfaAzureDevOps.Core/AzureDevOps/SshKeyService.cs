@@ -28,6 +28,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         public const string NotFound = "AzDevOpsSshKeyNotFound";
         public const string NoOrganization = "AzDevOpsOrganizationUnknown";
         public const string InvalidResponse = "AzDevOpsSshKeyInvalidResponse";
+        public const string Expired = "AzDevOpsSshKeyExpired";
     }
 
     /// <summary>Where the key endpoints live: the organization (connectionData, HierarchyQuery) and its vssps host (SessionTokens).</summary>
@@ -307,6 +308,15 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 SshPublicKey? parsed = existing.TryParse();
                 if (parsed != null && parsed.SameKeyAs(request.Key))
                 {
+                    if (!existing.IsValid)
+                    {
+                        throw new PfaException(
+                            SshKeyErrorIds.Expired,
+                            PfaErrorKind.InvalidOperation,
+                            $"This key ({request.Key.Md5Fingerprint}) is registered in {endpoints.Organization} as '{existing.DisplayName}' ({existing.AuthorizationId}) but expired on {existing.ValidTo:yyyy-MM-dd}, and Azure DevOps does not take the same key twice. Remove the expired one first (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey), then add the key again.",
+                            existing.AuthorizationId);
+                    }
+
                     log?.Invoke($"The key {request.Key.Md5Fingerprint} is already registered in {endpoints.Organization} as '{existing.DisplayName}' ({existing.AuthorizationId}).");
                     existing.AlreadyPresent = true;
                     return existing;
