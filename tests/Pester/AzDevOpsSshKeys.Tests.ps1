@@ -90,7 +90,7 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         $key.IsValid | Should -BeTrue
         $key.DaysLeft | Should -BeIn 363, 364, 365
         "$key" | Should -Be $key.Description
-        (Control GET '/_test/ssh/keys' | Where-Object authorizationId -EQ $key.Id).publicData | Should -Be ($local.PublicKey.Trim())
+        (Control GET '/_test/ssh/keys' | ForEach-Object { $_ } | Where-Object { "$($_.authorizationId)" -eq "$($key.Id)" }).publicData | Should -Be ($local.PublicKey.Trim())
 
         $access = Test-PfaAzureDevOpsSshAccess $RepoUrl -HostKeyFingerprint $HostFp
         $access.Success | Should -BeTrue -Because $access.Message
@@ -103,7 +103,7 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         $listed[0].Id | Should -Be $key.Id
         $listed[0].IsLocalKey | Should -BeTrue
         $listed[0].Md5Fingerprint | Should -Be $local.Md5Fingerprint
-        $table = ($listed | Out-String)
+        $table = ($listed | Format-Table | Out-String -Width 300)
         $table | Should -Match 'DaysLeft'
         $table | Should -Match ([regex]::Escape($local.Md5Fingerprint))
 
@@ -162,7 +162,7 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         $listed = Get-AzDevOpsSshKey -Id $key.Id
         $listed.IsValid | Should -BeFalse
         $listed.DaysLeft | Should -BeLessThan 0
-        ($listed | Out-String) | Should -Match 'expired'
+        ($listed | Format-Table | Out-String -Width 300) | Should -Match 'expired'
         $checks = Test-PfaAzureDevOpsIntegration -RepositoryUrl $RepoUrl -HostKeyFingerprint $HostFp
         $registered = $checks | Where-Object Name -EQ 'SshKeyRegistered'
         $registered.Result | Should -Be 'Fail'
@@ -177,7 +177,7 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         ($checks.Name -join ',') | Should -Be 'AppRegistered,ClientSecret,UserConnected,TokenRefreshable,SshKeyPresent,SshKeyRegistered,CloneAccess'
         foreach ($c in $checks) { "$($c.Result)" | Should -Be 'Pass' -Because "$($c.Name): $($c.Message)" }
         ($checks | Where-Object Name -EQ 'SshKeyRegistered').Message | Should -Match 'valid for 36[345] more days'
-        ($checks | Out-String) | Should -Match 'TokenRefreshable\s+Pass'
+        ($checks | Format-Table | Out-String -Width 300) | Should -Match 'TokenRefreshable\s+Pass'
 
         # The shipped example, in a fresh pwsh, as a user would run it.
         $pester = (Get-Module Pester).Path
