@@ -76,7 +76,7 @@ Get-PfaSshPublicKey | Format-List | Out-Host
 Show 'Get-PfaSshPublicKey | Add-AzDevOpsSshKey -PassThru'
 Get-PfaSshPublicKey | Add-AzDevOpsSshKey -PassThru | Format-List | Out-Host
 Show 'Get-AzDevOpsSshKey'
-Get-AzDevOpsSshKey | Out-Host
+Get-AzDevOpsSshKey | Format-List Description, Md5Fingerprint, ValidTo, DaysLeft, IsLocalKey, Id | Out-Host
 
 Write-Host '### User phase, step 3: clone access over SSH' -ForegroundColor Cyan
 Show "Test-PfaAzureDevOpsSshAccess $url -HostKeyFingerprint $hostKey"
