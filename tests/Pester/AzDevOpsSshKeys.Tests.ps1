@@ -198,6 +198,18 @@ Import-Module '$pester'
         @(Test-PfaAzureDevOpsIntegration).Name | Should -Not -Contain 'CloneAccess'
     }
 
+    It 'Test-PfaAzureDevOpsIntegration: a client secret expiring within 14 days warns, an expired one fails' {
+        try {
+            Set-PfaAzureDevOpsApp -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(5)) -WarningAction SilentlyContinue
+            $secret = Test-PfaAzureDevOpsIntegration -WarningAction SilentlyContinue | Where-Object Name -EQ 'ClientSecret'
+            $secret.Result | Should -Be 'Warn'
+            $secret.Message | Should -Match 'Set-PfaAzureDevOpsApp'
+            Set-PfaAzureDevOpsApp -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(-1)) -WarningAction SilentlyContinue
+            (Test-PfaAzureDevOpsIntegration -WarningAction SilentlyContinue | Where-Object Name -EQ 'ClientSecret').Result | Should -Be 'Fail'
+        }
+        finally { Set-PfaAzureDevOpsApp -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue }
+    }
+
     It 'Test-PfaAzureDevOpsIntegration without registration, connection or key fails each check with what to do' {
         $saved = $env:PFA_AZUREDEVOPS_HOME
         $empty = New-TestStateHome
