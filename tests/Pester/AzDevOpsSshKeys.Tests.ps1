@@ -204,7 +204,11 @@ Import-Module '$pester'
             $secret = Test-PfaAzureDevOpsIntegration -WarningAction SilentlyContinue | Where-Object Name -EQ 'ClientSecret'
             $secret.Result | Should -Be 'Warn'
             $secret.Message | Should -Match 'Set-PfaAzureDevOpsApp'
-            Set-PfaAzureDevOpsApp -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(-1)) -WarningAction SilentlyContinue
+            # Set-PfaAzureDevOpsApp refuses a past date, so the secret expires "by itself": edit the stored registration.
+            $path = Join-Path $StateHome 'CurrentUser/registration.json'
+            $doc = Get-Content -Raw $path | ConvertFrom-Json
+            $doc.secretExpiresOn = [DateTimeOffset]::UtcNow.AddDays(-1).ToString('o')
+            $doc | ConvertTo-Json -Depth 10 | Set-Content -Path $path -NoNewline
             (Test-PfaAzureDevOpsIntegration -WarningAction SilentlyContinue | Where-Object Name -EQ 'ClientSecret').Result | Should -Be 'Fail'
         }
         finally { Set-PfaAzureDevOpsApp -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue }
