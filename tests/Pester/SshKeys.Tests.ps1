@@ -462,7 +462,7 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
         @(
             'ListenAddress 127.0.0.1', "Port $Port", "PidFile $SshRoot/sshd.pid", "HostKey $hostKey", "AuthorizedKeysFile $AuthorizedKeys",
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
-            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256', 'LogLevel ERROR'
+            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256', 'LogLevel ERROR', 'MaxStartups 100:30:200'
         ) | Set-Content $config
         New-Item -ItemType Directory /run/sshd -Force | Out-Null
         $script:Sshd = Start-Process -FilePath /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', $config -PassThru -RedirectStandardError (Join-Path $SshRoot 'sshd.log')

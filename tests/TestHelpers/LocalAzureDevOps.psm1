@@ -307,6 +307,7 @@ function Start-EmulatorSshd {
             'UsePAM no'
             'StrictModes no'
             'PermitRootLogin prohibit-password'
+            'MaxStartups 100:30:200'
             "AllowUsers $user"
             'PermitTTY no'
             'X11Forwarding no'

@@ -225,6 +225,8 @@ namespace PfaAzureDevOps.Core.Tests.Git
                 "PermitRootLogin prohibit-password",
                 "PubkeyAcceptedAlgorithms " + pubkeyAlgorithms,
                 "LogLevel DEBUG1",
+                "MaxStartups 100:30:200",
+                "MaxSessions 50",
             };
             foreach (string hostKey in hostKeys)
             {
