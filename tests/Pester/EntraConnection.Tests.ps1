@@ -94,7 +94,8 @@ BeforeAll {
                 param($orgUrl, $org)
                 $env:CI = 'true'
                 Import-Module PfaAzureDevOps
-                $c = Connect-PfaAzureDevOps -UseDeviceCode -Organization $org -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop 3>&1
+                $c = Connect-PfaAzureDevOps -UseDeviceCode -Organization $org -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop -WarningVariable shown -WarningAction SilentlyContinue
+                $shown | ForEach-Object { 'WARN=' + $_.Message }
                 $c
             } -ArgumentList "$($Ado.HttpsUrl)/$Organization", $Organization
         }
@@ -160,9 +161,9 @@ Describe 'Entra ID: public client flows' {
         $app = New-EntraApp
         $result = Connect-WithDeviceCode -ClientId $app.clientId
         $result.Errors | Should -BeNullOrEmpty
-        $warning = @($result.Output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+        $warning = @($result.Output | Where-Object { $_ -is [string] -and $_ -like 'WARN=*' })
         "$warning" | Should -Match ([regex]::Escape($result.Code))
-        $connection = @($result.Output | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] })[0]
+        $connection = @($result.Output | Where-Object { $_ -isnot [string] })[0]
         $connection.Flow | Should -Be 'DeviceCode'
         $connection.Provider | Should -Be 'EntraId'
         $connection.TenantId | Should -Be $TenantA
