@@ -169,7 +169,7 @@ Describe 'Entra ID: public client flows' {
         $connection.TenantId | Should -Be $TenantA
 
         $before = (Control GET '/_test/entra/counters').'token:refresh_token'
-        $r = Invoke-Child -Script "`$t = Get-PfaAzureDevOpsAccessToken -AsPlainText -Verbose 4>&1; 'TOKEN=' + (@(`$t | Where-Object { `$_ -is [string] })[0].Length)"
+        $r = Invoke-Child -Script "`$t = Get-PfaAzureDevOpsAccessToken -AsPlainText -Verbose 4>&1; 'TOKEN=' + (@(`$t | Where-Object { `$_ -is [string] })[0].Length); 'VERBOSE=' + (@(`$t | Where-Object { `$_ -isnot [string] }) -join ' | ')"
         $r.ExitCode | Should -Be 0 -Because $r.Text
         [int](Read-Value $r 'TOKEN') | Should -BeGreaterThan 100
         (Control GET '/_test/entra/counters').'token:refresh_token' | Should -BeGreaterThan ([int]$before)
