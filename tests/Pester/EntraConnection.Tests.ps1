@@ -318,6 +318,35 @@ Describe 'Entra ID: pipelines and unattended agents' {
 }
 
 Describe 'Entra ID: isolation and refusals' {
+    It 'Register-PfaAzureDevOpsApp -Provider EntraId discovers the tenant from -OrganizationUrl' {
+        Use-FreshHome | Out-Null
+        $app = Control POST '/_test/entra/apps' @{ tenant = $TenantB; name = 'PFA desktop'; public = $true }
+        $r = Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -OrganizationUrl "$($Ado.HttpUrl)/orgb" `
+            -AuthorizationServer $Ado.HttpsUrl -Scope CurrentUser -PassThru -WarningAction SilentlyContinue
+        $r.TenantId | Should -Be $TenantB
+        { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.clientId -Organization orgb -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Scope CurrentUser -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TenantNotApplicable*'
+    }
+
+    It 'an Azure DevOps OAuth connection renews its token without loading MSAL' {
+        Use-FreshHome | Out-Null
+        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
+        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
+        $page = Invoke-WebRequest -Uri $link -NoProxy
+        $page.Content -match 'name="consentId" value="([^"]+)"' | Should -BeTrue
+        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
+            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
+        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -WarningAction SilentlyContinue
+        $r = Invoke-Child -Script "`$t = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText -Verbose 4>&1; 'REFRESHED=' + ((@(`$t) -join ' ') -match 'refreshed'); 'PROVIDER=' + (Get-PfaAzureDevOpsConnection).Provider; 'MSAL=' + ([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Microsoft.Identity.Client')"
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Read-Value $r 'PROVIDER' | Should -Be 'AzureDevOps'
+        Read-Value $r 'REFRESHED' | Should -Be 'True' -Because $r.Text
+        Read-Value $r 'MSAL' | Should -Be 'False'
+    }
+
     It 'an Azure DevOps OAuth registration refuses the Entra-only flows, and MSAL is not loaded by it' {
         Use-FreshHome | Out-Null
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
