@@ -272,6 +272,25 @@ Describe 'Entra ID: pipelines and unattended agents' {
         Read-Value $g 'VALID' | Should -Be 'True'
     }
 
+    It 'a service principal with a certificate file (-CertificatePath, .pfx)' {
+        Use-FreshHome | Out-Null
+        New-EntraApp | Out-Null
+        $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+        $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=pfa-agent', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $cert = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(1))
+        $pfx = Join-Path $env:PFA_AZUREDEVOPS_HOME 'agent.pfx'
+        [IO.File]::WriteAllBytes($pfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+        $sp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)) }
+        $r = Invoke-Child -Script "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $TenantA -CertificatePath '$pfx' -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection"
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Read-Value $r 'FLOW' | Should -Be 'ServicePrincipal'
+        Read-Value $r 'USER' | Should -Be $sp.servicePrincipalId
+        $doc = Get-Content -Raw (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/connection.json') | ConvertFrom-Json
+        $doc.certificatePath | Should -Be $pfx
+        $e = Get-ChildErrorId "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $TenantA"
+        Read-Value $e 'ERR' | Should -Not -BeNullOrEmpty
+    }
+
     It 'a wrong service principal secret gives EntraInvalidClientSecret without quoting it' {
         Use-FreshHome | Out-Null
         New-EntraApp | Out-Null
@@ -333,7 +352,7 @@ Describe 'Entra ID: isolation and refusals' {
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
         Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
-        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
+        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue 6>$null | Out-Null
         $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
         $page = Invoke-WebRequest -Uri $link -NoProxy
         $page.Content -match 'name="consentId" value="([^"]+)"' | Should -BeTrue
