@@ -229,6 +229,32 @@ Describe 'Entra ID: confidential client, authorization code + PKCE at the instan
     }
 }
 
+Describe 'Entra ID: confidential client with a certificate' {
+    It 'Register -CertificatePath stores the certificate; the paste path signs the code redemption with it' {
+        Use-FreshHome | Out-Null
+        $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+        $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=pfa-web', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $cert = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(1))
+        $pfx = Join-Path $env:PFA_AZUREDEVOPS_HOME 'web.pfx'
+        [IO.File]::WriteAllBytes($pfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+        $app = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA web cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)); redirectUris = @('https://pfa.example.test/oauth2/azureDevOps') }
+        Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
+            -CertificatePath $pfx -Scope CurrentUser -WarningAction SilentlyContinue
+        $stored = Get-Content -Raw (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/registration.json') | ConvertFrom-Json
+        $stored.certificatePath | Should -Be $pfx
+        $start = Invoke-Child -Script 'Connect-PfaAzureDevOps -NoBrowser'
+        $link = @($start.Output | Where-Object { $_ -match '^https://\S+/oauth2/v2\.0/authorize\?' })
+        $link.Count | Should -Be 1 -Because $start.Text
+        $answer = Invoke-WebRequest -Uri $link[0].Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue
+        $redirect = [string]$answer.Headers.Location[0]
+        $done = Invoke-Child -Script "Connect-PfaAzureDevOps -CallbackUri '$redirect' -WarningAction SilentlyContinue; $ShowConnection"
+        $done.ExitCode | Should -Be 0 -Because $done.Text
+        Read-Value $done 'FLOW' | Should -Be 'AuthorizationCode'
+        { Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -CertificatePath $pfx -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Scope CurrentUser -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ClientCredentialConflict*'
+    }
+}
+
 Describe 'Entra ID: pipelines and unattended agents' {
     It 'an access token: stored without a profile check, returned until it expires, then EntraAccessTokenExpired' {
         Use-FreshHome | Out-Null

@@ -56,7 +56,8 @@ namespace PfaAzureDevOps.Core.Connection
         public static EntraTokenProviderOptions Options(Action<string>? log) => new EntraTokenProviderOptions { Verbose = log };
 
         /// <summary>Whether the registration is a confidential client (its users sign in at the instance callback).</summary>
-        public static bool IsConfidential(AppRegistration registration) => registration.ClientSecretName != null;
+        public static bool IsConfidential(AppRegistration registration) =>
+            registration.ClientSecretName != null || registration.CertificateThumbprint != null || registration.CertificatePath != null;
 
         /// <summary>Signs in with a non-callback flow and records the connection.</summary>
         public static async Task<ConnectionDocument> ConnectAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, EntraConnectRequest request, CancellationToken cancellationToken)
@@ -105,7 +106,7 @@ namespace PfaAzureDevOps.Core.Connection
                 default:
                     EntraTokenProviderOptions interactive = Options(request.Log);
                     interactive.InteractiveTimeout = request.InteractiveTimeout ?? interactive.InteractiveTimeout;
-                    token = await EntraTokenProvider.Create(registrations, registration, interactive).AcquireInteractiveAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    token = await EntraTokenProvider.Create(registrations, registration, WithCertificate(interactive, registration)).AcquireInteractiveAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                     break;
             }
 
@@ -260,7 +261,22 @@ namespace PfaAzureDevOps.Core.Connection
         // ---- internals ----
 
         private static EntraTokenProvider Provider(RegistrationService registrations, AppRegistration registration, Action<string>? log) =>
-            EntraTokenProvider.Create(registrations, registration, Options(log));
+            EntraTokenProvider.Create(registrations, registration, WithCertificate(Options(log), registration));
+
+        /// <summary>Loads the registration's certificate (if it has one) into the options: the confidential flows then sign with it.</summary>
+        private static EntraTokenProviderOptions WithCertificate(EntraTokenProviderOptions options, AppRegistration registration)
+        {
+            if (!string.IsNullOrEmpty(registration.CertificatePath))
+            {
+                options.ClientCertificate = CertificateLoader.FromFile(registration.CertificatePath!, null);
+            }
+            else if (!string.IsNullOrEmpty(registration.CertificateThumbprint))
+            {
+                options.ClientCertificate = CertificateLoader.FromStore(registration.CertificateThumbprint!, System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser);
+            }
+
+            return options;
+        }
 
         private static ServicePrincipalCredential Credential(Guid clientId, string tenant, char[]? secret, string? thumbprint, string? path)
         {

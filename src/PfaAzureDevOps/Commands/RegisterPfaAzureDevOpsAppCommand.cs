@@ -34,6 +34,14 @@ namespace PfaAzureDevOps.Commands
         [Alias("Authority")]
         public Uri? AuthorizationServer { get; set; }
 
+        /// <summary>Entra ID confidential client: its certificate's thumbprint in the CurrentUser\My store (instead of -ClientSecret).</summary>
+        [Parameter]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>Entra ID confidential client: its certificate file, .pfx or PEM with the private key (instead of -ClientSecret).</summary>
+        [Parameter]
+        public string? CertificatePath { get; set; }
+
         /// <summary>Entra ID without -TenantId: the organization whose tenant is discovered (https://dev.azure.com/{name}).</summary>
         [Parameter]
         public string? Organization { get; set; }
@@ -98,6 +106,8 @@ namespace PfaAzureDevOps.Commands
                     Scopes = OAuthScope,
                     ClientSecret = secret,
                     SecretExpiresOn = SecretExpiresOn,
+                    CertificateThumbprint = string.IsNullOrEmpty(CertificateThumbprint) ? null : CertificateThumbprint,
+                    CertificatePath = string.IsNullOrEmpty(CertificatePath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
                     Force = Force,
                 };
 
