@@ -229,6 +229,25 @@ Describe 'Entra ID: confidential client, authorization code + PKCE at the instan
     }
 }
 
+Describe 'Entra ID: confidential client at a loopback instance callback' {
+    It 'Connect listens on the instance''s loopback callback and redeems the code (browser follows the redirect)' {
+        Use-FreshHome | Out-Null
+        $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $instance = "http://127.0.0.1:$port"
+        $app = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA local'; confidential = $true; redirectUris = @("$instance/oauth2/azureDevOps") }
+        Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl $instance -ClientId $app.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
+            -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) -Scope CurrentUser -WarningAction SilentlyContinue
+        $browser = Join-Path $env:PFA_AZUREDEVOPS_HOME 'follow.sh'
+        Set-Content -Path $browser -NoNewline -Value ("#!/bin/sh`n(sleep 0.5; curl -s -L -o /dev/null --cacert '$($Ado.CertificatePath)' `"`$1`") >/dev/null 2>&1 &`nexit 0`n")
+        chmod +x $browser
+        $r = Invoke-Child -Script "Connect-PfaAzureDevOps -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $browser }
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Read-Value $r 'FLOW' | Should -Be 'AuthorizationCode'
+        Read-Value $r 'TENANT' | Should -Be $TenantA
+    }
+}
+
 Describe 'Entra ID: confidential client with a certificate' {
     It 'Register -CertificatePath stores the certificate; the paste path signs the code redemption with it' {
         Use-FreshHome | Out-Null

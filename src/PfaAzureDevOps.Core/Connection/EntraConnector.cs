@@ -221,7 +221,7 @@ namespace PfaAzureDevOps.Core.Connection
                         RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration);
                         EntraTokenProvider provider = Provider(registrations, registration, log);
                         log?.Invoke("Renewing the Microsoft Entra ID token silently from MSAL's cache.");
-                        EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, cancellationToken).ConfigureAwait(false);
+                        EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, forceRefresh, cancellationToken).ConfigureAwait(false);
                         token = silent ?? throw new EntraSignInException(EntraErrorIds.NotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", service.DocumentPath);
                         break;
                     }

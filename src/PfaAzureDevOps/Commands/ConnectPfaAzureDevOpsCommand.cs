@@ -347,6 +347,25 @@ namespace PfaAzureDevOps.Commands
                                 }
 
                                 Uri url = _c.RunOffPipeline(token => Core.Connection.EntraConnector.BeginAuthorizationAsync(service, registrations, registration, log, token));
+                                var callback = new Uri(registration.CallbackUrl);
+                                if (callback.Scheme == Uri.UriSchemeHttp && Core.Registration.RegistrationRules.IsLoopback(callback) && !callback.IsDefaultPort)
+                                {
+                                    // The instance callback is on this machine: receive the browser's redirect here, as for Azure DevOps OAuth.
+                                    Uri received;
+                                    using (Core.OAuth.LoopbackListener listener = Core.OAuth.LoopbackListener.Start(callback))
+                                    {
+                                        _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
+                                        _c.ShowText(url.AbsoluteUri);
+                                        _c.OpenBrowser(url);
+                                        _c.WriteVerbose($"Waiting up to {_c.TimeoutSeconds} seconds for the browser to come back to {callback.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{callback.Port} only).");
+                                        TimeSpan timeout = TimeSpan.FromSeconds(_c.TimeoutSeconds);
+                                        received = _c.RunOffPipeline(token => listener.WaitAsync(timeout, token));
+                                    }
+
+                                    document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, received, options, log, token));
+                                    break;
+                                }
+
                                 _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
                                 _c.ShowText(url.AbsoluteUri);
                                 _c.OpenBrowser(url);
