@@ -195,6 +195,20 @@ Describe 'Entra ID: public client flows' {
         Read-Value $e 'MSG' | Should -Match 'Connect-PfaAzureDevOps'
     }
 
+    It '-ForceRefresh redeems the refresh token; sign-in frequency (AADSTS70043) then gives EntraSignInFrequency' {
+        Use-FreshHome | Out-Null
+        $app = New-EntraApp
+        (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
+        $before = [int](Control GET '/_test/entra/counters').'token:refresh_token'
+        $r = Invoke-Child -Script "'LEN=' + (Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText).Length"
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        [int](Control GET '/_test/entra/counters').'token:refresh_token' | Should -Be ($before + 1)
+        Control POST '/_test/entra/errors' @{ code = 70043; grant = 'refresh_token'; clientId = $app.clientId; count = -1 } | Out-Null
+        $e = Get-ChildErrorId 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
+        Read-Value $e 'ERR' | Should -Be 'EntraSignInFrequency' -Because $e.Text
+        Read-Value $e 'MSG' | Should -Match 'Connect-PfaAzureDevOps'
+    }
+
     It 'consent required (AADSTS65001) gives EntraConsentRequired naming admin consent' {
         Use-FreshHome | Out-Null
         $app = New-EntraApp
