@@ -73,6 +73,29 @@ namespace PfaAzureDevOps.Core.Connection
 
         public string TokenStorage { get; set; } = ProtectedStorage;
 
+        // ---- Microsoft Entra ID connections (optional; absent for Azure DevOps OAuth) ----
+
+        /// <summary>How an Entra ID connection signed in: Interactive, DeviceCode, AuthorizationCode, AccessToken, ServicePrincipal, ManagedIdentity.</summary>
+        public string? Flow { get; set; }
+
+        /// <summary>The Entra tenant of the token (tid).</summary>
+        public string? TenantId { get; set; }
+
+        /// <summary>MSAL's home account identifier of the signed-in user (user flows), for silent renewal and sign-out.</summary>
+        public string? EntraAccount { get; set; }
+
+        /// <summary>Managed identity: the client ID of the user-assigned identity (null: system-assigned).</summary>
+        public string? ManagedIdentityClientId { get; set; }
+
+        /// <summary>Service principal: the vault name of its client secret.</summary>
+        public string? ServicePrincipalSecret { get; set; }
+
+        /// <summary>Service principal: the certificate's thumbprint (CurrentUser\My).</summary>
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>Service principal: the certificate file (.pfx or PEM with its key).</summary>
+        public string? CertificatePath { get; set; }
+
         public override void Validate()
         {
             if (ClientId == Guid.Empty || string.IsNullOrEmpty(UserId))
@@ -80,7 +103,7 @@ namespace PfaAzureDevOps.Core.Connection
                 throw new FormatException("the application or the user is missing");
             }
 
-            if (string.IsNullOrEmpty(AccessTokenSecret) || string.IsNullOrEmpty(RefreshTokenSecret))
+            if (string.IsNullOrEmpty(AccessTokenSecret) || (string.IsNullOrEmpty(RefreshTokenSecret) && Provider != IdentityProvider.EntraId))
             {
                 throw new FormatException("the token references are missing");
             }
@@ -117,6 +140,9 @@ namespace PfaAzureDevOps.Core.Connection
         public List<string> Scopes { get; set; } = new List<string>();
 
         public DateTimeOffset CreatedOn { get; set; }
+
+        /// <summary>Entra ID confidential sign-in: the vault name of the PKCE code verifier (null for Azure DevOps OAuth).</summary>
+        public string? CodeVerifierSecret { get; set; }
 
         public override void Validate()
         {

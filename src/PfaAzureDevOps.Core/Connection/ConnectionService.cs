@@ -270,27 +270,63 @@ namespace PfaAzureDevOps.Core.Connection
         }
 
         /// <summary>Writes a new generation of tokens under new names, then the document (atomically), then drops the old tokens.</summary>
-        private void Save(ConnectionDocument document, TokenResponse tokens, ConnectionDocument? previous)
+        private void Save(ConnectionDocument document, TokenResponse tokens, ConnectionDocument? previous) =>
+            Save(document, tokens.AccessToken, tokens.RefreshToken, previous);
+
+        /// <summary>Saves an Entra ID connection (its refresh token, if any, lives in MSAL's cache): replaces any previous one.</summary>
+        internal void SaveEntra(ConnectionDocument document, string accessToken, bool replace, CancellationToken cancellationToken)
+        {
+            if (replace)
+            {
+                using (Store.Lock(LockName, LockTimeout, cancellationToken))
+                {
+                    ConnectionDocument? previous = TryGetForReplace();
+                    Save(document, accessToken, null, previous);
+                    DeletePending();
+                }
+            }
+            else
+            {
+                ConnectionDocument? previous = Get();
+                Save(document, accessToken, null, previous);
+            }
+        }
+
+        internal void WriteVaultSecret(string name, string value) => WriteSecret(name, value);
+
+        internal string? ReadVaultSecret(ConnectionDocument document, string name) => ReadSecret(document, name);
+
+        internal IDisposable LockConnection(CancellationToken cancellationToken) => Store.Lock(LockName, LockTimeout, cancellationToken);
+
+        private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous)
         {
             bool isProtected = Vault.IsProtected;
             string suffix = Guid.NewGuid().ToString("N").Substring(0, 12);
             document.AccessTokenSecret = "connection-access-" + suffix;
-            document.RefreshTokenSecret = "connection-refresh-" + suffix;
+            document.RefreshTokenSecret = refreshToken != null ? "connection-refresh-" + suffix : string.Empty;
             document.TokenStorage = isProtected ? ConnectionDocument.ProtectedStorage : ConnectionDocument.FileStorage;
             try
             {
-                WriteSecret(document.RefreshTokenSecret, tokens.RefreshToken);
-                WriteSecret(document.AccessTokenSecret, tokens.AccessToken);
+                if (refreshToken != null)
+                {
+                    WriteSecret(document.RefreshTokenSecret, refreshToken);
+                }
+
+                WriteSecret(document.AccessTokenSecret, accessToken);
                 Store.Write(ConnectionDocument.FileName, document, ownerOnly: true);
             }
             catch
             {
                 Vault.Delete(document.AccessTokenSecret);
-                Vault.Delete(document.RefreshTokenSecret);
+                if (refreshToken != null)
+                {
+                    Vault.Delete(document.RefreshTokenSecret);
+                }
+
                 throw;
             }
 
-            AccessTokenCache.Remember(DocumentPath, document, tokens.AccessToken);
+            AccessTokenCache.Remember(DocumentPath, document, accessToken);
             if (previous != null)
             {
                 DeleteSecrets(previous);
@@ -334,6 +370,11 @@ namespace PfaAzureDevOps.Core.Connection
         {
             foreach (string name in new[] { document.AccessTokenSecret, document.RefreshTokenSecret })
             {
+                if (string.IsNullOrEmpty(name))
+                {
+                    continue;
+                }
+
                 try
                 {
                     Vault.Delete(name);
@@ -487,6 +528,11 @@ namespace PfaAzureDevOps.Core.Connection
             {
                 // Read again under the lock: another process may have refreshed while this one waited.
                 ConnectionDocument document = Get() ?? throw NotConnected(DocumentPath);
+                if (document.Provider == IdentityProvider.EntraId)
+                {
+                    return await RenewEntraAsync(document, forceRefresh, seenGeneration, log, cancellationToken).ConfigureAwait(false);
+                }
+
                 now = DateTimeOffset.UtcNow;
                 bool someoneElseRefreshed = document.Generation != seenGeneration;
                 if ((!forceRefresh && IsFresh(document, now)) || (forceRefresh && someoneElseRefreshed && IsFresh(document, now)))
@@ -502,6 +548,23 @@ namespace PfaAzureDevOps.Core.Connection
 
                 return await RefreshLockedAsync(document, log, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        // Kept apart so the Azure DevOps OAuth path never loads MSAL (only EntraConnector's body touches it).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private Task<AccessTokenResult> RenewEntraAsync(ConnectionDocument document, bool forceRefresh, long seenGeneration, Action<string>? log, CancellationToken cancellationToken)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            if (document.Generation != seenGeneration && IsFresh(document, now) && !forceRefresh)
+            {
+                string? token = ReadSecret(document, document.AccessTokenSecret);
+                if (token != null)
+                {
+                    return Task.FromResult(new AccessTokenResult(token, document.AccessTokenExpiresOn, refreshed: false));
+                }
+            }
+
+            return EntraConnector.RenewAsync(this, document, forceRefresh, log, cancellationToken);
         }
 
         private static bool IsFresh(ConnectionDocument document, DateTimeOffset now) => document.AccessTokenExpiresOn - now > RefreshMargin;
@@ -540,14 +603,14 @@ namespace PfaAzureDevOps.Core.Connection
             return new AccessTokenResult(tokens.AccessToken, tokens.ExpiresOn, refreshed: true);
         }
 
-        private static RegistrationService FindRegistrationFor(ConnectionDocument document, out AppRegistration registration)
+        internal static RegistrationService FindRegistrationFor(ConnectionDocument document, out AppRegistration registration, bool allowOtherClient = false)
         {
             StateScope other = document.RegistrationScope == StateScope.AllUsers ? StateScope.CurrentUser : StateScope.AllUsers;
             foreach (StateScope scope in new[] { document.RegistrationScope, other })
             {
                 var service = new RegistrationService(scope);
                 AppRegistration? found = service.Get();
-                if (found != null && found.ClientId == document.ClientId)
+                if (found != null && (found.ClientId == document.ClientId || (allowOtherClient && found.Provider == document.Provider)))
                 {
                     registration = found;
                     return service;

@@ -88,12 +88,16 @@ namespace PfaAzureDevOps.Core.Identity
         /// (never signed in, or signed out); throws <see cref="EntraSignInException"/> when the refresh is refused
         /// (the message says to reconnect; <see cref="EntraSignInException.Claims"/> carries a conditional-access challenge).
         /// </summary>
-        public async Task<EntraToken?> TryAcquireSilentAsync(string? account = null, CancellationToken cancellationToken = default)
+        public Task<EntraToken?> TryAcquireSilentAsync(string? account = null, CancellationToken cancellationToken = default) =>
+            TryAcquireSilentAsync(account, forceRefresh: false, cancellationToken);
+
+        /// <summary>As <see cref="TryAcquireSilentAsync(string?, CancellationToken)"/>; <paramref name="forceRefresh"/> skips the cached access token and redeems the refresh token.</summary>
+        public async Task<EntraToken?> TryAcquireSilentAsync(string? account, bool forceRefresh, CancellationToken cancellationToken = default)
         {
             IClientApplicationBase app = IsConfidential ? (IClientApplicationBase)Confidential() : Public();
             try
             {
-                return await SilentAsync(app, account, cancellationToken).ConfigureAwait(false);
+                return await SilentAsync(app, account, cancellationToken, forceRefresh).ConfigureAwait(false);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && !(ex is PfaException))
             {
@@ -436,7 +440,7 @@ namespace PfaAzureDevOps.Core.Identity
             }
         }
 
-        private async Task<EntraToken?> SilentAsync(IClientApplicationBase app, string? account, CancellationToken cancellationToken)
+        private async Task<EntraToken?> SilentAsync(IClientApplicationBase app, string? account, CancellationToken cancellationToken, bool forceRefresh = false)
         {
             // MSAL holds the cache lock only around cache reads and writes, not across the refresh request. This lock
             // spans the whole silent call, so when many processes renew at once one refreshes and the others then find
@@ -450,7 +454,7 @@ namespace PfaAzureDevOps.Core.Identity
                     return null;
                 }
 
-                AuthenticationResult result = await app.AcquireTokenSilent(Scopes, chosen).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                AuthenticationResult result = await app.AcquireTokenSilent(Scopes, chosen).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 return Convert(result, EntraFlow.Silent);
             }
         }

@@ -52,6 +52,12 @@ namespace PfaAzureDevOps.Core.Registration
         /// <summary>The name of the secret in the scope's vault, or null for a public client.</summary>
         public string? ClientSecretName { get; set; }
 
+        /// <summary>Entra ID confidential client with a certificate: its thumbprint in the CurrentUser\My store (optional).</summary>
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>Entra ID confidential client with a certificate: its file (.pfx, or PEM with its key) (optional).</summary>
+        public string? CertificatePath { get; set; }
+
         public override void Validate()
         {
             if (ClientId == Guid.Empty)

@@ -25,6 +25,12 @@ namespace PfaAzureDevOps.Core.Registration
 
         public DateTimeOffset? SecretExpiresOn { get; set; }
 
+        /// <summary>Entra ID confidential client: a certificate in the CurrentUser\My store instead of a secret.</summary>
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>Entra ID confidential client: a certificate file (.pfx, or PEM with its key) instead of a secret.</summary>
+        public string? CertificatePath { get; set; }
+
         public bool Force { get; set; }
     }
 
@@ -239,6 +245,22 @@ namespace PfaAzureDevOps.Core.Registration
             {
                 registration.TenantId = RegistrationRules.NormalizeTenant(request.TenantId) ?? "organizations";
                 registration.AuthorizationServer = RegistrationRules.NormalizeServerUrl(request.AuthorizationServer ?? new Uri(RegistrationRules.DefaultEntraAuthority), "authority").AbsoluteUri.TrimEnd('/');
+            }
+
+            if (request.CertificateThumbprint != null || request.CertificatePath != null)
+            {
+                if (request.Provider != IdentityProvider.EntraId)
+                {
+                    throw new PfaException("CertificateNotApplicable", PfaErrorKind.InvalidArgument, "-CertificateThumbprint and -CertificatePath apply to -Provider EntraId only; an Azure DevOps OAuth application signs in with its client secret.", "CertificatePath");
+                }
+
+                if ((request.CertificateThumbprint != null && request.CertificatePath != null) || request.ClientSecret != null)
+                {
+                    throw new PfaException("ClientCredentialConflict", PfaErrorKind.InvalidArgument, "Give one credential of the confidential client: -ClientSecret, -CertificateThumbprint or -CertificatePath.", "CertificatePath");
+                }
+
+                registration.CertificateThumbprint = request.CertificateThumbprint;
+                registration.CertificatePath = request.CertificatePath;
             }
 
             if (request.ClientSecret != null)

@@ -32,10 +32,31 @@ namespace PfaAzureDevOps.Commands
                 return;
             }
 
+            if (removed.Provider == Core.Registration.IdentityProvider.EntraId)
+            {
+                SignOutOfEntra(service, removed);
+            }
+
             WriteVerbose($"Forgot the connection of {removed.UserDisplayName}. Azure DevOps keeps the authorization until you revoke it under User settings > Authorizations.");
             if (PassThru)
             {
                 WriteObject(ConnectionModel.ToOutput(removed, service, DateTimeOffset.UtcNow));
+            }
+        }
+
+        // Apart so Azure DevOps OAuth disconnects never JIT code that touches MSAL.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void SignOutOfEntra(Core.Connection.ConnectionService service, Core.Connection.ConnectionDocument removed)
+        {
+            Core.Connection.EntraConnector.ForgetSecrets(service, removed);
+            try
+            {
+                int accounts = RunOffPipeline(token => Core.Connection.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
+                WriteVerbose($"Cleared {accounts} account(s) from MSAL's token cache.");
+            }
+            catch (Core.PfaException ex) when (ex.ErrorId == "ConnectionRegistrationChanged")
+            {
+                WriteVerbose("The Entra application is no longer registered; MSAL's cache of it was left as is.");
             }
         }
     }

@@ -34,6 +34,22 @@ namespace PfaAzureDevOps.Commands
         [Alias("Authority")]
         public Uri? AuthorizationServer { get; set; }
 
+        /// <summary>Entra ID confidential client: its certificate's thumbprint in the CurrentUser\My store (instead of -ClientSecret).</summary>
+        [Parameter]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>Entra ID confidential client: its certificate file, .pfx or PEM with the private key (instead of -ClientSecret).</summary>
+        [Parameter]
+        public string? CertificatePath { get; set; }
+
+        /// <summary>Entra ID without -TenantId: the organization whose tenant is discovered (https://dev.azure.com/{name}).</summary>
+        [Parameter]
+        public string? Organization { get; set; }
+
+        /// <summary>Entra ID without -TenantId: the organization URL whose tenant is discovered.</summary>
+        [Parameter]
+        public Uri? OrganizationUrl { get; set; }
+
         [Parameter]
         public string[]? OAuthScope { get; set; }
 
@@ -60,16 +76,38 @@ namespace PfaAzureDevOps.Commands
                     secret = Secrets.ToChars(ClientSecret);
                 }
 
+                string? tenant = TenantId;
+                if (tenant == null && (Organization != null || OrganizationUrl != null))
+                {
+                    if (Provider != PfaIdentityProvider.EntraId)
+                    {
+                        throw new Core.PfaException("TenantNotApplicable", Core.PfaErrorKind.InvalidArgument, "-Organization and -OrganizationUrl discover the Microsoft Entra tenant; they apply to -Provider EntraId only.", "Organization");
+                    }
+
+                    Uri organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer)!;
+                    Core.Identity.TenantDiscoveryResult found = RunOffPipeline(async token =>
+                    {
+                        using (var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(30) })
+                        {
+                            return await Core.Identity.EntraTenantDiscovery.DiscoverAsync(organizationUrl, http, token).ConfigureAwait(false);
+                        }
+                    });
+                    tenant = found.Tenant;
+                    WriteVerbose($"The organization {organizationUrl} belongs to tenant '{tenant}' ({found.Source}).");
+                }
+
                 var request = new Core.Registration.RegistrationRequest
                 {
                     Provider = AppModel.ToCore(Provider),
                     ClientId = ClientId,
-                    TenantId = TenantId,
+                    TenantId = tenant,
                     InstanceUrl = InstanceUrl,
                     AuthorizationServer = AuthorizationServer,
                     Scopes = OAuthScope,
                     ClientSecret = secret,
                     SecretExpiresOn = SecretExpiresOn,
+                    CertificateThumbprint = string.IsNullOrEmpty(CertificateThumbprint) ? null : CertificateThumbprint,
+                    CertificatePath = string.IsNullOrEmpty(CertificatePath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
                     Force = Force,
                 };
 

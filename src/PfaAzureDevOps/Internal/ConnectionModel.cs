@@ -27,6 +27,8 @@ namespace PfaAzureDevOps.Internal
             TokenProtection = document.TokenStorage == ConnectionDocument.FileStorage
                 ? "an owner-only file, not encrypted (no keyring in this session)"
                 : service.Vault.ProtectionDescription,
+            Flow = document.Flow,
+            TenantId = document.TenantId,
             Path = service.DocumentPath,
         };
     }

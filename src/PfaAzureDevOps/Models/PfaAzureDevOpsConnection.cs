@@ -41,6 +41,12 @@ namespace PfaAzureDevOps
         /// <summary>How the tokens are kept at rest.</summary>
         public string? TokenProtection { get; set; }
 
+        /// <summary>Microsoft Entra ID: how the connection signed in (Interactive, DeviceCode, AuthorizationCode, AccessToken, ServicePrincipal, ManagedIdentity); null for Azure DevOps OAuth.</summary>
+        public string? Flow { get; set; }
+
+        /// <summary>Microsoft Entra ID: the tenant of the token.</summary>
+        public string? TenantId { get; set; }
+
         /// <summary>The state file that holds this connection.</summary>
         public string? Path { get; set; }
 

@@ -1,0 +1,377 @@
+using System;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Rest;
+using PfaAzureDevOps.Core.Storage;
+
+namespace PfaAzureDevOps.Core.Connection
+{
+    /// <summary>What Connect-PfaAzureDevOps asks of an Entra ID sign-in.</summary>
+    public sealed class EntraConnectRequest
+    {
+        public EntraFlow Flow { get; set; } = EntraFlow.Interactive;
+
+        public ConnectOptions Options { get; set; } = new ConnectOptions();
+
+        /// <summary>AccessToken flow: the token (cleared by the caller).</summary>
+        public char[]? AccessToken { get; set; }
+
+        /// <summary>ServicePrincipal: the client ID (default: the registration's) and tenant (default: the registration's).</summary>
+        public Guid? ClientId { get; set; }
+
+        public string? TenantId { get; set; }
+
+        public char[]? ClientSecret { get; set; }
+
+        public string? CertificateThumbprint { get; set; }
+
+        public string? CertificatePath { get; set; }
+
+        /// <summary>ManagedIdentity: the user-assigned identity's client ID (null: system-assigned).</summary>
+        public string? ManagedIdentityClientId { get; set; }
+
+        /// <summary>Device code: shows the code (on the pipeline thread).</summary>
+        public Func<DeviceCodePrompt, Task>? DeviceCodePrompt { get; set; }
+
+        public Action<string>? Log { get; set; }
+
+        /// <summary>Interactive: how long to wait for the browser.</summary>
+        public TimeSpan? InteractiveTimeout { get; set; }
+    }
+
+    /// <summary>
+    /// Entra ID connections in the connection store: sign-in through <see cref="EntraTokenProvider"/>, the record in
+    /// connection.json (the access token in the vault; MSAL keeps the refresh token in its own cache), renewal and sign-out.
+    /// Only reached for EntraId registrations or connections, so MSAL never loads on the Azure DevOps OAuth path.
+    /// </summary>
+    public static class EntraConnector
+    {
+        private const string VerifierPrefix = "entra-pkce-";
+
+        public static EntraTokenProviderOptions Options(Action<string>? log) => new EntraTokenProviderOptions { Verbose = log };
+
+        /// <summary>Whether the registration is a confidential client (its users sign in at the instance callback).</summary>
+        public static bool IsConfidential(AppRegistration registration) =>
+            registration.ClientSecretName != null || registration.CertificateThumbprint != null || registration.CertificatePath != null;
+
+        /// <summary>Signs in with a non-callback flow and records the connection.</summary>
+        public static async Task<ConnectionDocument> ConnectAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, EntraConnectRequest request, CancellationToken cancellationToken)
+        {
+            EntraToken token;
+            var document = NewDocument(registrations, registration, request.Flow);
+            switch (request.Flow)
+            {
+                case EntraFlow.AccessToken:
+                    token = EntraTokenProvider.FromAccessToken(request.AccessToken ?? throw new ArgumentException("No access token.", nameof(request)));
+                    if (token.ExpiresOn.HasValue && token.ExpiresOn.Value <= DateTimeOffset.UtcNow)
+                    {
+                        throw new PfaException("EntraAccessTokenExpired", PfaErrorKind.InvalidArgument, $"The access token expired at {token.ExpiresOn.Value:u}. Pass a current one (in Azure Pipelines: $(System.AccessToken) of this job).", "AccessToken");
+                    }
+
+                    break;
+
+                case EntraFlow.ServicePrincipal:
+                    {
+                        Guid clientId = request.ClientId ?? registration.ClientId;
+                        string tenant = request.TenantId ?? registration.TenantId ?? throw new PfaException("EntraTenantRequired", PfaErrorKind.InvalidArgument, "A service principal signs in to one tenant: give -TenantId (or register the app with -TenantId).", "TenantId");
+                        document.ClientId = clientId;
+                        document.TenantId = tenant;
+                        document.CertificatePath = request.CertificatePath;
+                        document.CertificateThumbprint = request.CertificateThumbprint;
+                        ServicePrincipalCredential credential = Credential(clientId, tenant, request.ClientSecret, request.CertificateThumbprint, request.CertificatePath);
+                        token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(request.Log), cancellationToken).ConfigureAwait(false);
+                        if (request.ClientSecret != null)
+                        {
+                            document.ServicePrincipalSecret = "entra-sp-secret-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+                            service.WriteVaultSecret(document.ServicePrincipalSecret, new string(request.ClientSecret));
+                        }
+
+                        break;
+                    }
+
+                case EntraFlow.ManagedIdentity:
+                    document.ManagedIdentityClientId = request.ManagedIdentityClientId;
+                    token = await EntraTokenProvider.AcquireForManagedIdentityAsync(request.ManagedIdentityClientId, Options(request.Log), cancellationToken).ConfigureAwait(false);
+                    break;
+
+                case EntraFlow.DeviceCode:
+                    token = await Provider(registrations, registration, request.Log).AcquireWithDeviceCodeAsync(request.DeviceCodePrompt ?? (_ => Task.CompletedTask), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+
+                default:
+                    EntraTokenProviderOptions interactive = Options(request.Log);
+                    interactive.InteractiveTimeout = request.InteractiveTimeout ?? interactive.InteractiveTimeout;
+                    token = await EntraTokenProvider.Create(registrations, registration, WithCertificate(interactive, registration)).AcquireInteractiveAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+
+            return await RecordAsync(service, document, token, request.Options, registration, request.Log, cancellationToken).ConfigureAwait(false);
+        }
+
+        // ---- Confidential client: authorization code + PKCE at the instance callback ----
+
+        /// <summary>Starts a confidential sign-in; the pending state (and the PKCE verifier, in the vault) is saved for the paste path.</summary>
+        public static async Task<Uri> BeginAuthorizationAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, Action<string>? log, CancellationToken cancellationToken)
+        {
+            EntraAuthorizationRequest request = await Provider(registrations, registration, log).CreateAuthorizationRequestAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            string verifierName = VerifierPrefix + Guid.NewGuid().ToString("N").Substring(0, 12);
+            service.WriteVaultSecret(verifierName, request.CodeVerifier);
+            DropPendingVerifier(service);
+            var pending = new PendingAuthorization
+            {
+                ClientId = registration.ClientId,
+                State = request.State,
+                AuthorizationServer = registration.AuthorizationServer,
+                CallbackUrl = registration.CallbackUrl,
+                Scopes = registration.Scopes.ToList(),
+                CreatedOn = DateTimeOffset.UtcNow,
+                CodeVerifierSecret = verifierName,
+            };
+            service.Store.Write(PendingAuthorization.FileName, pending, ownerOnly: true);
+            return request.Url;
+        }
+
+        /// <summary>Redeems the address the browser ended on at the instance callback, then records the connection.</summary>
+        public static async Task<ConnectionDocument> CompleteAuthorizationAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, Uri returned, ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
+        {
+            PendingAuthorization? pending = service.Store.Read<PendingAuthorization>(PendingAuthorization.FileName, PendingAuthorization.DocumentKind, PendingAuthorization.CurrentVersion);
+            if (pending is null || pending.CodeVerifierSecret is null)
+            {
+                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No Microsoft Entra ID sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, sign in, then pass the address the browser ended on with -CallbackUri.", service.Store.GetPath(PendingAuthorization.FileName));
+            }
+
+            if (DateTimeOffset.UtcNow - pending.CreatedOn > PendingAuthorization.Lifetime || pending.ClientId != registration.ClientId)
+            {
+                DropPendingVerifier(service);
+                service.DeletePending();
+                throw new PfaException("PendingAuthorizationExpired", PfaErrorKind.InvalidOperation, $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
+            }
+
+            byte[]? verifierBytes = service.Vault.Read(pending.CodeVerifierSecret);
+            if (verifierBytes is null)
+            {
+                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "The pending sign-in's PKCE verifier is gone. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
+            }
+
+            string verifier = Encoding.UTF8.GetString(verifierBytes);
+            Array.Clear(verifierBytes, 0, verifierBytes.Length);
+            var request = new EntraAuthorizationRequest(returned, pending.State, verifier, registration.CallbackUrl);
+            EntraToken token = await Provider(registrations, registration, log).RedeemAuthorizationCodeAsync(request, returned, cancellationToken).ConfigureAwait(false);
+            DropPendingVerifier(service);
+            ConnectionDocument document = NewDocument(registrations, registration, EntraFlow.AuthorizationCode);
+            return await RecordAsync(service, document, token, options, registration, log, cancellationToken).ConfigureAwait(false);
+        }
+
+        // ---- Renewal and sign-out ----
+
+        /// <summary>A fresh access token for an Entra ID connection (called under the connection lock).</summary>
+        public static async Task<AccessTokenResult> RenewAsync(ConnectionService service, ConnectionDocument document, bool forceRefresh, Action<string>? log, CancellationToken cancellationToken)
+        {
+            EntraFlow flow = ParseFlow(document.Flow);
+            EntraToken token;
+            switch (flow)
+            {
+                case EntraFlow.AccessToken:
+                    {
+                        string? stored = service.ReadVaultSecret(document, document.AccessTokenSecret);
+                        if (stored != null && document.AccessTokenExpiresOn > DateTimeOffset.UtcNow)
+                        {
+                            return new AccessTokenResult(stored, document.AccessTokenExpiresOn, refreshed: false);
+                        }
+
+                        throw new PfaException("EntraAccessTokenExpired", PfaErrorKind.InvalidOperation, $"The access token given to Connect-PfaAzureDevOps -AccessToken expired at {document.AccessTokenExpiresOn:u} and cannot be renewed here. Supply a new one: Connect-PfaAzureDevOps -AccessToken <token> (in Azure Pipelines: $(System.AccessToken)).", service.DocumentPath);
+                    }
+
+                case EntraFlow.ServicePrincipal:
+                    {
+                        RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration, allowOtherClient: true);
+                        char[]? secret = document.ServicePrincipalSecret != null ? service.ReadVaultSecret(document, document.ServicePrincipalSecret)?.ToCharArray() : null;
+                        if (secret == null && document.CertificatePath == null && document.CertificateThumbprint == null)
+                        {
+                            throw new PfaException("ConnectionTokensMissing", PfaErrorKind.InvalidData, "The service principal's secret is missing from the store. Run Connect-PfaAzureDevOps -ServicePrincipal again.", service.DocumentPath);
+                        }
+
+                        try
+                        {
+                            ServicePrincipalCredential credential = Credential(document.ClientId, document.TenantId!, secret, document.CertificateThumbprint, document.CertificatePath);
+                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(log), cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            if (secret != null)
+                            {
+                                Array.Clear(secret, 0, secret.Length);
+                            }
+                        }
+
+                        break;
+                    }
+
+                case EntraFlow.ManagedIdentity:
+                    token = await EntraTokenProvider.AcquireForManagedIdentityAsync(document.ManagedIdentityClientId, Options(log), cancellationToken).ConfigureAwait(false);
+                    break;
+
+                default:
+                    {
+                        RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration);
+                        EntraTokenProvider provider = Provider(registrations, registration, log);
+                        log?.Invoke("Renewing the Microsoft Entra ID token silently from MSAL's cache.");
+                        EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, forceRefresh, cancellationToken).ConfigureAwait(false);
+                        token = silent ?? throw new EntraSignInException(EntraErrorIds.NotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", service.DocumentPath);
+                        break;
+                    }
+            }
+
+            ConnectionDocument next = Clone(document);
+            next.Generation = document.Generation + 1;
+            next.RefreshedOn = DateTimeOffset.UtcNow;
+            next.AccessTokenExpiresOn = token.ExpiresOn ?? DateTimeOffset.UtcNow.AddHours(1);
+            service.SaveEntra(next, token.AccessToken, replace: false, cancellationToken: CancellationToken.None);
+            log?.Invoke($"Renewed ({flow}); the new access token expires at {next.AccessTokenExpiresOn:u}.");
+            return new AccessTokenResult(token.AccessToken, next.AccessTokenExpiresOn, refreshed: true);
+        }
+
+        /// <summary>Clears MSAL's cache of the connection's account (user flows); returns how many accounts were removed.</summary>
+        public static async Task<int> SignOutAsync(ConnectionDocument document, Action<string>? log)
+        {
+            EntraFlow flow = ParseFlow(document.Flow);
+            if (flow != EntraFlow.Interactive && flow != EntraFlow.DeviceCode && flow != EntraFlow.AuthorizationCode && flow != EntraFlow.Silent)
+            {
+                return 0;
+            }
+
+            RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration);
+            return await Provider(registrations, registration, log).SignOutAsync(document.EntraAccount).ConfigureAwait(false);
+        }
+
+        /// <summary>Deletes the service principal secret kept for renewal.</summary>
+        public static void ForgetSecrets(ConnectionService service, ConnectionDocument document)
+        {
+            if (document.ServicePrincipalSecret != null)
+            {
+                service.Vault.Delete(document.ServicePrincipalSecret);
+            }
+        }
+
+        // ---- internals ----
+
+        private static EntraTokenProvider Provider(RegistrationService registrations, AppRegistration registration, Action<string>? log) =>
+            EntraTokenProvider.Create(registrations, registration, WithCertificate(Options(log), registration));
+
+        /// <summary>Loads the registration's certificate (if it has one) into the options: the confidential flows then sign with it.</summary>
+        private static EntraTokenProviderOptions WithCertificate(EntraTokenProviderOptions options, AppRegistration registration)
+        {
+            if (!string.IsNullOrEmpty(registration.CertificatePath))
+            {
+                options.ClientCertificate = CertificateLoader.FromFile(registration.CertificatePath!, null);
+            }
+            else if (!string.IsNullOrEmpty(registration.CertificateThumbprint))
+            {
+                options.ClientCertificate = CertificateLoader.FromStore(registration.CertificateThumbprint!, System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser);
+            }
+
+            return options;
+        }
+
+        private static ServicePrincipalCredential Credential(Guid clientId, string tenant, char[]? secret, string? thumbprint, string? path)
+        {
+            if (!string.IsNullOrEmpty(path))
+            {
+                return ServicePrincipalCredential.FromCertificateFile(clientId, tenant, path!);
+            }
+
+            if (!string.IsNullOrEmpty(thumbprint))
+            {
+                return ServicePrincipalCredential.FromCertificateStore(clientId, tenant, thumbprint!);
+            }
+
+            if (secret is null || secret.Length == 0)
+            {
+                throw new PfaException("ClientSecretRequired", PfaErrorKind.InvalidArgument, "A service principal signs in with -ClientSecret, -CertificateThumbprint or -CertificatePath.", "ClientSecret");
+            }
+
+            return ServicePrincipalCredential.FromSecret(clientId, tenant, secret);
+        }
+
+        private static EntraFlow ParseFlow(string? flow) =>
+            Enum.TryParse(flow, ignoreCase: true, out EntraFlow parsed) ? parsed : EntraFlow.Interactive;
+
+        private static ConnectionDocument NewDocument(RegistrationService registrations, AppRegistration registration, EntraFlow flow) => new ConnectionDocument
+        {
+            Provider = IdentityProvider.EntraId,
+            ClientId = registration.ClientId,
+            RegistrationScope = registrations.Store.Scope,
+            AuthorizationServer = EntraAuthority.For(registration).AbsoluteUri.TrimEnd('/'),
+            CallbackUrl = registration.CallbackUrl,
+            ProfileUrl = registration.AuthorizationServer.TrimEnd('/'),
+            Flow = flow.ToString(),
+            TenantId = registration.TenantId,
+            Generation = 1,
+        };
+
+        private static async Task<ConnectionDocument> RecordAsync(ConnectionService service, ConnectionDocument document, EntraToken token, ConnectOptions options, AppRegistration registration, Action<string>? log, CancellationToken cancellationToken)
+        {
+            JsonElement? claims = SuppliedAccessToken.ReadClaims(token.AccessToken);
+            string? Claim(string name) => claims is JsonElement c && c.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            document.TenantId = token.TenantId ?? Claim("tid") ?? document.TenantId;
+            document.UserId = token.ObjectId ?? Claim("oid") ?? token.ClientId ?? document.ClientId.ToString("D");
+            document.UserEmail = token.Username ?? Claim("upn") ?? Claim("preferred_username") ?? Claim("unique_name");
+            document.UserDisplayName = Claim("name") ?? document.UserEmail ?? (document.Flow == nameof(EntraFlow.ManagedIdentity) ? "managed identity " + document.UserId : document.Flow == nameof(EntraFlow.ServicePrincipal) ? "service principal " + document.ClientId : document.UserId);
+            document.EntraAccount = token.AccountId;
+            if (document.Flow == nameof(EntraFlow.ManagedIdentity) && Guid.TryParse(token.ClientId ?? Claim("appid"), out Guid miClient))
+            {
+                document.ClientId = miClient;
+            }
+
+            document.Scopes = token.Scopes.Count > 0 ? token.Scopes.ToList() : registration.Scopes.ToList();
+            document.ConnectedOn = DateTimeOffset.UtcNow;
+            document.AccessTokenExpiresOn = token.ExpiresOn ?? DateTimeOffset.UtcNow.AddHours(1);
+
+            Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, registration.AuthorizationServer);
+            if (organizationUrl != null)
+            {
+                document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
+                document.Organization = string.IsNullOrWhiteSpace(options.Organization) ? AzureDevOpsUrls.NameFrom(organizationUrl) : options.Organization!.Trim();
+                if (document.Flow != nameof(EntraFlow.AccessToken))
+                {
+                    Uri connectionData = new Uri(document.OrganizationUrl + "/_apis/connectionData");
+                    log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
+                    using (JsonDocument data = await service.RestClient.GetAsync(connectionData, token.AccessToken, cancellationToken).ConfigureAwait(false))
+                    {
+                        document.OrganizationId = AzureDevOpsHttp.ReadString(data.RootElement, "instanceId");
+                    }
+                }
+            }
+
+            service.SaveEntra(document, token.AccessToken, replace: true, cancellationToken);
+            return document;
+        }
+
+        private static void DropPendingVerifier(ConnectionService service)
+        {
+            try
+            {
+                PendingAuthorization? old = service.Store.Read<PendingAuthorization>(PendingAuthorization.FileName, PendingAuthorization.DocumentKind, PendingAuthorization.CurrentVersion);
+                if (old?.CodeVerifierSecret != null)
+                {
+                    service.Vault.Delete(old.CodeVerifierSecret);
+                }
+            }
+            catch (PfaException)
+            {
+                // An unreadable pending file is replaced anyway.
+            }
+        }
+
+        private static ConnectionDocument Clone(ConnectionDocument source)
+        {
+            byte[] json = JsonSerializer.SerializeToUtf8Bytes(source, StateStore.JsonOptions);
+            return JsonSerializer.Deserialize<ConnectionDocument>(json, StateStore.JsonOptions)!;
+        }
+    }
+}
