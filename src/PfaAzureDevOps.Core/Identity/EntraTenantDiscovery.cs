@@ -51,6 +51,15 @@ namespace PfaAzureDevOps.Core.Identity
     {
         private static readonly Regex AuthorizationUriPattern = new Regex("authorization_uri=\"?([^\",\\s]+)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
+        /// <summary>Discovers the tenant with a short-lived client of its own (30 s time limit).</summary>
+        public static async Task<TenantDiscoveryResult> DiscoverAsync(Uri organizationUrl, CancellationToken cancellationToken)
+        {
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
+            {
+                return await DiscoverAsync(organizationUrl, http, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         public static async Task<TenantDiscoveryResult> DiscoverAsync(Uri organizationUrl, HttpClient httpClient, CancellationToken cancellationToken = default)
         {
             if (organizationUrl is null || !organizationUrl.IsAbsoluteUri)

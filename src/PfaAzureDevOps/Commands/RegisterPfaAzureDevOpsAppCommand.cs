@@ -85,13 +85,9 @@ namespace PfaAzureDevOps.Commands
                     }
 
                     Uri organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer)!;
-                    Core.Identity.TenantDiscoveryResult found = RunOffPipeline(async token =>
-                    {
-                        using (var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(30) })
-                        {
-                            return await Core.Identity.EntraTenantDiscovery.DiscoverAsync(organizationUrl, http, token).ConfigureAwait(false);
-                        }
-                    });
+                    // A plain lambda, not an async one: an async lambda's state machine would name an engine type
+                    // and make loading the cmdlets assembly's types load the engine.
+                    Core.Identity.TenantDiscoveryResult found = RunOffPipeline(token => Core.Identity.EntraTenantDiscovery.DiscoverAsync(organizationUrl, token));
                     tenant = found.Tenant;
                     WriteVerbose($"The organization {organizationUrl} belongs to tenant '{tenant}' ({found.Source}).");
                 }
