@@ -91,13 +91,14 @@ $names = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetNam
     It 'a ForEach-Object -Parallel runspace that imports and removes the module does not break the first runspace' {
         $r = Invoke-FreshPwsh -Script (@'
 Import-Module PfaAzureDevOps
+# Environment variables are process-wide: the parallel runspaces share one state folder (the store's locks keep it safe).
+$env:PFA_AZUREDEVOPS_HOME = Join-Path ([IO.Path]::GetTempPath()) ('pfa-par-' + [guid]::NewGuid().ToString('N'))
 1..3 | ForEach-Object -Parallel {
     Import-Module PfaAzureDevOps
-    $env:PFA_AZUREDEVOPS_HOME = Join-Path ([IO.Path]::GetTempPath()) ('pfa-par-' + [guid]::NewGuid().ToString('N'))
-    Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -Scope CurrentUser
-    Remove-Item $env:PFA_AZUREDEVOPS_HOME -Recurse -Force
+    Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -Scope CurrentUser -Force
     Remove-Module PfaAzureDevOps
 } -ThrottleLimit 3
+Remove-Item $env:PFA_AZUREDEVOPS_HOME -Recurse -Force
 '@ + "`n" + $Probe + "`n'SAME-RUNSPACE-OK'")
         $r.ExitCode | Should -Be 0 -Because $r.Text
         $r.Text | Should -Match 'SAME-RUNSPACE-OK'
