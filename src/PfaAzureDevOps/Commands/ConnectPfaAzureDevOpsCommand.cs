@@ -189,7 +189,7 @@ namespace PfaAzureDevOps.Commands
             ShowText(url.AbsoluteUri);
         }
 
-        /// <summary>Through the information stream with the PSHOST tag: shown like Write-Host, and capturable (6>&amp;1, -InformationVariable).</summary>
+        /// <summary>Through the information stream with the PSHOST tag: shown on the host, and capturable (6>&amp;1, -InformationVariable).</summary>
         private void ShowText(string text) =>
             WriteInformation(new HostInformationMessage { Message = text, NoNewLine = false }, new[] { "PSHOST" });
 

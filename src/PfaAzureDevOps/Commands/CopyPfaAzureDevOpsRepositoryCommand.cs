@@ -8,7 +8,7 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "PfaAzureDevOpsRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PfaGitRepository))]
-    public sealed class CopyPfaAzureDevOpsRepositoryCommand : PfaCmdlet
+    public sealed class CopyPfaAzureDevOpsRepositoryCommand : PfaSshHostCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("SshUrl")]
@@ -27,20 +27,11 @@ namespace PfaAzureDevOps.Commands
         [ValidateRange(1, int.MaxValue)]
         public int? Depth { get; set; }
 
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
-
         protected override void ProcessRecordCore()
         {
             Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl);
             string destination = SshModel.ResolveFileSystemPath(this, Destination, nameof(Destination));
-            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             string what = Branch is null ? url.ToString() : $"branch '{Branch}' of {url}";

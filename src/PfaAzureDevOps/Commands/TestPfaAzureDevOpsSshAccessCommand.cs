@@ -9,20 +9,12 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PfaAzureDevOpsSshAccess")]
     [OutputType(typeof(PfaSshAccessResult))]
-    public sealed class TestPfaAzureDevOpsSshAccessCommand : PfaCmdlet
+    public sealed class TestPfaAzureDevOpsSshAccessCommand : PfaSshHostCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SshUrl")]
         [ValidateNotNullOrEmpty]
         public string RepositoryUrl { get; set; } = null!;
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
 
         [Parameter]
         [TimeoutTransformation]
@@ -31,8 +23,7 @@ namespace PfaAzureDevOps.Commands
         protected override void ProcessRecordCore()
         {
             Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl);
-            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             var service = new Core.Ssh.SshRepositoryService(keys);

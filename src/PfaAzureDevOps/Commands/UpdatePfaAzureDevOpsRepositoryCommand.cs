@@ -8,7 +8,7 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsData.Update, "PfaAzureDevOpsRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(PfaGitRepository))]
-    public sealed class UpdatePfaAzureDevOpsRepositoryCommand : PfaCmdlet
+    public sealed class UpdatePfaAzureDevOpsRepositoryCommand : PfaSshHostCmdlet
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -26,19 +26,10 @@ namespace PfaAzureDevOps.Commands
         [ValidateNotNullOrEmpty]
         public string? RepositoryUrl { get; set; }
 
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
-
         protected override void ProcessRecordCore()
         {
             string path = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
-            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             Core.Git.GitSshUrl url = RepositoryUrl != null
