@@ -42,17 +42,7 @@ namespace PfaAzureDevOps.Commands
 
             WriteVerbose($"Cloning {what} into '{destination}' with SSH key {key.Sha256Fingerprint}.");
             var service = new Core.Ssh.SshRepositoryService(keys);
-            string activity = $"Cloning {url}";
-            var progress = new SshModel.GitProgress(activity, OnPipeline, WriteProgress, () => StopToken.IsCancellationRequested);
-            Core.Git.GitCommandResult result;
-            try
-            {
-                result = RunOffPipeline(token => service.CloneAsync(url, destination, policy, Branch, Depth, token, progress));
-            }
-            finally
-            {
-                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
-            }
+            Core.Git.GitCommandResult result = RunGit($"Cloning {url}", (progress, token) => service.CloneAsync(url, destination, policy, Branch, Depth, token, progress));
 
             WriteVerbose($"Cloned {result.Branch ?? "(detached HEAD)"} at {result.CommitId} in {result.Elapsed.TotalSeconds:0.0} s.");
             WriteObject(SshModel.ToOutput(result, url));

@@ -43,17 +43,7 @@ namespace PfaAzureDevOps.Commands
 
             WriteVerbose($"Fetching {what} from {url} into '{path}' with SSH key {key.Sha256Fingerprint}.");
             var service = new Core.Ssh.SshRepositoryService(keys);
-            string activity = $"Fetching from {url}";
-            var progress = new SshModel.GitProgress(activity, OnPipeline, WriteProgress, () => StopToken.IsCancellationRequested);
-            Core.Git.GitCommandResult result;
-            try
-            {
-                result = RunOffPipeline(token => service.FetchAsync(path, url, policy, Branch, Depth, token, progress));
-            }
-            finally
-            {
-                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
-            }
+            Core.Git.GitCommandResult result = RunGit($"Fetching from {url}", (progress, token) => service.FetchAsync(path, url, policy, Branch, Depth, token, progress));
 
             WriteVerbose($"Fetched {result.Branch} at {result.CommitId} (origin/{result.Branch}) in {result.Elapsed.TotalSeconds:0.0} s. The working tree is unchanged: merge with 'git merge --ff-only origin/{result.Branch}'.");
             WriteObject(SshModel.ToOutput(result, url));

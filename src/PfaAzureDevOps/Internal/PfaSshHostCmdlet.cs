@@ -1,4 +1,7 @@
+using System;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace PfaAzureDevOps.Internal
 {
@@ -21,6 +24,20 @@ namespace PfaAzureDevOps.Internal
         {
             string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
             return Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+        }
+
+        /// <summary>Runs a native git operation off the pipeline thread, with git's progress shown as PowerShell progress.</summary>
+        protected Core.Git.GitCommandResult RunGit(string activity, Func<IProgress<string>, CancellationToken, Task<Core.Git.GitCommandResult>> run)
+        {
+            var progress = new SshModel.GitProgress(activity, OnPipeline, WriteProgress, () => StopToken.IsCancellationRequested);
+            try
+            {
+                return RunOffPipeline(token => run(progress, token));
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
         }
     }
 }
