@@ -98,7 +98,9 @@ namespace PfaAzureDevOps.Core.Connection
 
         public override void Validate()
         {
-            if (ClientId == Guid.Empty || string.IsNullOrEmpty(UserId))
+            // A connection made with a supplied access token (Flow AccessToken) may have no application behind it.
+            bool suppliedToken = Flow == "AccessToken";
+            if ((ClientId == Guid.Empty && !suppliedToken) || string.IsNullOrEmpty(UserId))
             {
                 throw new FormatException("the application or the user is missing");
             }

@@ -110,7 +110,37 @@ namespace PfaAzureDevOps.Core.Connection
                     break;
             }
 
-            return await RecordAsync(service, document, token, request.Options, registration, request.Log, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(service, document, token, request.Options, registration.AuthorizationServer, registration.Scopes, request.Log, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Connects with a token the caller already holds (a pipeline's System.AccessToken, a workload-identity token, a
+        /// token from another tool) and no registered application: only the organization is needed, as with
+        /// Connect-AzAccount -AccessToken. The token is stored as given and returned until it expires; it is never renewed.
+        /// </summary>
+        public static Task<ConnectionDocument> ConnectWithAccessTokenAsync(ConnectionService service, char[] accessToken, ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
+        {
+            string server = RegistrationRules.DefaultAzureDevOpsAuthorizationServer;
+            if (options.OrganizationUrl is null && string.IsNullOrWhiteSpace(options.Organization))
+            {
+                throw new PfaException("OrganizationRequired", PfaErrorKind.InvalidArgument, "Connecting with -AccessToken and no registered application needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
+            }
+
+            EntraToken token = EntraTokenProvider.FromAccessToken(accessToken ?? throw new ArgumentNullException(nameof(accessToken)));
+            Uri profile = AzureDevOpsUrls.Profile(options.ProfileUrl, server);
+            var document = new ConnectionDocument
+            {
+                Provider = IdentityProvider.EntraId,
+                ClientId = Guid.TryParse(token.ClientId, out Guid client) ? client : Guid.Empty,
+                RegistrationScope = StateScope.CurrentUser,
+                AuthorizationServer = server,
+                CallbackUrl = server,
+                ProfileUrl = profile.AbsoluteUri.TrimEnd('/'),
+                Flow = nameof(EntraFlow.AccessToken),
+                Generation = 1,
+            };
+            log?.Invoke("Connecting with the given access token; no application is registered, so it is stored as given and never renewed.");
+            return RecordAsync(service, document, token, options, server, Array.Empty<string>(), log, cancellationToken);
         }
 
         // ---- Confidential client: authorization code + PKCE at the instance callback ----
@@ -164,7 +194,7 @@ namespace PfaAzureDevOps.Core.Connection
             EntraToken token = await Provider(registrations, registration, log).RedeemAuthorizationCodeAsync(request, returned, cancellationToken).ConfigureAwait(false);
             DropPendingVerifier(service);
             ConnectionDocument document = NewDocument(registrations, registration, EntraFlow.AuthorizationCode);
-            return await RecordAsync(service, document, token, options, registration, log, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(service, document, token, options, registration.AuthorizationServer, registration.Scopes, log, cancellationToken).ConfigureAwait(false);
         }
 
         // ---- Renewal and sign-out ----
@@ -314,7 +344,7 @@ namespace PfaAzureDevOps.Core.Connection
             Generation = 1,
         };
 
-        private static async Task<ConnectionDocument> RecordAsync(ConnectionService service, ConnectionDocument document, EntraToken token, ConnectOptions options, AppRegistration registration, Action<string>? log, CancellationToken cancellationToken)
+        private static async Task<ConnectionDocument> RecordAsync(ConnectionService service, ConnectionDocument document, EntraToken token, ConnectOptions options, string authorizationServer, System.Collections.Generic.IEnumerable<string> defaultScopes, Action<string>? log, CancellationToken cancellationToken)
         {
             JsonElement? claims = SuppliedAccessToken.ReadClaims(token.AccessToken);
             string? Claim(string name) => claims is JsonElement c && c.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -328,11 +358,11 @@ namespace PfaAzureDevOps.Core.Connection
                 document.ClientId = miClient;
             }
 
-            document.Scopes = token.Scopes.Count > 0 ? token.Scopes.ToList() : registration.Scopes.ToList();
+            document.Scopes = token.Scopes.Count > 0 ? token.Scopes.ToList() : defaultScopes.ToList();
             document.ConnectedOn = DateTimeOffset.UtcNow;
             document.AccessTokenExpiresOn = token.ExpiresOn ?? DateTimeOffset.UtcNow.AddHours(1);
 
-            Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, registration.AuthorizationServer);
+            Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, authorizationServer);
             if (organizationUrl != null)
             {
                 document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');

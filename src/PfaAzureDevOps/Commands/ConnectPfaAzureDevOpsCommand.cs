@@ -84,6 +84,13 @@ namespace PfaAzureDevOps.Commands
         protected override void ProcessRecordCore()
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
+            if (ParameterSetName == AccessTokenSet && !HasEntraRegistration())
+            {
+                // A token the caller already holds needs no application: only the organization it is for.
+                ConnectWithSuppliedToken();
+                return;
+            }
+
             Core.Registration.RegistrationService registrationService = Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
             if (registration.Provider == Core.Registration.IdentityProvider.EntraId)
             {
@@ -124,7 +131,7 @@ namespace PfaAzureDevOps.Commands
                 request = Core.Connection.ConnectionService.Begin(registration);
                 bool loopback = request.CanListenOnLoopback;
                 bool interactive = IsInteractive();
-                if (!loopback && !NoBrowser && !interactive)
+                if (!loopback && !NoBrowser && !interactive && !IsWhatIf)
                 {
                     throw new Core.PfaException(
                         "CallbackAddressPromptUnavailable",
@@ -133,7 +140,7 @@ namespace PfaAzureDevOps.Commands
                         registration.CallbackUrl);
                 }
 
-                if (loopback && !NoBrowser && !interactive && !Core.Interaction.BrowserLauncher.CanOpen())
+                if (loopback && !NoBrowser && !interactive && !IsWhatIf && !Core.Interaction.BrowserLauncher.CanOpen())
                 {
                     throw new Core.PfaException(
                         "BrowserUnavailable",
@@ -177,6 +184,54 @@ namespace PfaAzureDevOps.Commands
                 request, returned, registrationService, registration, options, message => OnPipeline(() => WriteVerbose(message)), token));
             WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
             WriteVerbose($"Connected as {document.UserDisplayName} <{document.UserEmail}>{(document.Organization != null ? " to " + document.Organization : string.Empty)}; the access token expires at {document.AccessTokenExpiresOn:u}.");
+            if (PassThru)
+            {
+                WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
+            }
+        }
+
+        private static bool HasEntraRegistration()
+        {
+            try
+            {
+                Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
+                return registration.Provider == Core.Registration.IdentityProvider.EntraId;
+            }
+            catch (Core.PfaException ex) when (ex.ErrorId == "RegistrationNotFound")
+            {
+                return false;
+            }
+        }
+
+        private void ConnectWithSuppliedToken()
+        {
+            var service = new Core.Connection.ConnectionService();
+            var options = new Core.Connection.ConnectOptions { Organization = Organization, OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl };
+            Uri? organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer);
+            if (organizationUrl is null)
+            {
+                throw new Core.PfaException("OrganizationRequired", Core.PfaErrorKind.InvalidArgument, "No application is registered, so Connect-PfaAzureDevOps -AccessToken needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
+            }
+
+            string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
+            if (!ShouldProcess(target, $"Connect to {organizationUrl.AbsoluteUri.TrimEnd('/')} with the given access token, replacing any existing connection"))
+            {
+                return;
+            }
+
+            char[] secret = Secrets.ToChars(AccessToken);
+            Core.Connection.ConnectionDocument document;
+            try
+            {
+                document = RunOffPipeline(token => Core.Connection.EntraConnector.ConnectWithAccessTokenAsync(service, secret, options, message => OnPipeline(() => WriteVerbose(message)), token));
+            }
+            finally
+            {
+                Secrets.Clear(secret);
+            }
+
+            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
+            WriteVerbose($"Connected to {document.OrganizationUrl} with the given access token; it expires at {document.AccessTokenExpiresOn:u} and is not renewed: connect again with a new token after that.");
             if (PassThru)
             {
                 WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
@@ -380,7 +435,7 @@ namespace PfaAzureDevOps.Commands
                                 break;
                             }
 
-                            if (_c.NoBrowser || (!Core.Interaction.BrowserLauncher.CanOpen() && !_c.IsInteractive()))
+                            if (!_c.IsWhatIf && (_c.NoBrowser || (!Core.Interaction.BrowserLauncher.CanOpen() && !_c.IsInteractive())))
                             {
                                 throw new Core.PfaException("BrowserUnavailable", Core.PfaErrorKind.ResourceUnavailable, "No browser can be opened in this session (no desktop and no $env:BROWSER), and MSAL's sign-in needs one on this machine. Use Connect-PfaAzureDevOps -UseDeviceCode to sign in from another device's browser.", registration.ClientId);
                             }

@@ -31,6 +31,61 @@ namespace PfaAzureDevOps.Internal
             _stopping.Dispose();
         }
 
+        /// <summary>
+        /// -Debug asks for debug messages only. PowerShell also turns the warning and verbose preferences of a
+        /// compiled cmdlet to Inquire under -Debug, so every warning would stop on "Continue with this operation?" (and
+        /// fail where nobody can answer); built-in cmdlets write no warnings, so they never show it. Unless
+        /// -WarningAction / -Verbose say otherwise, this keeps the session's own preferences for those two streams.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            if (IsSwitchPresent("Debug"))
+            {
+                KeepSessionPreferencesUnderDebug();
+            }
+        }
+
+        private void KeepSessionPreferencesUnderDebug()
+        {
+            object runtime = CommandRuntime;
+            const System.Reflection.BindingFlags Flags = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+            try
+            {
+                if (!MyInvocation.BoundParameters.ContainsKey("WarningAction"))
+                {
+                    ActionPreference warning = SessionPreference("WarningPreference", ActionPreference.Continue);
+                    runtime.GetType().GetProperty("WarningPreference", Flags)?.SetValue(runtime, warning == ActionPreference.Inquire ? ActionPreference.Continue : warning);
+                }
+
+                if (!MyInvocation.BoundParameters.ContainsKey("Verbose"))
+                {
+                    System.Reflection.PropertyInfo? verbose = runtime.GetType().GetProperty("Verbose", Flags);
+                    if (verbose != null && verbose.CanWrite)
+                    {
+                        bool show = SessionPreference("VerbosePreference", ActionPreference.SilentlyContinue) != ActionPreference.SilentlyContinue
+                            && SessionPreference("VerbosePreference", ActionPreference.SilentlyContinue) != ActionPreference.Ignore;
+                        verbose.SetValue(runtime, verbose.PropertyType == typeof(SwitchParameter) ? (object)new SwitchParameter(show) : show);
+                    }
+                }
+
+                if (ModuleInitializer.IsNetFramework && !MyInvocation.BoundParameters.ContainsKey("DebugAction"))
+                {
+                    // Windows PowerShell 5.1 also makes -Debug inquire at each debug message.
+                    runtime.GetType().GetProperty("DebugPreference", Flags)?.SetValue(runtime, ActionPreference.Continue);
+                }
+            }
+            catch (Exception ex) when (ex is System.Reflection.TargetInvocationException || ex is ArgumentException || ex is MemberAccessException)
+            {
+                // Another PowerShell's runtime: its own -Debug behaviour stays.
+            }
+        }
+
+        private ActionPreference SessionPreference(string variable, ActionPreference fallback)
+        {
+            object? value = GetVariableValue(variable);
+            return value != null && LanguagePrimitives.TryConvertTo(value, out ActionPreference parsed) ? parsed : fallback;
+        }
+
         protected sealed override void ProcessRecord()
         {
             try
@@ -138,20 +193,152 @@ namespace PfaAzureDevOps.Internal
             }
         }
 
+        /// <summary>True when -WhatIf (or $WhatIfPreference) asks for a preview only.</summary>
+        protected bool IsWhatIf
+        {
+            get
+            {
+                if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? value))
+                {
+                    return value is SwitchParameter s ? s.IsPresent : value is bool b && b;
+                }
+
+                return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+            }
+        }
+
         /// <summary>
         /// ShouldProcess for high-impact changes: -Force skips the confirmation prompt, -WhatIf still only describes.
         /// </summary>
         protected bool ConfirmOrForce(bool force, string target, string action)
         {
-            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? value) && value is SwitchParameter s && s.IsPresent;
-            if (force && !whatIf)
+            if (force && !IsWhatIf)
             {
                 WriteVerbose($"{action} on {target} (-Force).");
                 return true;
             }
 
-            return ShouldProcess(target, action);
+            GuardConfirmation(target, action, forceSkipsConfirmation: true);
+            return base.ShouldProcess(target, action);
         }
+
+        // The one confirmation rule of the module. Every cmdlet derives from this class, and these hide Cmdlet's own
+        // ShouldProcess overloads, so a new cmdlet gets the rule without doing anything: where ShouldProcess would
+        // prompt and nobody can answer (see NonInteractiveReason), it fails at once with ConfirmationRequired instead
+        // of prompting, hanging on an open pipe or failing inside the host. -WhatIf still previews everywhere.
+
+        /// <summary>Cmdlet.ShouldProcess under the module's confirmation rule.</summary>
+        public new bool ShouldProcess(string target)
+        {
+            GuardConfirmation(target, MyInvocation.MyCommand.Name, forceSkipsConfirmation: false);
+            return base.ShouldProcess(target);
+        }
+
+        /// <summary>Cmdlet.ShouldProcess under the module's confirmation rule.</summary>
+        public new bool ShouldProcess(string target, string action)
+        {
+            GuardConfirmation(target, action, forceSkipsConfirmation: false);
+            return base.ShouldProcess(target, action);
+        }
+
+        /// <summary>Cmdlet.ShouldProcess under the module's confirmation rule.</summary>
+        public new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption)
+        {
+            GuardConfirmation(null, verboseDescription, forceSkipsConfirmation: false);
+            return base.ShouldProcess(verboseDescription, verboseWarning, caption);
+        }
+
+        /// <summary>Cmdlet.ShouldProcess under the module's confirmation rule.</summary>
+        public new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption, out ShouldProcessReason shouldProcessReason)
+        {
+            GuardConfirmation(null, verboseDescription, forceSkipsConfirmation: false);
+            return base.ShouldProcess(verboseDescription, verboseWarning, caption, out shouldProcessReason);
+        }
+
+        /// <summary>Cmdlet.ShouldContinue, which always asks: refused at once where nobody can answer.</summary>
+        public new bool ShouldContinue(string query, string caption)
+        {
+            string? reason = NonInteractiveReason();
+            if (reason != null)
+            {
+                ThrowConfirmationRequired(null, query, reason, forceSkipsConfirmation: HasForceParameter);
+            }
+
+            return base.ShouldContinue(query, caption);
+        }
+
+        /// <summary>
+        /// Whether ShouldProcess would ask: -Confirm, or the cmdlet's ConfirmImpact at or above $ConfirmPreference
+        /// (on Windows PowerShell 5.1, -Debug without -Confirm:$false also lowers the threshold to Low). Never with -WhatIf.
+        /// </summary>
+        protected bool WouldPromptForConfirmation()
+        {
+            if (IsWhatIf)
+            {
+                return false;
+            }
+
+            if (MyInvocation.BoundParameters.TryGetValue("Confirm", out object? confirm))
+            {
+                return confirm is SwitchParameter s ? s.IsPresent : confirm is bool b && b;
+            }
+
+            ConfirmImpact threshold = ConfirmImpact.High;
+            object? preference = GetVariableValue("ConfirmPreference");
+            if (preference != null && LanguagePrimitives.TryConvertTo(preference, out ConfirmImpact parsed))
+            {
+                threshold = parsed;
+            }
+
+            if (ModuleInitializer.IsNetFramework && IsSwitchPresent("Debug"))
+            {
+                threshold = ConfirmImpact.Low;
+            }
+
+            if (threshold == ConfirmImpact.None)
+            {
+                return false;
+            }
+
+            ConfirmImpact impact = ConfirmImpact.Medium;
+            foreach (object attribute in GetType().GetCustomAttributes(typeof(CmdletAttribute), true))
+            {
+                impact = ((CmdletAttribute)attribute).ConfirmImpact;
+            }
+
+            return impact != ConfirmImpact.None && impact >= threshold;
+        }
+
+        private bool HasForceParameter => MyInvocation.MyCommand?.Parameters?.ContainsKey("Force") == true;
+
+        private void GuardConfirmation(string? target, string action, bool forceSkipsConfirmation)
+        {
+            if (!WouldPromptForConfirmation())
+            {
+                return;
+            }
+
+            string? reason = NonInteractiveReason();
+            if (reason != null)
+            {
+                ThrowConfirmationRequired(target, action, reason, forceSkipsConfirmation);
+            }
+        }
+
+        private void ThrowConfirmationRequired(string? target, string action, string reason, bool forceSkipsConfirmation)
+        {
+            string name = MyInvocation.MyCommand?.Name ?? GetType().Name;
+            string how = forceSkipsConfirmation
+                ? "To go ahead without asking, add -Force (or -Confirm:$false)"
+                : "To go ahead without asking, add -Confirm:$false";
+            string message = $"{name} asks for confirmation first, and nobody can answer in this session ({reason}). {how}; to see what it would do, add -WhatIf. Nothing was changed. The operation: {action}{(target != null ? " (" + target + ")" : string.Empty)}.";
+            var record = new ErrorRecord(new InvalidOperationException(message), "ConfirmationRequired", ErrorCategory.InvalidOperation, target);
+            record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = how + "." };
+            ThrowTerminatingError(record);
+        }
+
+        private bool IsSwitchPresent(string name) =>
+            MyInvocation.BoundParameters.TryGetValue(name, out object? value) && (value is SwitchParameter s ? s.IsPresent : value is bool b && b);
 
         /// <summary>Tells the user once per process that secrets are kept in an owner-only file, not encrypted.</summary>
         protected void WarnIfSecretsUnprotected(bool isProtected, string description)
@@ -166,39 +353,47 @@ namespace PfaAzureDevOps.Internal
         /// True when the user can be asked something: not -NonInteractive, input not redirected, and not a CI agent.
         /// Non-interactive sessions get a clear error instead of a prompt that would hang.
         /// </summary>
-        protected bool IsInteractive()
+        protected bool IsInteractive() => NonInteractiveReason() is null;
+
+        /// <summary>Why nobody can be asked anything in this session (null when someone can).</summary>
+        protected string? NonInteractiveReason()
         {
             if (Environment.GetEnvironmentVariable("CI") is string ci && ci.Length > 0 && !string.Equals(ci, "false", StringComparison.OrdinalIgnoreCase))
             {
-                return false;
+                return "CI is set";
             }
 
             if (Environment.GetEnvironmentVariable("TF_BUILD") != null)
             {
-                return false;
+                return "TF_BUILD is set";
             }
 
             try
             {
                 if (Console.IsInputRedirected)
                 {
-                    return false;
+                    return "standard input is redirected";
                 }
             }
             catch (System.IO.IOException)
             {
-                return false;
+                return "standard input cannot be read";
             }
 
             foreach (string argument in Environment.GetCommandLineArgs())
             {
                 if (argument.StartsWith("-noni", StringComparison.OrdinalIgnoreCase) && "-noninteractive".StartsWith(argument, StringComparison.OrdinalIgnoreCase))
                 {
-                    return false;
+                    return "-NonInteractive";
                 }
             }
 
-            return Host?.UI != null && Host.Name != "Default Host" && Host.Name != "ServerRemoteHost";
+            if (Host?.UI is null || Host.Name == "Default Host" || Host.Name == "ServerRemoteHost")
+            {
+                return "the host cannot prompt";
+            }
+
+            return null;
         }
     }
 }

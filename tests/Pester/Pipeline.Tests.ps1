@@ -1,0 +1,196 @@
+#requires -Modules Pester
+# Pipeline-grade behaviour (issue 10, and issue 9 item 14): no prompt and no hang where nobody can answer,
+# -WhatIf previews there, -Debug does not turn warnings into prompts, and Connect-PfaAzureDevOps -AccessToken
+# needs no registered application. Each session under test is a fresh pwsh started WITHOUT -NonInteractive (unless
+# the case says so), with standard input at end of file or an open pipe that never writes, bounded by a timeout.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+    Import-Module PfaAzureDevOps -Force
+    $script:Saved = @{ CI = $env:CI; TF_BUILD = $env:TF_BUILD; PFA_AZUREDEVOPS_HOME = $env:PFA_AZUREDEVOPS_HOME }
+    $env:CI = 'true'
+    $script:Ado = Start-LocalAzureDevOps
+    $null = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path '/_test/orgs' -Body @{ name = 'pipe' }
+    $script:OrgUrl = "$($Ado.HttpUrl)/pipe"
+    $script:Homes = [Collections.Generic.List[string]]::new()
+
+    function script:Use-FreshHome {
+        $dir = New-TestStateHome
+        $Homes.Add($dir)
+        $dir
+    }
+
+    function script:New-BearerToken { (Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path '/_test/tokens' -Body @{}).accessToken }
+
+    # A pwsh child whose standard input is at end of file ('eof') or an open pipe nobody writes to ('pipe').
+    # Killed (by its own PID) after TimeoutSeconds; TimedOut says so.
+    function script:Invoke-Child {
+        param(
+            [Parameter(Mandatory)] [string] $Script,
+            [ValidateSet('eof', 'pipe')] [string] $Stdin = 'eof',
+            [hashtable] $Environment = @{ CI = 'true' },
+            [string[]] $PwshArguments = @(),
+            [int] $TimeoutSeconds = 60
+        )
+        $file = Join-Path ([IO.Path]::GetTempPath()) ('pfa-pipe-' + [guid]::NewGuid().ToString('N') + '.ps1')
+        Set-Content -Path $file -Encoding utf8 -Value ("Import-Module PfaAzureDevOps`n" + $Script)
+        $psi = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
+        foreach ($a in @('-NoProfile') + $PwshArguments + @('-File', $file)) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        foreach ($k in 'CI', 'TF_BUILD') { [void]$psi.Environment.Remove($k) }
+        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            if ($Stdin -eq 'eof') { $p.StandardInput.Close() }
+            $out = $p.StandardOutput.ReadToEndAsync()
+            $err = $p.StandardError.ReadToEndAsync()
+            $exited = $p.WaitForExit($TimeoutSeconds * 1000)
+            if (-not $exited) { $p.Kill($true); $p.WaitForExit() }
+            $text = $out.GetAwaiter().GetResult() + $err.GetAwaiter().GetResult()
+            [pscustomobject]@{ TimedOut = -not $exited; ExitCode = $p.ExitCode; Text = $text; Output = @($text -split "`r?`n") }
+        }
+        finally {
+            if ($Stdin -eq 'pipe') { try { $p.StandardInput.Close() } catch { } }
+            $p.Dispose()
+            Remove-Item $file -Force -ErrorAction Ignore
+        }
+    }
+
+    function script:Read-Values([object] $Result, [string] $Name) {
+        @($Result.Output | Where-Object { $_ -like "$Name=*" } | ForEach-Object { $_.Substring($Name.Length + 1).Trim() })
+    }
+
+    # A registration (Azure DevOps OAuth, instance callback not on this machine), an RSA key, a connection made with
+    # a supplied token (no app needed) and that key added to the organization. Returns the key's id there.
+    function script:New-FullState {
+        Use-FreshHome | Out-Null
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
+        (Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue).Id
+    }
+
+    function script:Test-KeyDeleted([guid] $Id) {
+        $keys = @(Invoke-LocalAzureDevOpsControl -Instance $Ado -Path '/_test/ssh/keys') | ForEach-Object { $_ }
+        [bool](@($keys | Where-Object { "$($_.authorizationId)" -eq "$Id" -and $_.deleted }).Count)
+    }
+
+    $script:ConfirmingCommands = "foreach (`$c in { Remove-PfaSshKey -ErrorAction Stop }, { Unregister-PfaAzureDevOpsApp -ErrorAction Stop }, { Remove-AzDevOpsSshKey -Id `$args[0] -ErrorAction Stop }) { try { & `$c `$args[0]; 'RESULT=NOERROR' } catch { 'RESULT=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MESSAGE=' + `$_.Exception.Message } }"
+}
+
+AfterAll {
+    if ($Ado) { Stop-LocalAzureDevOps -Instance $Ado }
+    foreach ($k in $Saved.Keys) { [Environment]::SetEnvironmentVariable($k, $Saved[$k]) }
+    foreach ($h in $Homes) { Remove-TestStateHome $h }
+}
+
+Describe 'Confirmation where nobody can answer' {
+    It 'Remove-PfaSshKey, Unregister-PfaAzureDevOpsApp and Remove-AzDevOpsSshKey fail at once with ConfirmationRequired (<Case>) and change nothing' -ForEach @(
+        @{ Case = 'CI=true, standard input at end of file'; Stdin = 'eof'; Environment = @{ CI = 'true' }; Arguments = @() }
+        @{ Case = 'CI=true, standard input an open pipe that never writes'; Stdin = 'pipe'; Environment = @{ CI = 'true' }; Arguments = @() }
+        @{ Case = 'TF_BUILD=True, open pipe'; Stdin = 'pipe'; Environment = @{ TF_BUILD = 'True' }; Arguments = @() }
+        @{ Case = '-NonInteractive'; Stdin = 'eof'; Environment = @{}; Arguments = @('-NonInteractive') }
+    ) {
+        $id = New-FullState
+        $script = $ConfirmingCommands.Replace('$args[0]', "'$id'")
+        $r = Invoke-Child -Script $script -Stdin $Stdin -Environment $Environment -PwshArguments $Arguments -TimeoutSeconds 60
+        $r.TimedOut | Should -BeFalse -Because 'a confirmation nobody can answer must not wait'
+        Read-Values $r 'RESULT' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
+        foreach ($m in Read-Values $r 'MESSAGE') { $m | Should -Match '-Force \(or -Confirm:\$false\)' }
+        $r.Text | Should -Not -Match 'UnexpectedError|Object reference'
+        # Nothing changed.
+        (Get-PfaSshPublicKey).KeyType | Should -Be 'Rsa'
+        (Get-PfaAzureDevOpsApp).Scope | Should -Be 'CurrentUser'
+        Test-KeyDeleted $id | Should -BeFalse
+    }
+
+    It 'an explicit -Confirm and a lower $ConfirmPreference fail the same way for a Medium-impact cmdlet' {
+        Use-FreshHome | Out-Null
+        $r = Invoke-Child -Stdin pipe -Script "try { New-PfaSshKey -KeyType Ed25519 -Confirm -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'M=' + `$_.Exception.Message }; `$ConfirmPreference = 'Medium'; try { New-PfaSshKey -KeyType Ed25519 -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0] }; 'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)"
+        $r.TimedOut | Should -BeFalse
+        Read-Values $r 'R' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
+        # New-PfaSshKey's -Force means "replace", not "do not ask": its message names -Confirm:$false only.
+        @(Read-Values $r 'M')[0] | Should -Match 'add -Confirm:\$false; to see what it would do, add -WhatIf'
+        Read-Values $r 'KEY' | Should -Be 'False'
+    }
+
+    It '-Force, -Confirm:$false and -WhatIf work in the same session: previews change nothing, the others go ahead' {
+        $id = New-FullState
+        $r = Invoke-Child -Stdin pipe -Script @"
+Remove-AzDevOpsSshKey -Id '$id' -WhatIf
+Remove-PfaSshKey -WhatIf
+Unregister-PfaAzureDevOpsApp -WhatIf
+'AFTERWHATIF=' + [bool](Get-PfaSshPublicKey) + [bool](Get-PfaAzureDevOpsApp)
+Remove-AzDevOpsSshKey -Id '$id' -Confirm:`$false -ErrorAction Stop
+Remove-PfaSshKey -Force -ErrorAction Stop
+Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
+'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)
+'APP=' + [bool](Get-PfaAzureDevOpsApp -ErrorAction SilentlyContinue)
+"@
+        $r.TimedOut | Should -BeFalse
+        @($r.Output -like 'What if:*').Count | Should -Be 3 -Because $r.Text
+        Read-Values $r 'AFTERWHATIF' | Should -Be 'TrueTrue'
+        Read-Values $r 'KEY' | Should -Be 'False' -Because $r.Text
+        Read-Values $r 'APP' | Should -Be 'False'
+        Test-KeyDeleted $id | Should -BeTrue
+    }
+
+    It 'Connect-PfaAzureDevOps -WhatIf previews in a CI session instead of failing (browser and paste paths)' {
+        Use-FreshHome | Out-Null
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+        $r = Invoke-Child -Stdin pipe -Script "Connect-PfaAzureDevOps -WhatIf -ErrorAction Stop; Connect-PfaAzureDevOps -Organization pipe -WhatIf -ErrorAction Stop; 'CONNECTED=' + [bool](Get-PfaAzureDevOpsConnection -ErrorAction SilentlyContinue)"
+        $r.TimedOut | Should -BeFalse
+        @($r.Output -like 'What if:*Connect through application*').Count | Should -Be 2 -Because $r.Text
+        Read-Values $r 'CONNECTED' | Should -Be 'False'
+        Test-Path (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/pending-authorization.json') | Should -BeFalse
+    }
+
+    It '-Debug shows debug output only: a warning does not ask "Continue with this operation?" (with -Confirm:$false, and under -NonInteractive)' {
+        Use-FreshHome | Out-Null
+        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType"
+        $r.TimedOut | Should -BeFalse
+        $r.Text | Should -Not -Match 'Continue with this operation|NonInteractive mode|UnexpectedError'
+        @(Read-Values $r 'WARN')[0] | Should -Match 'Azure DevOps accepts only RSA'
+        Read-Values $r 'KEY' | Should -Be 'Ed25519'
+        # -WarningAction still rules when given.
+        $s = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | ForEach-Object { 'WARN=' + `$_ }; 'DONE'"
+        Read-Values $s 'WARN' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' {
+    It 'connects with the token and the organization alone, and the token works for the SSH key cmdlets' {
+        $stateHome = Use-FreshHome
+        $token = New-BearerToken
+        $c = Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -OrganizationUrl $OrgUrl -PassThru -WarningAction SilentlyContinue
+        $c.Flow | Should -Be 'AccessToken'
+        $c.OrganizationUrl | Should -Be $OrgUrl
+        $c.Organization | Should -Be 'pipe'
+        Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
+        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        $added = Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue
+        (Get-AzDevOpsSshKey).Id | Should -Contain $added.Id
+        Get-Content -Raw (Join-Path $stateHome 'CurrentUser/connection.json') | Should -Not -Match ([regex]::Escape($token)) -Because 'the token lives in the vault, never in the document'
+    }
+
+    It 'without an organization it fails with OrganizationRequired and writes nothing' {
+        $stateHome = Use-FreshHome
+        { Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -ErrorAction Stop } | Should -Throw -ErrorId 'OrganizationRequired*'
+        @(Get-ChildItem $stateHome -Recurse -File).Count | Should -Be 0
+    }
+
+    It 'works with an Azure DevOps OAuth application registered too (no ProviderNotSupported)' {
+        Use-FreshHome | Out-Null
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+        $token = New-BearerToken
+        Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -Organization pipe -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
+        (Get-PfaAzureDevOpsConnection).Flow | Should -Be 'AccessToken'
+        Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
+    }
+}
