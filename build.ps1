@@ -5,12 +5,13 @@
 
 .DESCRIPTION
     Tasks (each runs what it needs first):
-      Bootstrap  restores the local tools (PowerShell) and Pester; installs Debian's openssh-server, git
-                 and chromium when missing and this session may install (root).
+      Bootstrap  restores the local tools (PowerShell) and Pester; installs Debian's openssh-server, git,
+                 chromium and mono-complete when missing and this session may install (root).
       Build      compiles the solution.
       Docs       compiles docs/en-US/*.md (platyPS schema) into MAML help for the packaged module.
       Package    lays out out/PfaAzureDevOps/<version>/, a module folder Import-Module loads from PSModulePath.
-      Test       xunit for the engine, then Pester against the packaged module in a fresh pwsh.
+      Test       xunit for the engine, the .NET Framework (net472) tests on Mono against the packaged dependencies/netfx,
+                 then Pester against the packaged module in a fresh pwsh.
                  Ends with 'N passed, N failed'; non-zero on any failure or when nothing ran.
       Demo       the README's main job: the admin and user walkthrough against the local Azure DevOps.
       Bench      import-time (and other) benchmarks, side by side with their anchors in one run.
@@ -62,7 +63,7 @@ function Invoke-Bootstrap {
     Invoke-Step Bootstrap {
         Invoke-Native dotnet @('tool', 'restore')
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--verbosity', 'quiet')
-        Install-DebianPackages -Commands @{ sshd = 'openssh-server'; ssh = 'openssh-client'; 'ssh-keygen' = 'openssh-client'; git = 'git'; chromium = 'chromium' }
+        Install-DebianPackages -Commands @{ sshd = 'openssh-server'; ssh = 'openssh-client'; 'ssh-keygen' = 'openssh-client'; git = 'git'; chromium = 'chromium'; mono = 'mono-complete' }
         Invoke-Native npm @('ci', '--prefix', (Join-Path $Root 'tests/Browser'), '--no-audit', '--no-fund', '--loglevel', 'error')
     }
 }
@@ -83,8 +84,10 @@ function Invoke-Package {
         $engineBin = Join-Path $Root "src/PfaAzureDevOps.Core/bin/$Configuration"
         # PowerShell 7: the net8.0 engine, loaded into the private context.
         Copy-Item (Join-Path $engineBin 'net8.0') (Join-Path $deps 'core') -Recurse
-        # Windows PowerShell 5.1: the netstandard2.0 engine, resolved by path.
-        Copy-Item (Join-Path $engineBin 'netstandard2.0') (Join-Path $deps 'netfx') -Recurse
+        # Windows PowerShell 5.1: the net472 engine and its closure as .NET Framework sees it (the packages' lib/net461+
+        # files, which forward to the framework; never their lib/netstandard2.0 PlatformNotSupportedException stubs),
+        # resolved by path through the module initializer's AssemblyResolve handler.
+        Copy-Item (Join-Path $engineBin 'net472') (Join-Path $deps 'netfx') -Recurse
         $lc = Join-Path $Root "src/PfaAzureDevOps.LoadContext/bin/$Configuration/net8.0/PfaAzureDevOps.LoadContext.dll"
         Copy-Item $lc $deps
         $cmdlets = Join-Path $Root "src/PfaAzureDevOps/bin/$Configuration/netstandard2.0"
@@ -112,22 +115,27 @@ function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Package
     $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     if (-not $SkipUnitTests) {
         Invoke-Step UnitTests {
-            $unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version
-            $script:Unit = $unit
+            $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version
         }
         $unit = $script:Unit
+        # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
+        Invoke-Step NetFxTests {
+            $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+        }
+        $netfx = $script:NetFx
     }
     $pester = Invoke-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $PesterPath
-    $passed = $unit.Passed + $pester.Passed
-    $failed = $unit.Failed + $pester.Failed
+    $passed = $unit.Passed + $netfx.Passed + $pester.Passed
+    $failed = $unit.Failed + $netfx.Failed + $pester.Failed
     Write-Host ''
-    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped$(if ($pester.FailedContainers) { ", $($pester.FailedContainers) containers failed" })"
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; .NET Framework (Mono): $($netfx.Passed) passed, $($netfx.Failed) failed, $($netfx.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped$(if ($pester.FailedContainers) { ", $($pester.FailedContainers) containers failed" })"
     $problem = $null
     if ($failed -gt 0) { $problem = "$failed tests failed" }
     elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester container or block failed' }
-    elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and $unit.Passed -eq 0)) { $problem = 'no tests ran' }
+    elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or $netfx.Passed -eq 0))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
     Write-Host "$passed passed, $failed failed"
     if ($problem) { throw "Test run failed: $problem." }

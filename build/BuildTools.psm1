@@ -36,7 +36,9 @@ function Invoke-XunitTests {
     Remove-Item $results -Recurse -Force -ErrorAction Ignore
     $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
     if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
-    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed; Skipped = [int]$counters.notExecuted }
+    # vstest counts a skipped test in total but not in executed (notExecuted stays 0).
+    $skipped = [Math]::Max([int]$counters.notExecuted, [int]$counters.total - [int]$counters.executed)
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed; Skipped = $skipped }
 }
 
 function Invoke-PesterTests {
@@ -60,4 +62,46 @@ function Invoke-PesterTests {
     return $counts
 }
 
-Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Invoke-XunitTests, Invoke-PesterTests
+function Invoke-NetFxTests {
+    <#
+    Runs the .NET Framework tests (tests/PfaAzureDevOps.NetFx.Tests, net472) on Mono against the packaged module's
+    dependencies/netfx, with the local Azure DevOps and its sshd started for them; returns their counts.
+    #>
+    param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $Configuration, [string] $Version)
+    if (-not (Get-Command mono -ErrorAction Ignore)) {
+        Write-Warning 'Mono is not installed (Debian: apt-get install mono-complete; ./build.ps1 Bootstrap does it as root): the .NET Framework tests cannot run.'
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    Import-Module (Join-Path $RepositoryRoot 'tests/TestHelpers/LocalAzureDevOps.psm1') -Force
+    $withSsh = $IsLinux -and ((& id -u) -eq '0') -and (Test-Path /usr/sbin/sshd)
+    $ado = Start-LocalAzureDevOps -WithSsh:$withSsh
+    $setup = Join-Path ([IO.Path]::GetTempPath()) ('pfa-netfx-setup-' + [guid]::NewGuid().ToString('N') + '.txt')
+    try {
+        $null = Invoke-LocalAzureDevOpsControl -Instance $ado -Method POST -Path '/_test/orgs' -Body @{ name = 'samplecorp' }
+        $null = Invoke-LocalAzureDevOpsControl -Instance $ado -Method POST -Path '/_test/orgs/samplecorp/repos' -Body @{ project = 'Modules'; repo = 'puppet-base' }
+        $app = Invoke-LocalAzureDevOpsControl -Instance $ado -Method POST -Path '/_test/apps' -Body @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        $lines = @(
+            "HttpUrl=$($ado.HttpUrl)"
+            "AppId=$($app.id)"
+            "ClientSecret=$($app.clientSecret)"
+            "CallbackUrl=$($app.callbackUrl)"
+            "Scopes=$($app.scopes)"
+            "Organization=samplecorp"
+        )
+        if ($withSsh) {
+            $lines += "RepositoryUrl=ssh://$($ado.SshUser)@127.0.0.1:$($ado.SshPort)/v3/samplecorp/Modules/puppet-base"
+            $lines += "HostKeyFingerprint=$($ado.SshHostKeyFingerprint)"
+        }
+        Set-Content -LiteralPath $setup -Value $lines
+        $env:PFA_NETFX_SETUP = $setup
+        $env:PFA_NETFX_MODULE_ROOT = $ModuleRoot
+        Invoke-XunitTests -Project (Join-Path $RepositoryRoot 'tests/PfaAzureDevOps.NetFx.Tests') -Configuration $Configuration -Version $Version
+    }
+    finally {
+        Remove-Item Env:PFA_NETFX_SETUP, Env:PFA_NETFX_MODULE_ROOT -ErrorAction Ignore
+        Remove-Item -LiteralPath $setup -Force -ErrorAction Ignore
+        Stop-LocalAzureDevOps -Instance $ado
+    }
+}
+
+Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Invoke-XunitTests, Invoke-PesterTests, Invoke-NetFxTests

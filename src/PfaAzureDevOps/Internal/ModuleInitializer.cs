@@ -9,7 +9,7 @@ namespace PfaAzureDevOps.Internal
     /// Runs at Import-Module. It only arranges where the engine comes from; it loads nothing heavy.
     /// PowerShell 7: the engine and its dependencies live in a private AssemblyLoadContext
     /// (dependencies/core, net8.0 build). Windows PowerShell 5.1: they resolve by path from
-    /// dependencies/netfx (netstandard2.0 build).
+    /// dependencies/netfx (net472 build) through <see cref="NetFrameworkDependencyResolver"/>.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
@@ -32,8 +32,7 @@ namespace PfaAzureDevOps.Internal
 
                 if (IsNetFramework)
                 {
-                    string netfx = Path.Combine(dependencies, "netfx");
-                    AppDomain.CurrentDomain.AssemblyResolve += (_, args) => ResolveFromFolder(netfx, args.Name);
+                    NetFrameworkDependencyResolver.Install(moduleDirectory);
                 }
                 else
                 {
@@ -50,12 +49,5 @@ namespace PfaAzureDevOps.Internal
 
         internal static bool IsNetFramework =>
             System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
-
-        private static Assembly? ResolveFromFolder(string folder, string fullName)
-        {
-            string name = new AssemblyName(fullName).Name ?? string.Empty;
-            string candidate = Path.Combine(folder, name + ".dll");
-            return File.Exists(candidate) ? Assembly.LoadFrom(candidate) : null;
-        }
     }
 }

@@ -1,0 +1,110 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using PfaAzureDevOps.Core.Storage;
+using Xunit;
+
+namespace PfaAzureDevOps.NetFx.Tests
+{
+    /// <summary>The module's .NET Framework resolver: its version rule, whom it answers, and where the engine came from.</summary>
+    public sealed class ResolverTests
+    {
+        private const string MsTokenSystem = "cc7b13ffcd2ddd51";
+
+        public ResolverTests() => NetFxModule.Install();
+
+        private static AssemblyName Name(string text) => new AssemblyName(text);
+
+        [Fact]
+        public void A_higher_or_equal_shipped_version_serves_the_request()
+        {
+            Assert.True(NetFxModule.Serves(Name($"System.Memory, Version=4.0.1.1, Culture=neutral, PublicKeyToken={MsTokenSystem}"), Name($"System.Memory, Version=4.0.5.0, Culture=neutral, PublicKeyToken={MsTokenSystem}")));
+            Assert.True(NetFxModule.Serves(Name($"System.Memory, Version=4.0.5.0, Culture=neutral, PublicKeyToken={MsTokenSystem}"), Name($"System.Memory, Version=4.0.5.0, Culture=neutral, PublicKeyToken={MsTokenSystem}")));
+            Assert.True(NetFxModule.Serves(Name("System.Memory"), Name($"System.Memory, Version=4.0.5.0, Culture=neutral, PublicKeyToken={MsTokenSystem}")));
+        }
+
+        [Fact]
+        public void A_lower_shipped_version_another_name_or_another_signer_is_declined()
+        {
+            Assert.False(NetFxModule.Serves(Name($"System.Text.Json, Version=10.0.0.13, Culture=neutral, PublicKeyToken={MsTokenSystem}"), Name($"System.Text.Json, Version=10.0.0.12, Culture=neutral, PublicKeyToken={MsTokenSystem}")));
+            Assert.False(NetFxModule.Serves(Name("System.Memory, Version=4.0.1.1"), Name("System.Buffers, Version=4.0.5.0")));
+            Assert.False(NetFxModule.Serves(Name($"System.Memory, Version=4.0.1.1, Culture=neutral, PublicKeyToken={MsTokenSystem}"), Name("System.Memory, Version=4.0.5.0, Culture=neutral, PublicKeyToken=0123456789abcdef")));
+            Assert.False(NetFxModule.Serves(Name($"System.Memory, Version=4.0.1.1, Culture=neutral, PublicKeyToken={MsTokenSystem}"), Name("System.Memory, Version=4.0.5.0")));
+        }
+
+        [Fact]
+        public void Requests_from_the_module_are_answered_from_dependencies_netfx()
+        {
+            string engine = NetFxModule.Choose("PfaAzureDevOps.Core, Version=0.0.0.0, Culture=neutral, PublicKeyToken=null", Path.Combine(NetFxModule.ModuleRoot, "PfaAzureDevOps.dll"))!;
+            Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "PfaAzureDevOps.Core.dll"), engine);
+            // MSAL asks for System.Memory 4.0.1.x; the folder has a higher one: served (no binding redirect exists for a module).
+            string memory = NetFxModule.Choose($"System.Memory, Version=4.0.1.1, Culture=neutral, PublicKeyToken={MsTokenSystem}", Path.Combine(NetFxModule.NetfxFolder, "Microsoft.Identity.Client.dll"))!;
+            Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "System.Memory.dll"), memory);
+            // No requester known (Assembly.Load by name inside a dependency): answered too.
+            Assert.NotNull(NetFxModule.Choose("Renci.SshNet", null));
+        }
+
+        [Fact]
+        public void Requests_from_other_modules_and_for_unshipped_or_odd_names_are_declined()
+        {
+            string other = Path.Combine(Path.GetTempPath(), "Modules", "Az.Accounts", "Microsoft.Azure.PowerShell.Authentication.dll");
+            Assert.Null(NetFxModule.Choose($"System.Memory, Version=4.0.1.1, Culture=neutral, PublicKeyToken={MsTokenSystem}", other));
+            Assert.Null(NetFxModule.Choose("Microsoft.Identity.Client, Version=4.92.0.0, Culture=neutral, PublicKeyToken=0a613f4dd989e8ae", string.Empty));
+            Assert.Null(NetFxModule.Choose("Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed", null));
+            Assert.Null(NetFxModule.Choose("..\\..\\PfaAzureDevOps", null));
+            Assert.Null(NetFxModule.Choose("Microsoft.Identity.Client, Version=99.0.0.0, Culture=neutral, PublicKeyToken=0a613f4dd989e8ae", null));
+        }
+
+        [Fact]
+        public void The_engine_and_its_dependencies_load_from_dependencies_netfx()
+        {
+            string location = EngineLocation();
+            Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "PfaAzureDevOps.Core.dll"), location);
+
+            // Nothing of the closure may sit beside this test assembly, or the runtime would find it there first.
+            string[] shipped = Directory.GetFiles(NetFxModule.NetfxFolder, "*.dll").Select(Path.GetFileName).ToArray()!;
+            string[] beside = Directory.GetFiles(AppDomain.CurrentDomain.BaseDirectory, "*.dll").Select(Path.GetFileName).ToArray()!;
+            Assert.Empty(shipped.Intersect(beside, StringComparer.OrdinalIgnoreCase));
+        }
+
+        [Fact]
+        public void Every_loaded_assembly_named_like_a_shipped_one_came_from_the_folder()
+        {
+            // Drive a path that loads MSAL's, SSH.NET's and System.Text.Json's closure, then look at what the runtime took.
+            TouchDependencies();
+            string[] shipped = Directory.GetFiles(NetFxModule.NetfxFolder, "*.dll").Select(p => Path.GetFileNameWithoutExtension(p)).ToArray();
+            var wrong = AppDomain.CurrentDomain.GetAssemblies()
+                .Where(a => !a.IsDynamic && shipped.Contains(a.GetName().Name, StringComparer.OrdinalIgnoreCase))
+                .Where(a => !string.Equals(Path.GetDirectoryName(a.Location), NetFxModule.NetfxFolder, StringComparison.Ordinal))
+                .Where(a => !MonoSubstitutes(a))
+                .Select(a => a.GetName().Name + " from " + a.Location)
+                .ToList();
+            Assert.Empty(wrong);
+            Assert.Contains(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Microsoft.Identity.Client");
+            Assert.Contains(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Renci.SshNet");
+        }
+
+        /// <summary>Mono answers a few facade names with its own framework copies before any resolver runs (.NET Framework does not).</summary>
+        private static bool MonoSubstitutes(Assembly assembly) =>
+            NetFxModule.OnMono && assembly.Location.StartsWith("/usr/lib/mono/", StringComparison.Ordinal);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string EngineLocation() => typeof(StateStore).Assembly.Location;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void TouchDependencies()
+        {
+            string root = NetFxModule.NewTemporaryFolder();
+            try
+            {
+                EngineFlows.BuildPublicClientAndReadAccounts(root);
+                EngineFlows.ParseKeyWithSshNet(root);
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+}
