@@ -25,6 +25,7 @@
         'Get-PfaSshPublicKey'
         'Remove-PfaSshKey'
         'Export-PfaSshKey'
+        'Import-PfaSshKey'
         'Test-PfaAzureDevOpsSshAccess'
         'Copy-PfaAzureDevOpsRepository'
         'Update-PfaAzureDevOpsRepository'

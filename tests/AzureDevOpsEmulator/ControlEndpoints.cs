@@ -511,6 +511,14 @@ internal static class ControlEndpoints
             {
                 repoName = repoName.Substring(0, repoName.Length - 4);
             }
+            // The same user may have the same key registered in several organizations (one entry each): sshd ran
+            // with the first entry it was given; the one that counts is the entry of the repository's organization.
+            if (!string.Equals(orgName, key.Org, StringComparison.OrdinalIgnoreCase))
+            {
+                var now = DateTimeOffset.UtcNow;
+                key = store.SshKeys.Values.FirstOrDefault(k => !k.Deleted && k.ValidTo > now && k.UserId == key.UserId &&
+                    k.KeyBlob == key.KeyBlob && string.Equals(k.Org, orgName, StringComparison.OrdinalIgnoreCase)) ?? key;
+            }
             if (!string.Equals(orgName, key.Org, StringComparison.OrdinalIgnoreCase) ||
                 !store.Orgs.TryGetValue(orgName, out var org) || org.SshKeysDisabled)
             {

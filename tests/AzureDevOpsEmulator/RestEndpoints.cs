@@ -88,7 +88,17 @@ internal static class RestEndpoints
 
         app.MapPost("/{org}/_apis/Contribution/HierarchyQuery", (HttpContext ctx, string org) => HierarchyQueryAsync(ctx, store, org));
 
-        app.MapGet("/vssps/{org}/_apis/Token/SessionTokens", (HttpContext ctx, string org) =>
+        // The key list and delete live on the token service: vssps.dev.azure.com/{org} on the hosted service (here
+        // /vssps/{org}, the stand-in for that separate host), and the collection URL itself on Azure DevOps Server
+        // (https://server/tfs/DefaultCollection/_apis/Token/SessionTokens). Both layouts are served.
+        app.MapGet("/vssps/{org}/_apis/Token/SessionTokens", (HttpContext ctx, string org) => ListSessionTokens(ctx, store, org));
+        app.MapGet("/{org}/_apis/Token/SessionTokens", (HttpContext ctx, string org) => ListSessionTokens(ctx, store, org));
+        app.MapDelete("/vssps/{org}/_apis/Token/SessionTokens/{authorizationId}", (HttpContext ctx, string org, string authorizationId) => DeleteSessionToken(ctx, store, org, authorizationId));
+        app.MapDelete("/{org}/_apis/Token/SessionTokens/{authorizationId}", (HttpContext ctx, string org, string authorizationId) => DeleteSessionToken(ctx, store, org, authorizationId));
+    }
+
+    private static IResult ListSessionTokens(HttpContext ctx, Store store, string org)
+    {
         {
             var (o, token, fail) = OrgAuth(ctx, store, org);
             if (fail != null)
@@ -109,9 +119,11 @@ internal static class RestEndpoints
                         .ToList();
             }
             return Results.Json(new Dictionary<string, object?> { ["count"] = list.Count, ["value"] = list });
-        });
+        }
+    }
 
-        app.MapDelete("/vssps/{org}/_apis/Token/SessionTokens/{authorizationId}", (HttpContext ctx, string org, string authorizationId) =>
+    private static IResult DeleteSessionToken(HttpContext ctx, Store store, string org, string authorizationId)
+    {
         {
             var (o, token, fail) = OrgAuth(ctx, store, org);
             if (fail != null)
@@ -130,7 +142,7 @@ internal static class RestEndpoints
             return Wire.VssError(404, $"The session token with authorization id '{authorizationId}' was not found.",
                 "SessionTokenNotFoundException",
                 "Microsoft.VisualStudio.Services.DelegatedAuthorization.SessionTokenNotFoundException, Microsoft.VisualStudio.Services.WebApi");
-        });
+        }
     }
 
     public static Dictionary<string, object?> Describe(SshKey k, bool includePublicData) => new()
@@ -424,7 +436,11 @@ internal static class RestEndpoints
         SshKey key;
         lock (store.Gate)
         {
-            if (store.SshKeys.Values.Any(k => !k.Deleted && k.KeyBlob == keyBlob))
+            // A key blob belongs to one user: another user's key (or a linked account's) is "already in use". The same
+            // user adds the same key to each organization separately (MicrosoftDocs/azure-devops-docs#7202, #12009);
+            // twice in one organization is refused too (the client finds it listed first).
+            if (store.SshKeys.Values.Any(k => !k.Deleted && k.KeyBlob == keyBlob &&
+                    (k.UserId != token!.UserId || string.Equals(k.Org, org.Name, StringComparison.OrdinalIgnoreCase))))
             {
                 return ProviderError("duplicateHash", "The SSH public key is already in use.");
             }

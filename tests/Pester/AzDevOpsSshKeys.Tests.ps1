@@ -232,7 +232,7 @@ Import-Module '$pester'
         try { Add-AzDevOpsSshKey -Organization nossh -ErrorAction Stop } catch { $_.Exception.Message | Should -Match 'administrator.*SSH' }
     }
 
-    It 'the OAuth token refused (third-party OAuth off), then a personal access token; the same key in two organizations is refused' {
+    It 'the OAuth token refused (third-party OAuth off), then a personal access token; a key another user registered is refused' {
         $err = $null
         try { Add-AzDevOpsSshKey -Organization nooauth -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -Be 'AzDevOpsSshKeyTokenRefused,PfaAzureDevOps.Commands.AddAzDevOpsSshKeyCommand'
@@ -243,9 +243,12 @@ Import-Module '$pester'
             Should -Throw -ErrorId 'AzDevOpsSshKeyTokenRefused,PfaAzureDevOps.Commands.AddAzDevOpsSshKeyCommand'
 
         $pat = New-Pat
-        Add-AzDevOpsSshKey | Out-Null   # registered in samplecorp: another organization cannot have it too
+        # Registered by another user: "already in use" (the same user may register it in each of their organizations).
+        $other = Control POST '/_test/users' @{ displayName = 'Other User' }
+        $otherPat = ConvertTo-SecureString (Control POST '/_test/tokens' @{ userId = "$($other.id)" }).accessToken -AsPlainText -Force
+        $theirs = Add-AzDevOpsSshKey -Organization nooauth -PersonalAccessToken $otherPat -PassThru
         { Add-AzDevOpsSshKey -Organization nooauth -PersonalAccessToken $pat -ErrorAction Stop } | Should -Throw -ErrorId 'AzDevOpsSshKeyAlreadyInUse,PfaAzureDevOps.Commands.AddAzDevOpsSshKeyCommand'
-        Clear-Keys
+        Remove-AzDevOpsSshKey -Id $theirs.Id -Organization nooauth -PersonalAccessToken $otherPat -Force
 
         $key = Add-AzDevOpsSshKey -Organization nooauth -PersonalAccessToken $pat -PassThru
         $key.Organization | Should -Be 'nooauth'

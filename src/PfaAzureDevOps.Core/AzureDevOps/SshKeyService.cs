@@ -49,7 +49,8 @@ namespace PfaAzureDevOps.Core.AzureDevOps
 
         /// <summary>
         /// The URLs for an organization: overrides first; else the organization URL from the name (or the connection's), and
-        /// the vssps URL https://vssps.dev.azure.com/{org} for https://dev.azure.com/{org}, or {origin}/vssps/{org} for any other server.
+        /// the vssps URL https://vssps.dev.azure.com/{org} for https://dev.azure.com/{org}, {org}.vssps.visualstudio.com for
+        /// {org}.visualstudio.com, and the organization (collection) URL itself for any other server (Azure DevOps Server).
         /// </summary>
         public static SshKeyEndpoints Resolve(string? organization, Uri? organizationUrl, Uri? vsspsUrl, ConnectionDocument? connection)
         {
@@ -99,11 +100,9 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 return new Uri("https://" + organizationUrl.Host.Substring(0, organizationUrl.Host.IndexOf('.')) + ".vssps.visualstudio.com");
             }
 
-            // One origin serving every host (the local Azure DevOps): {origin}/vssps/{org}.
-            string path = organizationUrl.AbsolutePath.TrimEnd('/');
-            int slash = path.LastIndexOf('/');
-            string prefix = slash <= 0 ? string.Empty : path.Substring(0, slash);
-            return new Uri(organizationUrl.GetLeftPart(UriPartial.Authority) + prefix + "/vssps/" + escaped);
+            // Azure DevOps Server (and any other host) serves every area, the token service included, under the
+            // collection URL itself (https://server/tfs/DefaultCollection): no separate vssps host.
+            return organizationUrl;
         }
     }
 

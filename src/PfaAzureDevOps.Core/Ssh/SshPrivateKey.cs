@@ -35,6 +35,10 @@ namespace PfaAzureDevOps.Core.Ssh
             return Load(chars, passphrase, clearText: true);
         }
 
+        /// <summary>Parses private key text (bytes the caller clears) with a passphrase as a char array (null: none), for callers without span types.</summary>
+        public static SshKeyPair FromText(byte[] text, char[]? passphrase) =>
+            Load(text, passphrase is null ? ReadOnlySpan<char>.Empty : passphrase.AsSpan());
+
         /// <summary>Reads a private key file.</summary>
         public static SshKeyPair FromFile(string path, string? passphrase = null)
         {

@@ -50,30 +50,40 @@ namespace PfaAzureDevOps.Commands
             }
 
             string description = Core.AzureDevOps.SshKeyService.CheckDisplayName(Description ?? DefaultDescription());
-            KeyContext context = OpenContext();
-            string target = $"{context.Endpoints.Organization} ({context.Endpoints.OrganizationUrl})";
-            if (!ShouldProcess(target, $"Add SSH key MD5:{key.Md5Fingerprint} '{description}', valid to {validTo:yyyy-MM-dd}"))
+            if (ExpiresOn is null)
             {
-                return;
+                WriteVerbose($"No -ExpiresOn: the key is asked to be valid for one year, to {validTo:yyyy-MM-dd}, the longest Azure DevOps allows.");
             }
 
-            var request = new Core.AzureDevOps.SshKeyAddRequest(key, description, validTo);
-            Core.AzureDevOps.AzureDevOpsSshKey added = RunOffPipeline(cancel => context.Service.AddAsync(
-                context.Endpoints, context.Credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
-            PfaAzDevOpsSshKey output = ToOutput(added, TryGetLocalKey(), DateTimeOffset.UtcNow);
-            if (added.AlreadyPresent)
+            var contexts = OpenContexts();
+            Core.Ssh.StoredSshKey? local = TryGetLocalKey();
+            ForEachOrganization(contexts, context =>
             {
-                WriteVerbose($"The key was already registered as '{added.DisplayName}' (valid to {added.ValidTo:yyyy-MM-dd}); nothing was added.");
-            }
-            else
-            {
-                WriteVerbose($"Added SSH key '{added.DisplayName}' ({added.AuthorizationId}), valid to {added.ValidTo:yyyy-MM-dd}. Azure DevOps e-mails you about new keys.");
-            }
+                string target = $"{context.Endpoints.Organization} ({context.Endpoints.OrganizationUrl})";
+                if (!ShouldProcess(target, $"Add SSH key MD5:{key.Md5Fingerprint} '{description}', valid to {validTo:yyyy-MM-dd} ({(ExpiresOn is null ? "one year, the default" : "-ExpiresOn")})"))
+                {
+                    return;
+                }
 
-            if (PassThru)
-            {
-                WriteObject(output);
-            }
+                var request = new Core.AzureDevOps.SshKeyAddRequest(key, description, validTo);
+                Core.AzureDevOps.AzureDevOpsSshKey added = RunOffPipeline(cancel => context.Service.AddAsync(
+                    context.Endpoints, context.Credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                PfaAzDevOpsSshKey output = ToOutput(added, local, DateTimeOffset.UtcNow);
+                if (added.AlreadyPresent)
+                {
+                    WriteVerbose($"The key was already registered in {added.Organization} as '{added.DisplayName}' (valid to {added.ValidTo:yyyy-MM-dd}); nothing was added.");
+                }
+                else
+                {
+                    Say(
+                        $"Added the SSH key to {added.Organization} as '{added.DisplayName}', valid to {added.ValidTo:yyyy-MM-dd}{(ExpiresOn is null ? " (one year: the default, and the longest Azure DevOps allows)" : string.Empty)}. Azure DevOps e-mails you about new keys. Before the key expires, run Update-PfaSshKey to replace it.");
+                }
+
+                if (PassThru)
+                {
+                    WriteObject(output);
+                }
+            });
         }
 
         private Core.Ssh.SshPublicKey ReadKey()

@@ -15,6 +15,9 @@ namespace PfaAzureDevOps.Commands
         public const int SecretWarningDays = 14;
         public const int KeyWarningDays = 30;
 
+        /// <summary>A key this close to its expiry fails the check: a daily rotation should have replaced it by now.</summary>
+        public const int KeyFailDays = 7;
+
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string[]? RepositoryUrl { get; set; }
@@ -156,11 +159,29 @@ namespace PfaAzureDevOps.Commands
 
         private void CheckRegistration(Core.Ssh.StoredSshKey local, DateTimeOffset now, bool tokenWorks)
         {
-            string? organization = null;
+            string hint = tokenWorks || PersonalAccessToken != null ? string.Empty : " (the access token could not be refreshed; see TokenRefreshable)";
+            System.Collections.Generic.List<KeyContext> contexts;
             try
             {
-                KeyContext context = OpenContext();
-                organization = context.Endpoints.Organization;
+                contexts = OpenContexts();
+            }
+            catch (Core.PfaException ex)
+            {
+                Emit("SshKeyRegistered", PfaCheckResult.Fail, ex.Message + hint, null, ex.ErrorId);
+                return;
+            }
+
+            foreach (KeyContext context in contexts)
+            {
+                CheckRegistration(context, local, now, hint);
+            }
+        }
+
+        private void CheckRegistration(KeyContext context, Core.Ssh.StoredSshKey local, DateTimeOffset now, string hint)
+        {
+            string organization = context.Endpoints.Organization;
+            try
+            {
                 var keys = RunOffPipeline(cancel => context.Service.ListAsync(context.Endpoints, context.Credential, cancel));
                 PfaAzDevOpsSshKey? match = null;
                 foreach (Core.AzureDevOps.AzureDevOpsSshKey key in keys)
@@ -172,17 +193,22 @@ namespace PfaAzureDevOps.Commands
                     }
                 }
 
+                string rotate = $"Replace it without downtime: Update-PfaSshKey -Organization {organization} (a scheduled task can run Update-PfaSshKey -ExpiringWithinDays {KeyWarningDays} daily).";
                 if (match is null)
                 {
                     Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key MD5:{local.Md5Fingerprint} is not registered in {organization}. Run Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization {organization}.", organization);
                 }
                 else if (!match.IsValid || (match.DaysLeft ?? 1) < 0)
                 {
-                    Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key '{match.Description}' in {organization} expired on {match.ValidTo:yyyy-MM-dd}; Azure DevOps refuses it. Remove it (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey) and add it again (Get-PfaSshPublicKey | Add-AzDevOpsSshKey).", organization);
+                    Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key '{match.Description}' in {organization} expired on {match.ValidTo:yyyy-MM-dd}; Azure DevOps refuses it. Make a new key and register it: Update-PfaSshKey -Organization {organization}.", organization, Core.AzureDevOps.SshKeyErrorIds.Expired);
+                }
+                else if (match.DaysLeft < KeyFailDays)
+                {
+                    Emit("SshKeyRegistered", PfaCheckResult.Fail, $"Your SSH key '{match.Description}' in {organization} expires in {match.DaysLeft} day(s), on {match.ValidTo:yyyy-MM-dd}; clones stop then. {rotate}", organization, "AzDevOpsSshKeyExpiring");
                 }
                 else if (match.DaysLeft < KeyWarningDays)
                 {
-                    Emit("SshKeyRegistered", PfaCheckResult.Warn, $"Your SSH key '{match.Description}' in {organization} expires in {match.DaysLeft} day(s), on {match.ValidTo:yyyy-MM-dd}. Renew it: remove it (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey) and add it again (Get-PfaSshPublicKey | Add-AzDevOpsSshKey).", organization);
+                    Emit("SshKeyRegistered", PfaCheckResult.Warn, $"Your SSH key '{match.Description}' in {organization} expires in {match.DaysLeft} day(s), on {match.ValidTo:yyyy-MM-dd}. {rotate}", organization);
                 }
                 else
                 {
@@ -191,7 +217,6 @@ namespace PfaAzureDevOps.Commands
             }
             catch (Core.PfaException ex)
             {
-                string hint = tokenWorks || PersonalAccessToken != null ? string.Empty : " (the access token could not be refreshed; see TokenRefreshable)";
                 Emit("SshKeyRegistered", PfaCheckResult.Fail, ex.Message + hint, organization, ex.ErrorId);
             }
         }

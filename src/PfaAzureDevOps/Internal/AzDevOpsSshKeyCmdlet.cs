@@ -11,13 +11,18 @@ namespace PfaAzureDevOps.Internal
     /// </summary>
     public abstract class AzDevOpsSshKeyCmdlet : PfaCmdlet
     {
+        /// <summary>
+        /// One or more organization names. One connection serves every organization the user belongs to (an Azure DevOps
+        /// OAuth token is not bound to one, nor is an Entra token within its tenant), so each name is one call.
+        /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        public string? Organization { get; set; }
+        public string[]? Organization { get; set; }
 
+        /// <summary>One or more organization URLs (an Azure DevOps Server collection URL, https://server/tfs/DefaultCollection).</summary>
         [Parameter]
-        [ValidateNotNull]
-        public Uri? OrganizationUrl { get; set; }
+        [ValidateNotNullOrEmpty]
+        public Uri[]? OrganizationUrl { get; set; }
 
         [Parameter]
         [ValidateNotNull]
@@ -27,7 +32,14 @@ namespace PfaAzureDevOps.Internal
         [ValidateNotNull]
         public SecureString? PersonalAccessToken { get; set; }
 
-        internal KeyContext OpenContext()
+        /// <summary>The first (or only) organization's context.</summary>
+        internal KeyContext OpenContext() => OpenContexts()[0];
+
+        /// <summary>
+        /// One context per organization asked for (-Organization names, then -OrganizationUrl URLs, duplicates dropped),
+        /// or the connection's organization when none is given. The credential is read once and shared.
+        /// </summary>
+        internal System.Collections.Generic.List<KeyContext> OpenContexts()
         {
             var connections = new Core.Connection.ConnectionService();
             Core.Connection.ConnectionDocument? connection = connections.Get();
@@ -36,7 +48,41 @@ namespace PfaAzureDevOps.Internal
                 throw Core.Connection.ConnectionService.NotConnected(connections.DocumentPath);
             }
 
-            Core.AzureDevOps.SshKeyEndpoints endpoints = Core.AzureDevOps.SshKeyEndpoints.Resolve(Organization, OrganizationUrl, VsspsUrl, connection);
+            var endpoints = new System.Collections.Generic.List<Core.AzureDevOps.SshKeyEndpoints>();
+            var seen = new System.Collections.Generic.HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            void AddTarget(Core.AzureDevOps.SshKeyEndpoints target)
+            {
+                if (seen.Add(target.OrganizationUrl.AbsoluteUri))
+                {
+                    endpoints.Add(target);
+                }
+            }
+
+            int count = (Organization?.Length ?? 0) + (OrganizationUrl?.Length ?? 0);
+            if (VsspsUrl != null && count > 1)
+            {
+                throw new Core.PfaException(
+                    "AzDevOpsVsspsUrlNeedsOneOrganization",
+                    Core.PfaErrorKind.InvalidArgument,
+                    $"-VsspsUrl names the key service of one organization, but {count} organizations were given. Run the command once per organization with its -VsspsUrl, or leave -VsspsUrl out.",
+                    VsspsUrl);
+            }
+
+            foreach (string name in Organization ?? Array.Empty<string>())
+            {
+                AddTarget(Core.AzureDevOps.SshKeyEndpoints.Resolve(name, null, VsspsUrl, connection));
+            }
+
+            foreach (Uri url in OrganizationUrl ?? Array.Empty<Uri>())
+            {
+                AddTarget(Core.AzureDevOps.SshKeyEndpoints.Resolve(null, url, VsspsUrl, connection));
+            }
+
+            if (endpoints.Count == 0)
+            {
+                AddTarget(Core.AzureDevOps.SshKeyEndpoints.Resolve(null, null, VsspsUrl, connection));
+            }
+
             var service = new Core.AzureDevOps.SshKeyService(connections.RestClient);
             System.Net.Http.Headers.AuthenticationHeaderValue credential;
             if (PersonalAccessToken != null)
@@ -44,7 +90,7 @@ namespace PfaAzureDevOps.Internal
                 credential = Core.Rest.AzureDevOpsRestClient.PersonalAccessTokenHeader(ToPlain(PersonalAccessToken));
                 service.CredentialDescription = "the personal access token";
                 service.UsingPersonalAccessToken = true;
-                WriteVerbose($"Using the personal access token for {endpoints.Organization}.");
+                WriteVerbose("Using the personal access token.");
             }
             else
             {
@@ -62,8 +108,42 @@ namespace PfaAzureDevOps.Internal
                 service.CredentialDescription = $"the connection's OAuth access token (scopes: {string.Join(" ", connection!.Scopes)})";
             }
 
-            WriteVerbose($"Organization {endpoints.Organization}: {endpoints.OrganizationUrl} (keys at {endpoints.VsspsUrl}).");
-            return new KeyContext(service, endpoints, credential, connection);
+            var contexts = new System.Collections.Generic.List<KeyContext>();
+            foreach (Core.AzureDevOps.SshKeyEndpoints target in endpoints)
+            {
+                WriteVerbose($"Organization {target.Organization}: {target.OrganizationUrl} (keys at {target.VsspsUrl}).");
+                contexts.Add(new KeyContext(service, target, credential, connection));
+            }
+
+            return contexts;
+        }
+
+        /// <summary>A line for the person at the host (information stream, PSHOST tag): shown, and capturable with 6>&amp;1 or -InformationVariable.</summary>
+        internal void Say(string text) =>
+            WriteInformation(new HostInformationMessage { Message = text, NoNewLine = false }, new[] { "PSHOST" });
+
+        /// <summary>Runs <paramref name="action"/> for each organization; a failure in one is written as an error and the others go on.</summary>
+        internal void ForEachOrganization(System.Collections.Generic.IEnumerable<KeyContext> contexts, Action<KeyContext> action)
+        {
+            foreach (KeyContext context in contexts)
+            {
+                try
+                {
+                    action(context);
+                }
+                catch (PipelineStoppedException)
+                {
+                    throw;
+                }
+                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
+                catch (Core.PfaException ex)
+                {
+                    WriteError(ErrorMapper.ToErrorRecord(ex));
+                }
+            }
         }
 
         internal static PfaAzDevOpsSshKey ToOutput(Core.AzureDevOps.AzureDevOpsSshKey key, Core.Ssh.StoredSshKey? local, DateTimeOffset now)

@@ -49,10 +49,18 @@ namespace PfaAzureDevOps.Core.Tests.AzureDevOps
             var connection = new ConnectionDocument { Organization = "samplecorp", OrganizationUrl = "http://127.0.0.1:5000/samplecorp", AuthorizationServer = "http://127.0.0.1:5000" };
             SshKeyEndpoints e = SshKeyEndpoints.Resolve(null, null, null, connection);
             Assert.Equal("samplecorp", e.Organization);
-            Assert.Equal("http://127.0.0.1:5000/vssps/samplecorp", e.VsspsUrl.AbsoluteUri);
+            // Not the hosted service: the key endpoints are under the organization (collection) URL, as on Azure DevOps Server.
+            Assert.Equal("http://127.0.0.1:5000/samplecorp", e.VsspsUrl.AbsoluteUri);
             SshKeyEndpoints other = SshKeyEndpoints.Resolve("nossh", null, null, connection);
             Assert.Equal("http://127.0.0.1:5000/nossh", other.OrganizationUrl.AbsoluteUri);
-            Assert.Equal("http://127.0.0.1:5000/vssps/nossh", other.VsspsUrl.AbsoluteUri);
+            Assert.Equal("http://127.0.0.1:5000/nossh", other.VsspsUrl.AbsoluteUri);
+            SshKeyEndpoints server = SshKeyEndpoints.Resolve(null, new Uri("https://tfs.example.com/tfs/DefaultCollection/"), null, null);
+            Assert.Equal("DefaultCollection", server.Organization);
+            Assert.Equal("https://tfs.example.com/tfs/DefaultCollection", server.VsspsUrl.AbsoluteUri);
+            SshKeyEndpoints bare = SshKeyEndpoints.Resolve(null, new Uri("https://ado.example.com/DefaultCollection"), null, null);
+            Assert.Equal("https://ado.example.com/DefaultCollection", bare.VsspsUrl.AbsoluteUri);
+            SshKeyEndpoints legacy = SshKeyEndpoints.Resolve(null, new Uri("https://samplecorp.visualstudio.com"), null, null);
+            Assert.Equal("https://samplecorp.vssps.visualstudio.com/", legacy.VsspsUrl.AbsoluteUri);
             SshKeyEndpoints overridden = SshKeyEndpoints.Resolve("x", new Uri("https://ado.example.com/tfs/x"), new Uri("https://ado.example.com/tfs/_vssps"), null);
             Assert.Equal("https://ado.example.com/tfs/_vssps", overridden.VsspsUrl.AbsoluteUri);
             Assert.Equal("AzDevOpsOrganizationUnknown", Assert.Throws<PfaException>(() => SshKeyEndpoints.Resolve(null, null, null, null)).ErrorId);

@@ -1,0 +1,212 @@
+#requires -Modules Pester
+# The SSH key's whole life against the local Azure DevOps and its sshd: an imported key, several organizations in one
+# call, the Azure DevOps Server URL layout, orphaned keys of this machine, expiry in Test-PfaAzureDevOpsIntegration.
+# Organizations: samplecorp and contoso (a repository each), nossh (SSH keys disabled by policy).
+BeforeDiscovery {
+    $script:CanRun = $IsLinux -and (Test-Path /usr/sbin/sshd) -and [Environment]::UserName -eq 'root' -and
+        [bool](Get-Command git -ErrorAction Ignore) -and [bool](Get-Command ssh-keygen -ErrorAction Ignore)
+}
+
+Describe 'The SSH key across its life and across organizations' -Skip:(-not $CanRun) {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+        Import-Module PfaAzureDevOps -Force
+        $script:SavedCI = $env:CI
+        $env:CI = 'true'
+        $script:StateHome = New-TestStateHome
+        $script:Ado = Start-LocalAzureDevOps -WithSsh
+
+        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
+            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
+            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
+        }
+
+        foreach ($name in 'samplecorp', 'contoso') {
+            $null = Control POST '/_test/orgs' @{ name = $name }
+            $null = Control POST "/_test/orgs/$name/repos" @{ project = 'Modules'; repo = 'puppet-base' }
+        }
+        $null = Control POST '/_test/orgs' @{ name = 'nossh'; sshKeysDisabled = $true }
+        $script:Repo1 = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/samplecorp/Modules/puppet-base"
+        $script:Repo2 = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/contoso/Modules/puppet-base"
+        $script:HostFp = $Ado.SshHostKeyFingerprint
+
+        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
+        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
+        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
+        $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
+        $null = $page.Content -match 'name="consentId" value="([^"]+)"'
+        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
+            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
+        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization samplecorp -OrganizationUrl "$($Ado.HttpUrl)/samplecorp" -WarningAction SilentlyContinue | Out-Null
+
+        function script:New-KeygenKey([string] $Type = 'rsa', [int] $Bits = 3072, [string] $Passphrase = '', [switch] $Pem) {
+            $file = Join-Path $StateHome ("kg-$Type-" + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            $kgArgs = @('-q', '-t', $Type, '-N', $Passphrase, '-C', "kg-$Type", '-f', $file)
+            if ($Type -eq 'rsa') { $kgArgs += @('-b', "$Bits") }
+            if ($Pem) { $kgArgs += @('-m', 'PEM') }
+            & ssh-keygen @kgArgs | Out-Null
+            $file
+        }
+        function script:Get-KeygenSha256([string] $File) { ((& ssh-keygen -l -E sha256 -f $File) -split ' ')[1] }
+        function script:Clear-AllKeys {
+            foreach ($o in 'samplecorp', 'contoso') { Get-AzDevOpsSshKey -Organization $o | Remove-AzDevOpsSshKey -Force }
+        }
+        function script:Test-Clone([string] $Url) { (Test-PfaAzureDevOpsSshAccess $Url -HostKeyFingerprint $HostFp -ErrorAction SilentlyContinue).Success }
+    }
+
+    AfterAll {
+        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
+        Remove-TestStateHome $script:StateHome
+        $env:CI = $script:SavedCI
+    }
+
+    AfterEach { Clear-AllKeys }
+
+    Context 'Import-PfaSshKey' {
+        It 'imports an openssh-key-v1 key from a path; the stored key clones once added, and the file is left as it was' {
+            $file = New-KeygenKey
+            $before = Get-FileHash $file
+            $key = Import-PfaSshKey $file -Force -PassThru
+            $key.Sha256Fingerprint | Should -Be (Get-KeygenSha256 $file)
+            $key.Bits | Should -Be 3072
+            $key.Comment | Should -Be 'kg-rsa'
+            (Get-PfaSshPublicKey).Sha256Fingerprint | Should -Be $key.Sha256Fingerprint
+            (Get-FileHash $file).Hash | Should -Be $before.Hash
+            Add-AzDevOpsSshKey -InformationAction SilentlyContinue
+            Test-Clone $Repo1 | Should -BeTrue
+        }
+
+        It 'imports passphrase-protected keys (openssh and PEM), from a file object and from text in the pipeline' {
+            $pass = 'correct horse ' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+            $secure = ConvertTo-SecureString $pass -AsPlainText -Force
+            $openssh = New-KeygenKey -Passphrase $pass
+            (Get-Item $openssh | Import-PfaSshKey -Passphrase $secure -Force -PassThru).Sha256Fingerprint | Should -Be (Get-KeygenSha256 $openssh)
+            $pem = New-KeygenKey -Passphrase $pass -Pem
+            (Get-Content $pem -Raw) | Select-String 'BEGIN RSA PRIVATE KEY' | Should -Not -BeNullOrEmpty
+            $imported = Get-Content $pem | Import-PfaSshKey -Passphrase $secure -Force -PassThru -Comment 'from-pem'
+            $imported.Sha256Fingerprint | Should -Be (Get-KeygenSha256 $pem)
+            $imported.Comment | Should -Be 'from-pem'
+            # the stored private key works (and is not protected by the passphrase any more): export it and let ssh-keygen read it
+            $out = Join-Path $StateHome ('exported-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            Export-PfaSshKey -Path $out | Out-Null
+            ((& ssh-keygen -y -P '' -f $out) -split ' ')[1] | Should -Be ((Get-Content "$pem.pub" -Raw) -split ' ')[1]
+        }
+
+        It 'refuses what Azure DevOps cannot use, and a missing or wrong passphrase, changing nothing' {
+            $current = (Get-PfaSshPublicKey -ErrorAction SilentlyContinue).Sha256Fingerprint
+            { Import-PfaSshKey (New-KeygenKey ed25519) -Force -ErrorAction Stop } | Should -Throw -ErrorId 'AzDevOpsSshKeyNotRsa,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            { Import-PfaSshKey (New-KeygenKey -Bits 1024) -Force -ErrorAction Stop } | Should -Throw -ErrorId 'SshKeyTooSmall,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            $locked = New-KeygenKey -Passphrase 'sesame-123'
+            $err = $null
+            try { Import-PfaSshKey $locked -Force -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'SshPrivateKeyPassphraseRequired,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            $err.Exception.Message | Should -Match '-Passphrase'
+            { Import-PfaSshKey $locked -Force -Passphrase (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SshPrivateKeyWrongPassphrase,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            { Import-PfaSshKey "$locked.pub" -Force -ErrorAction Stop } | Should -Throw -ErrorId 'SshPrivateKeyUnrecognized,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            { Import-PfaSshKey (Join-Path $StateHome 'nope') -ErrorAction Stop } | Should -Throw -ErrorId 'SshPrivateKeyFileNotFound,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            { 'just text' | Import-PfaSshKey -Force -ErrorAction Stop } | Should -Throw -ErrorId 'SshPrivateKeyUnrecognized,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            (Get-PfaSshPublicKey -ErrorAction SilentlyContinue).Sha256Fingerprint | Should -Be $current
+        }
+
+        It 'never replaces the key without -Force; -WhatIf changes nothing; the same key again is a no-op' {
+            $file = New-KeygenKey
+            Import-PfaSshKey $file -Force
+            $other = New-KeygenKey
+            { Import-PfaSshKey $other -ErrorAction Stop } | Should -Throw -ErrorId 'SshKeyExists,PfaAzureDevOps.Commands.ImportPfaSshKeyCommand'
+            Import-PfaSshKey $other -Force -WhatIf
+            (Get-PfaSshPublicKey).Sha256Fingerprint | Should -Be (Get-KeygenSha256 $file)
+            (Import-PfaSshKey $file -Force -PassThru -WarningVariable w).Sha256Fingerprint | Should -Be (Get-KeygenSha256 $file)
+            $w | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'Many organizations' {
+        BeforeAll { Import-PfaSshKey (New-KeygenKey) -Force }
+
+        It 'adds, lists and removes the key in several organizations in one call; a refusing one does not stop the others' {
+            $added = @(Add-AzDevOpsSshKey -Organization samplecorp, contoso, nossh -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue -InformationVariable said -InformationAction SilentlyContinue)
+            @($added.Organization) | Should -Be @('samplecorp', 'contoso')
+            @($failed).Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Be 'AzDevOpsSshKeysDisabled,PfaAzureDevOps.Commands.AddAzDevOpsSshKeyCommand'
+            # the default validity is said aloud
+            ($said -join "`n") | Should -Match 'valid to \d{4}-\d\d-\d\d \(one year: the default'
+            Test-Clone $Repo1 | Should -BeTrue
+            Test-Clone $Repo2 | Should -BeTrue
+
+            $where = @(Get-AzDevOpsSshKey -Organization samplecorp, contoso -LocalKeyOnly)
+            @($where.Organization) | Should -Be @('samplecorp', 'contoso')
+            $where | Should -HaveCount 2
+
+            Get-AzDevOpsSshKey -Organization contoso -LocalKeyOnly | Remove-AzDevOpsSshKey -Force
+            Test-Clone $Repo1 | Should -BeTrue
+            Test-Clone $Repo2 | Should -BeFalse
+            Get-AzDevOpsSshKey -Organization samplecorp, contoso | Remove-AzDevOpsSshKey -Force
+            Test-Clone $Repo1 | Should -BeFalse
+            @(Get-AzDevOpsSshKey -Organization samplecorp, contoso).Count | Should -Be 0
+        }
+
+        It 'Test-PfaAzureDevOpsIntegration checks each organization; near expiry warns, within 7 days or expired fails' {
+            Add-AzDevOpsSshKey -Organization samplecorp -ExpiresOn ([DateTimeOffset]::UtcNow.AddDays(20)) -InformationAction SilentlyContinue
+            Add-AzDevOpsSshKey -Organization contoso -ExpiresOn ([DateTimeOffset]::UtcNow.AddDays(3)) -InformationAction SilentlyContinue
+            $checks = @(Test-PfaAzureDevOpsIntegration -Organization samplecorp, contoso | Where-Object Name -EQ 'SshKeyRegistered')
+            $checks | Should -HaveCount 2
+            $checks[0].Target | Should -Be 'samplecorp'
+            "$($checks[0].Result)" | Should -Be 'Warn'
+            $checks[0].Message | Should -Match 'Update-PfaSshKey'
+            $checks[1].Target | Should -Be 'contoso'
+            "$($checks[1].Result)" | Should -Be 'Fail'
+            $checks[1].ErrorId | Should -Be 'AzDevOpsSshKeyExpiring'
+            $key = Get-AzDevOpsSshKey -Organization samplecorp -LocalKeyOnly
+            Control POST '/_test/ssh/expire' @{ authorizationId = "$($key.Id)" } | Out-Null
+            $expired = Test-PfaAzureDevOpsIntegration -Organization samplecorp | Where-Object Name -EQ 'SshKeyRegistered'
+            "$($expired.Result)" | Should -Be 'Fail'
+            $expired.ErrorId | Should -Be 'AzDevOpsSshKeyExpired'
+        }
+
+        It 'finds the keys this machine left behind (after a new key) and removes them' {
+            Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction SilentlyContinue
+            $old = (Get-PfaSshPublicKey).Md5Fingerprint
+            New-PfaSshKey -Bits 3072 -Force -WarningAction SilentlyContinue
+            Add-AzDevOpsSshKey -Organization samplecorp -InformationAction SilentlyContinue
+            # someone else's key in the same organization, with another description, is not this machine's
+            Add-AzDevOpsSshKey -Organization samplecorp -Path "$(New-KeygenKey).pub" -Description 'laptop of a colleague' -InformationAction SilentlyContinue
+            $orphans = @(Get-AzDevOpsSshKey -Organization samplecorp, contoso -Orphaned)
+            $orphans | Should -HaveCount 2
+            @($orphans.Md5Fingerprint | Select-Object -Unique) | Should -Be @($old)
+            $orphans | Remove-AzDevOpsSshKey -Force
+            @(Get-AzDevOpsSshKey -Organization samplecorp, contoso -Orphaned).Count | Should -Be 0
+            @(Get-AzDevOpsSshKey -Organization samplecorp).Count | Should -Be 2
+            Test-Clone $Repo1 | Should -BeTrue
+        }
+
+        It '-VsspsUrl with several organizations is refused' {
+            { Get-AzDevOpsSshKey -Organization samplecorp, contoso -VsspsUrl "$($Ado.HttpUrl)/vssps/samplecorp" -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AzDevOpsVsspsUrlNeedsOneOrganization,PfaAzureDevOps.Commands.GetAzDevOpsSshKeyCommand'
+        }
+    }
+
+    Context 'Azure DevOps Server: the collection URL serves the key endpoints' {
+        It 'with -OrganizationUrl and a personal access token, keys go through the collection URL, never a made-up vssps path' {
+            Import-PfaSshKey (New-KeygenKey) -Force
+            $pat = ConvertTo-SecureString (Control POST '/_test/tokens' @{}).accessToken -AsPlainText -Force
+            Control POST '/_test/faults' @{ rules = @(@{ pathPrefix = '/vssps/'; status = 500; count = -1 }) } | Out-Null
+            try {
+                $key = Add-AzDevOpsSshKey -OrganizationUrl "$($Ado.HttpUrl)/contoso" -PersonalAccessToken $pat -PassThru -InformationAction SilentlyContinue
+                $key.Organization | Should -Be 'contoso'
+                (Get-AzDevOpsSshKey -OrganizationUrl "$($Ado.HttpUrl)/contoso" -PersonalAccessToken $pat -LocalKeyOnly).Id | Should -Be $key.Id
+                Test-Clone $Repo2 | Should -BeTrue
+                $hits = (@(Control GET '/_test/faults') | ForEach-Object { $_ } | Measure-Object -Property hits -Sum).Sum
+                $hits | Should -Be 0
+            }
+            finally { Control DELETE '/_test/faults' | Out-Null }
+            # the hosted layout (a separate token service host) is reached only through an explicit -VsspsUrl
+            (Get-AzDevOpsSshKey -Organization contoso -VsspsUrl "$($Ado.HttpUrl)/vssps/contoso" -LocalKeyOnly).Id | Should -Be $key.Id
+            Remove-AzDevOpsSshKey -Id $key.Id -OrganizationUrl "$($Ado.HttpUrl)/contoso" -PersonalAccessToken $pat -Force
+            Test-Clone $Repo2 | Should -BeFalse
+        }
+    }
+}
