@@ -194,3 +194,131 @@ Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' 
         Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
     }
 }
+
+BeforeDiscovery {
+    # Every type an exported cmdlet declares in [OutputType] that the module itself defines: types other engineers
+    # add later are covered without touching this file.
+    Import-Module PfaAzureDevOps -Force
+    $moduleAssembly = (Get-Module PfaAzureDevOps).ImplementingAssembly
+    $script:OutputTypes = @(Get-Command -Module PfaAzureDevOps | ForEach-Object { $_.OutputType } | ForEach-Object { $_.Type } |
+        Where-Object { $_ -and $_.Assembly -eq $moduleAssembly } | Sort-Object FullName -Unique | ForEach-Object { @{ Name = $_.Name; FullName = $_.FullName } })
+}
+
+Describe 'JSON of every output type' {
+    BeforeAll {
+        $script:ModuleAssembly = (Get-Module PfaAzureDevOps).ImplementingAssembly
+        $script:Iso8601 = '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
+        $script:Numeric = @([int], [long], [double], [float], [decimal], [short], [byte])
+
+        # One instance with every settable property filled; a property type nobody thought about fails here.
+        function script:New-Sample([type] $Type, [int] $Depth = 0) {
+            $inner = [Nullable]::GetUnderlyingType($Type)
+            if ($inner) { $Type = $inner }
+            if ($Type -eq [string]) { return 'sample' }
+            if ($Type -eq [bool]) { return $true }
+            if ($Numeric -contains $Type) { return [Convert]::ChangeType(7, $Type) }
+            if ($Type -eq [guid]) { return [guid]::NewGuid() }
+            if ($Type -eq [uri]) { return [uri]'https://dev.azure.com/sample' }
+            if ($Type -eq [DateTimeOffset]) { return [DateTimeOffset]::new(2026, 1, 2, 3, 4, 5, [TimeSpan]::FromHours(1)) }
+            if ($Type -eq [DateTime]) { return [DateTime]::new(2026, 1, 2, 3, 4, 5, [DateTimeKind]::Utc) }
+            if ($Type -eq [TimeSpan]) { return [TimeSpan]::FromSeconds(1.5) }
+            if ($Type -eq [securestring]) { return (ConvertTo-SecureString 'sample-secret-value' -AsPlainText -Force) }
+            if ($Type.IsEnum) { return [Enum]::GetValues($Type)[-1] }
+            if ($Type.IsArray) {
+                $a = [Array]::CreateInstance($Type.GetElementType(), 1)
+                $a[0] = New-Sample $Type.GetElementType() ($Depth + 1)
+                return , $a
+            }
+            if ($Type.Assembly -eq $ModuleAssembly -and $Depth -lt 4) {
+                $o = [Activator]::CreateInstance($Type)
+                foreach ($p in $Type.GetProperties() | Where-Object { $_.CanWrite }) { $p.SetValue($o, (New-Sample $p.PropertyType ($Depth + 1))) }
+                return $o
+            }
+            throw "No sample value for $($Type.FullName): decide how it serializes to JSON and add it here."
+        }
+
+        # Checks each property's JSON against its .NET type; returns the problems found.
+        function script:Test-Json([type] $Type, [System.Text.Json.JsonElement] $Element, [string] $Path) {
+            if ("$($Element.ValueKind)" -ne 'Object') { "${Path}: not an object: $($Element.ValueKind)"; return }
+            $props = @{}
+            foreach ($jp in $Element.EnumerateObject()) { $props[$jp.Name] = $jp.Value }
+            foreach ($p in $Type.GetProperties()) {
+                $t = [Nullable]::GetUnderlyingType($p.PropertyType); if (-not $t) { $t = $p.PropertyType }
+                if (-not $props.ContainsKey($p.Name)) { "$Path.$($p.Name): missing"; continue }
+                $v = $props[$p.Name]
+                $kind = "$($v.ValueKind)"
+                if ($t.IsEnum) { "$Path.$($p.Name): enum $($t.Name) must be its name, not a number (make the property a string)" }
+                elseif ($t -eq [TimeSpan]) { "$Path.$($p.Name): TimeSpan serializes as a 15-field object (use seconds as a number)" }
+                elseif ($t -eq [DateTimeOffset] -or $t -eq [DateTime]) { if ($kind -ne 'String' -or $v.GetString() -notmatch $Iso8601) { "$Path.$($p.Name): not an ISO 8601 date: $($v.GetRawText())" } }
+                elseif ($Numeric -contains $t) { if ($kind -ne 'Number') { "$Path.$($p.Name): not a number: $kind" } }
+                elseif ($t -eq [bool]) { if ($kind -notin 'True', 'False') { "$Path.$($p.Name): not a boolean: $kind" } }
+                elseif ($t -eq [string] -or $t -eq [guid] -or $t -eq [uri]) { if ($kind -ne 'String') { "$Path.$($p.Name): not a string: $kind" } }
+                elseif ($t -eq [securestring]) {
+                    if ($v.GetRawText() -match 'sample-secret-value') { "$Path.$($p.Name): the secret is in the JSON" }
+                }
+                elseif ($t.IsArray) {
+                    if ($kind -ne 'Array') { "$Path.$($p.Name): not an array: $kind"; continue }
+                    $e = $t.GetElementType()
+                    foreach ($item in $v.EnumerateArray()) {
+                        if ($e.Assembly -eq $ModuleAssembly) { Test-Json $e $item "$Path.$($p.Name)[]" }
+                        elseif ("$($item.ValueKind)" -notin 'String', 'Number', 'True', 'False') { "$Path.$($p.Name)[]: not a plain value: $($item.ValueKind)" }
+                    }
+                }
+                elseif ($t.Assembly -eq $ModuleAssembly) { Test-Json $t $v "$Path.$($p.Name)" }
+                else { "$Path.$($p.Name): $($t.FullName) has no JSON rule (objects of framework types are not self-describing)" }
+            }
+        }
+    }
+
+    It 'finds the output types of the exported cmdlets' {
+        $OutputTypes.Count | Should -BeGreaterOrEqual 9
+        $OutputTypes.Name | Should -Contain 'PfaAzureDevOpsAccessToken'
+    }
+
+    It '<Name>: enum values as names, seconds as numbers, ISO 8601 dates, no secret' -ForEach $OutputTypes {
+        $type = $ModuleAssembly.GetType($FullName, $true)
+        $sample = New-Sample $type
+        $json = $sample | ConvertTo-Json -Depth 10
+        $doc = [System.Text.Json.JsonDocument]::Parse($json)
+        try { $problems = @(Test-Json $type $doc.RootElement $Name) } finally { $doc.Dispose() }
+        $problems | Should -BeNullOrEmpty -Because $json
+    }
+
+    It 'real outputs through the cmdlets: Get-PfaSshPublicKey and Get-PfaAzureDevOpsApp' {
+        Use-FreshHome | Out-Null
+        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(30)) -WarningAction SilentlyContinue
+        New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+        $key = Get-PfaSshPublicKey | ConvertTo-Json | ConvertFrom-Json -DateKind String
+        $key.KeyType | Should -BeExactly 'Ed25519'
+        $key.CreatedOn | Should -Match $Iso8601
+        $app = Get-PfaAzureDevOpsApp -WarningAction SilentlyContinue | ConvertTo-Json | ConvertFrom-Json -DateKind String
+        $app.Provider | Should -BeExactly 'AzureDevOps'
+        $app.Scope | Should -BeExactly 'CurrentUser'
+        $app.SecretExpiresOn | Should -Match $Iso8601
+    }
+}
+
+Describe 'Get-PfaAzureDevOpsAccessToken -Detailed' {
+    It 'returns the token as a SecureString with its expiry, user, organization, provider and flow; the default output is unchanged' {
+        Use-FreshHome | Out-Null
+        $token = New-BearerToken
+        Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
+        $t = Get-PfaAzureDevOpsAccessToken -Detailed
+        $t | Should -BeOfType ([PfaAzureDevOps.PfaAzureDevOpsAccessToken])
+        $t.Token | Should -BeOfType ([securestring])
+        [Net.NetworkCredential]::new('', $t.Token).Password | Should -BeExactly $token
+        $t.TokenType | Should -Be 'Bearer'
+        $t.ExpiresOn | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(30))
+        $t.Organization | Should -Be 'pipe'
+        "$($t.OrganizationUrl)".TrimEnd('/') | Should -Be $OrgUrl
+        $t.Flow | Should -Be 'AccessToken'
+        $t.Provider | Should -Be 'EntraId'
+        $t.Refreshed | Should -BeFalse
+        ($t | Format-List | Out-String) + ($t | ConvertTo-Json) + "$t" | Should -Not -Match ([regex]::Escape($token))
+        ($t | Format-List | Out-String) | Should -Match 'ExpiresOn'
+        Get-PfaAzureDevOpsAccessToken | Should -BeOfType ([securestring])
+        Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
+        { Get-PfaAzureDevOpsAccessToken -Detailed -AsPlainText -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
+    }
+}

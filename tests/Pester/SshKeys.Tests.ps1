@@ -512,7 +512,7 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
             $result.Host | Should -Be '127.0.0.1'
             $result.Port | Should -Be $Port
             $result.ErrorId | Should -BeNullOrEmpty
-            $result.Elapsed.TotalSeconds | Should -BeLessThan 15
+            $result.ElapsedSeconds | Should -BeLessThan 15
         }
 
         It 'pins the host key from a known_hosts file, and takes -Timeout in seconds' {

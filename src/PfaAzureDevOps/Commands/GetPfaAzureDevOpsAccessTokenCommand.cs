@@ -8,21 +8,30 @@ namespace PfaAzureDevOps.Commands
     /// <summary>
     /// <para type="synopsis">Returns a valid Azure DevOps access token of your connection, refreshing it when it is about to expire.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "PfaAzureDevOpsAccessToken")]
-    [OutputType(typeof(SecureString), typeof(string))]
+    [Cmdlet(VerbsCommon.Get, "PfaAzureDevOpsAccessToken", DefaultParameterSetName = TokenSet)]
+    [OutputType(typeof(SecureString), typeof(string), ParameterSetName = new[] { TokenSet })]
+    [OutputType(typeof(PfaAzureDevOpsAccessToken), ParameterSetName = new[] { DetailedSet })]
     public sealed class GetPfaAzureDevOpsAccessTokenCommand : PfaCmdlet
     {
-        [Parameter]
+        private const string TokenSet = "Token";
+        private const string DetailedSet = "Detailed";
+
+        [Parameter(ParameterSetName = TokenSet)]
         public SwitchParameter AsPlainText { get; set; }
+
+        /// <summary>Returns the token (a SecureString) with its expiry, user, organization, provider and flow.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = DetailedSet)]
+        public SwitchParameter Detailed { get; set; }
 
         [Parameter]
         public SwitchParameter ForceRefresh { get; set; }
 
         protected override void ProcessRecordCore()
         {
+            var service = new Core.Connection.ConnectionService();
             string token;
             DateTimeOffset expiresOn;
-            Fetch(out token, out expiresOn);
+            bool refreshed = Fetch(service, out token, out expiresOn);
             if (AsPlainText)
             {
                 WriteObject(token);
@@ -36,17 +45,36 @@ namespace PfaAzureDevOps.Commands
             }
 
             secure.MakeReadOnly();
-            WriteObject(secure);
+            if (!Detailed)
+            {
+                WriteObject(secure);
+                return;
+            }
+
+            Core.Connection.ConnectionDocument document = service.Get() ?? throw Core.Connection.ConnectionService.NotConnected(service.DocumentPath);
+            WriteObject(new PfaAzureDevOpsAccessToken
+            {
+                Token = secure,
+                ExpiresOn = expiresOn,
+                Refreshed = refreshed,
+                UserId = document.UserId,
+                UserDisplayName = document.UserDisplayName,
+                UserEmail = document.UserEmail,
+                Organization = document.Organization,
+                OrganizationUrl = document.OrganizationUrl != null ? new Uri(document.OrganizationUrl) : null,
+                Provider = document.Provider == Core.Registration.IdentityProvider.EntraId ? nameof(PfaIdentityProvider.EntraId) : nameof(PfaIdentityProvider.AzureDevOps),
+                Flow = document.Flow ?? "AuthorizationCode",
+                TenantId = document.TenantId,
+            });
         }
 
-        private void Fetch(out string token, out DateTimeOffset expiresOn)
+        private bool Fetch(Core.Connection.ConnectionService service, out string token, out DateTimeOffset expiresOn)
         {
-            var service = new Core.Connection.ConnectionService();
             if (!ForceRefresh && service.TryGetStoredAccessToken(DateTimeOffset.UtcNow, out Core.Connection.AccessTokenResult? cached))
             {
                 token = cached!.Token;
                 expiresOn = cached.ExpiresOn;
-                return;
+                return false;
             }
 
             Core.Connection.AccessTokenResult result = RunOffPipeline(cancel => service.GetAccessTokenAsync(
@@ -58,6 +86,7 @@ namespace PfaAzureDevOps.Commands
 
             token = result.Token;
             expiresOn = result.ExpiresOn;
+            return result.Refreshed;
         }
     }
 }

@@ -36,7 +36,7 @@ namespace PfaAzureDevOps.Commands
                 WriteWarning("Azure DevOps no longer accepts new OAuth application registrations, and existing ones are being retired. Use this only to re-create the values of an existing application; register new ones in Microsoft Entra ID (-Provider EntraId).");
                 guide = new PfaAppRegistrationGuide
                 {
-                    Provider = Provider,
+                    Provider = Provider.ToString(),
                     RegistrationPage = new Uri(Core.Registration.RegistrationRules.AzureDevOpsRegistrationPage),
                     CompanyName = CompanyName ?? "(your company name)",
                     ApplicationName = ApplicationName,
@@ -54,7 +54,7 @@ namespace PfaAzureDevOps.Commands
             {
                 guide = new PfaAppRegistrationGuide
                 {
-                    Provider = Provider,
+                    Provider = Provider.ToString(),
                     RegistrationPage = new Uri(EntraRegistrationPage),
                     ApplicationName = ApplicationName,
                     ApplicationWebsite = instance,

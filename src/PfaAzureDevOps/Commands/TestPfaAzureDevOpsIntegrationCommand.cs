@@ -249,7 +249,7 @@ namespace PfaAzureDevOps.Commands
 
         private void Emit(string name, PfaCheckResult result, string message, string? target = null, string? errorId = null)
         {
-            WriteObject(new PfaIntegrationCheck { Name = name, Result = result, Message = message, Target = target, ErrorId = errorId });
+            WriteObject(new PfaIntegrationCheck { Name = name, Result = result.ToString(), Message = message, Target = target, ErrorId = errorId });
         }
     }
 }

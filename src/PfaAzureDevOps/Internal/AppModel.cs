@@ -14,14 +14,14 @@ namespace PfaAzureDevOps.Internal
 
         public static PfaAzureDevOpsApp ToOutput(AppRegistration registration, RegistrationService service, DateTimeOffset now) => new PfaAzureDevOpsApp
         {
-            Provider = registration.Provider == IdentityProvider.EntraId ? PfaIdentityProvider.EntraId : PfaIdentityProvider.AzureDevOps,
+            Provider = (registration.Provider == IdentityProvider.EntraId ? PfaIdentityProvider.EntraId : PfaIdentityProvider.AzureDevOps).ToString(),
             ClientId = registration.ClientId,
             TenantId = registration.TenantId,
             InstanceUrl = new Uri(registration.InstanceUrl),
             CallbackUrl = new Uri(registration.CallbackUrl),
             AuthorizationServer = new Uri(registration.AuthorizationServer),
             OAuthScope = registration.Scopes.ToArray(),
-            Scope = service.Store.Scope == StateScope.AllUsers ? PfaStateScope.AllUsers : PfaStateScope.CurrentUser,
+            Scope = (service.Store.Scope == StateScope.AllUsers ? PfaStateScope.AllUsers : PfaStateScope.CurrentUser).ToString(),
             RegisteredOn = registration.RegisteredOn,
             UpdatedOn = registration.UpdatedOn,
             RegisteredBy = registration.RegisteredBy,

@@ -30,7 +30,7 @@ namespace PfaAzureDevOps.Internal
 
         public static PfaSshPublicKey ToOutput(Core.Ssh.StoredSshKey key, string? path = null) => new PfaSshPublicKey
         {
-            KeyType = ToOutput(key.Type),
+            KeyType = ToOutput(key.Type).ToString(),
             Bits = key.Bits,
             Comment = key.Comment,
             PublicKey = key.PublicKey,
@@ -60,7 +60,7 @@ namespace PfaAzureDevOps.Internal
                 Refs = refs.ToArray(),
                 HostKeyFingerprint = result.HostKeyFingerprint,
                 KeyFingerprint = keyFingerprint,
-                Elapsed = result.Elapsed,
+                ElapsedSeconds = Math.Round(result.Elapsed.TotalSeconds, 3),
                 ErrorId = result.ErrorId,
                 Message = result.Message,
             };
@@ -72,7 +72,7 @@ namespace PfaAzureDevOps.Internal
             RepositoryUrl = url.ToString(),
             Branch = result.Branch,
             CommitId = result.CommitId,
-            Elapsed = result.Elapsed,
+            ElapsedSeconds = Math.Round(result.Elapsed.TotalSeconds, 3),
         };
 
         /// <summary>A file system path from a PowerShell path (relative, ~, PSDrive), refusing other providers.</summary>

@@ -57,7 +57,7 @@ namespace PfaAzureDevOps
         /// <summary>AppRegistered, ClientSecret, UserConnected, TokenRefreshable, SshKeyPresent, SshKeyRegistered or CloneAccess.</summary>
         public string Name { get; set; } = string.Empty;
 
-        public PfaCheckResult Result { get; set; }
+        public string Result { get; set; } = string.Empty;
 
         /// <summary>What was found and, unless it passed, what to do.</summary>
         public string Message { get; set; } = string.Empty;

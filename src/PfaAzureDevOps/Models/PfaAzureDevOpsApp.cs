@@ -5,7 +5,7 @@ namespace PfaAzureDevOps
     /// <summary>The instance's registered OAuth application. It never carries the client secret.</summary>
     public sealed class PfaAzureDevOpsApp
     {
-        public PfaIdentityProvider Provider { get; set; }
+        public string Provider { get; set; } = string.Empty;
 
         public Guid ClientId { get; set; }
 
@@ -20,7 +20,7 @@ namespace PfaAzureDevOps
 
         public string[] OAuthScope { get; set; } = Array.Empty<string>();
 
-        public PfaStateScope Scope { get; set; }
+        public string Scope { get; set; } = string.Empty;
 
         public DateTimeOffset RegisteredOn { get; set; }
 
@@ -47,7 +47,7 @@ namespace PfaAzureDevOps
     /// <summary>What to enter on the identity platform's registration page for an instance.</summary>
     public sealed class PfaAppRegistrationGuide
     {
-        public PfaIdentityProvider Provider { get; set; }
+        public string Provider { get; set; } = string.Empty;
 
         public Uri? RegistrationPage { get; set; }
 

@@ -18,7 +18,7 @@ namespace PfaAzureDevOps
         /// <summary>The organization's instance ID (from connectionData), when an organization was given.</summary>
         public Guid? OrganizationId { get; set; }
 
-        public PfaIdentityProvider Provider { get; set; }
+        public string Provider { get; set; } = string.Empty;
 
         /// <summary>The client ID of the application that issued the tokens.</summary>
         public Guid ClientId { get; set; }

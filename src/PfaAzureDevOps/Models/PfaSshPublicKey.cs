@@ -22,7 +22,7 @@ namespace PfaAzureDevOps
     /// </summary>
     public sealed class PfaSshPublicKey
     {
-        public PfaSshKeyType KeyType { get; set; }
+        public string KeyType { get; set; } = string.Empty;
 
         public int Bits { get; set; }
 
@@ -80,7 +80,7 @@ namespace PfaAzureDevOps
         /// <summary>The fingerprint of the key that was offered.</summary>
         public string? KeyFingerprint { get; set; }
 
-        public TimeSpan Elapsed { get; set; }
+        public double ElapsedSeconds { get; set; }
 
         /// <summary>On failure, the stable error id (for example SshKeyNotAuthorized, HostKeyMismatch).</summary>
         public string? ErrorId { get; set; }
@@ -105,7 +105,7 @@ namespace PfaAzureDevOps
         /// <summary>Clone: HEAD's commit. Update: the fetched branch's tip (origin/Branch).</summary>
         public string CommitId { get; set; } = string.Empty;
 
-        public TimeSpan Elapsed { get; set; }
+        public double ElapsedSeconds { get; set; }
 
         public override string ToString() => Path;
     }
