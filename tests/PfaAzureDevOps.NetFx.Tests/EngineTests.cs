@@ -162,6 +162,38 @@ namespace PfaAzureDevOps.NetFx.Tests
             Assert.False(File.Exists(Path.Combine(NetFxModule.NetfxFolder, "System.Security.Cryptography.Cng.dll")));
         }
 
+        /// <summary>
+        /// The owner-only ACL the engine puts on private files on Windows, read back by the .NET Framework ACL classes (Mono's
+        /// managed implementation of them): protected, owned by the user, one rule granting the user full control. Creating a
+        /// file with it (CreateFile with a security descriptor) is the one part only Windows can run.
+        /// </summary>
+        [Fact]
+        public void The_owner_only_ACL_parses_into_one_full_control_rule_for_the_user_alone()
+        {
+            string[] seen = OwnerOnlyAcl("S-1-5-21-3623811015-3361044348-30300820-1013");
+            Assert.Equal(new[] { "S-1-5-21-3623811015-3361044348-30300820-1013", "True", "1", "S-1-5-21-3623811015-3361044348-30300820-1013 AccessAllowed FullControl" }, seen);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string[] OwnerOnlyAcl(string sid)
+        {
+            string sddl = PfaAzureDevOps.Core.Platform.WindowsOwnerOnlyFile.Sddl(sid);
+            // Mono's SDDL parser reads hex digits greedily, so "O:S-1-...-1013D:" loses the owner's end (Windows does not):
+            // it gets the owner SID and the DACL separately; the whole string is checked in the engine's unit tests.
+            int dacl = sddl.IndexOf("D:", StringComparison.Ordinal);
+            Assert.StartsWith("O:", sddl, StringComparison.Ordinal);
+            var owner = new System.Security.Principal.SecurityIdentifier(sddl.Substring(2, dacl - 2));
+            var descriptor = new System.Security.AccessControl.RawSecurityDescriptor(sddl.Substring(dacl));
+            var aces = descriptor.DiscretionaryAcl!.Cast<System.Security.AccessControl.CommonAce>().ToList();
+            return new[]
+            {
+                owner.Value,
+                ((descriptor.ControlFlags & System.Security.AccessControl.ControlFlags.DiscretionaryAclProtected) != 0).ToString(),
+                aces.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string.Join(";", aces.Select(a => a.SecurityIdentifier.Value + " " + a.AceQualifier + " " + (System.Security.AccessControl.FileSystemRights)a.AccessMask + (a.IsInherited ? " inherited" : string.Empty))),
+            };
+        }
+
         private static Type Shipped(string assembly, string type)
         {
             string path = Path.Combine(NetFxModule.NetfxFolder, assembly + ".dll");

@@ -323,7 +323,7 @@ namespace PfaAzureDevOps.Core.Git
                 startInfo.ArgumentList.Add(argument);
             }
 #else
-            startInfo.Arguments = JoinWindowsArguments(arguments);
+            startInfo.Arguments = Platform.WindowsCommandLine.Join(arguments);
 #endif
             if (environment != null)
             {
@@ -470,54 +470,6 @@ namespace PfaAzureDevOps.Core.Git
             }
         }
 
-#if !NET
-        private static string JoinWindowsArguments(IList<string> arguments)
-        {
-            var builder = new StringBuilder();
-            foreach (string argument in arguments)
-            {
-                if (builder.Length > 0)
-                {
-                    builder.Append(' ');
-                }
-
-                if (argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0)
-                {
-                    builder.Append(argument);
-                    continue;
-                }
-
-                builder.Append('"');
-                int backslashes = 0;
-                foreach (char c in argument)
-                {
-                    if (c == '\\')
-                    {
-                        backslashes++;
-                        continue;
-                    }
-
-                    if (c == '"')
-                    {
-                        builder.Append('\\', (backslashes * 2) + 1);
-                    }
-                    else
-                    {
-                        builder.Append('\\', backslashes);
-                    }
-
-                    backslashes = 0;
-                    builder.Append(c);
-                }
-
-                builder.Append('\\', backslashes * 2);
-                builder.Append('"');
-            }
-
-            return builder.ToString();
-        }
-#endif
-
         /// <summary>Quotes for the POSIX shell git runs GIT_SSH_COMMAND with (also Git for Windows' sh).</summary>
         internal static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''") + "'";
 
@@ -552,12 +504,12 @@ namespace PfaAzureDevOps.Core.Git
             }
             else
             {
-                stream = FileSystemAclExtensions.Create(new FileInfo(path), FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read | FileSystemRights.Delete, FileShare.None, 4096, FileOptions.None, OwnerOnlySecurity());
+                stream = Platform.WindowsOwnerOnlyFile.CreateNew(path);
             }
 #else
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                stream = FileSystemAclExtensions.Create(new FileInfo(path), FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read | FileSystemRights.Delete, FileShare.None, 4096, FileOptions.None, OwnerOnlySecurity());
+                stream = Platform.WindowsOwnerOnlyFile.CreateNew(path);
             }
             else
             {
@@ -568,22 +520,6 @@ namespace PfaAzureDevOps.Core.Git
             {
                 stream.Write(bytes, 0, bytes.Length);
             }
-        }
-
-#if NET
-        [System.Runtime.Versioning.SupportedOSPlatform("windows")]
-#endif
-        private static FileSecurity OwnerOnlySecurity()
-        {
-            var security = new FileSecurity();
-            security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-            using (WindowsIdentity identity = WindowsIdentity.GetCurrent())
-            {
-                security.SetOwner(identity.User!);
-                security.AddAccessRule(new FileSystemAccessRule(identity.User!, FileSystemRights.FullControl, AccessControlType.Allow));
-            }
-
-            return security;
         }
 
         private static void DeleteFolder(string folder)

@@ -352,6 +352,7 @@ namespace PfaAzureDevOps.Core.Identity
             try
             {
                 ManagedIdentityId id = string.IsNullOrWhiteSpace(userAssignedClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.WithUserAssignedClientId(userAssignedClientId);
+                MsalBinding.EnsureOwn();
                 ManagedIdentityApplicationBuilder builder = ManagedIdentityApplicationBuilder.Create(id);
                 if (options.HttpClientFactory != null)
                 {
@@ -558,6 +559,7 @@ namespace PfaAzureDevOps.Core.Identity
         private static T Configure<T>(T builder, Uri authority, EntraTokenProviderOptions options)
             where T : AbstractApplicationBuilder<T>
         {
+            MsalBinding.EnsureOwn();
             if (EntraAuthority.UseInstanceDiscovery(authority, options.InstanceDiscovery))
             {
                 builder = builder.WithAuthority(authority.AbsoluteUri);

@@ -438,31 +438,15 @@ namespace PfaAzureDevOps.Core.Ssh
 
             if (ownerOnly)
             {
-                return FileSystemAclExtensions.Create(new FileInfo(path), FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read | FileSystemRights.Delete, FileShare.None, 4096, FileOptions.None, OwnerOnlySecurity());
+                return Platform.WindowsOwnerOnlyFile.CreateNew(path);
             }
 #else
             if (ownerOnly && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return FileSystemAclExtensions.Create(new FileInfo(path), FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.Read | FileSystemRights.Delete, FileShare.None, 4096, FileOptions.None, OwnerOnlySecurity());
+                return Platform.WindowsOwnerOnlyFile.CreateNew(path);
             }
 #endif
             return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        }
-
-#if NET
-        [System.Runtime.Versioning.SupportedOSPlatform("windows")]
-#endif
-        private static FileSecurity OwnerOnlySecurity()
-        {
-            var security = new FileSecurity();
-            security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-            using (WindowsIdentity identity = WindowsIdentity.GetCurrent())
-            {
-                security.SetOwner(identity.User!);
-                security.AddAccessRule(new FileSystemAccessRule(identity.User!, FileSystemRights.FullControl, AccessControlType.Allow));
-            }
-
-            return security;
         }
     }
 
