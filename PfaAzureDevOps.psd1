@@ -40,8 +40,6 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('AzureDevOps', 'OAuth', 'EntraID', 'MSAL', 'SSH', 'PFA', 'Linux', 'Windows', 'MacOS')
-            LicenseUri   = ''
-            ProjectUri   = ''
             ReleaseNotes = 'See README.md.'
         }
     }

@@ -15,6 +15,8 @@
                  Ends with 'N passed, N failed'; non-zero on any failure or when nothing ran.
       Demo       the README's main job: the admin and user walkthrough against the local Azure DevOps.
       Bench      import-time (and other) benchmarks, side by side with their anchors in one run.
+      Publish    the packaged module as a .nupkg through PSResourceGet: to -Repository when given, else into
+                 out/packages (a local file repository: Install-PSResource PfaAzureDevOps -Repository <it>).
 
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
@@ -22,7 +24,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Package', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Package', 'Publish', 'Test', 'Demo', 'Bench', 'Clean')]
     [string[]] $Task = @('Test'),
 
     [ValidateSet('Debug', 'Release')]
@@ -32,7 +34,11 @@ param(
     [string[]] $PesterPath,
 
     # Skip the xunit part of Test.
-    [switch] $SkipUnitTests
+    [switch] $SkipUnitTests,
+
+    # Publish: a repository registered with Register-PSResourceRepository (its credentials are PSResourceGet's
+    # business). Without it the .nupkg goes to out/packages.
+    [string] $Repository
 )
 
 $ErrorActionPreference = 'Stop'
@@ -94,6 +100,7 @@ function Invoke-Package {
         Copy-Item (Join-Path $cmdlets 'PfaAzureDevOps.dll') $ModuleRoot
         Copy-Item (Join-Path $Root 'src/PfaAzureDevOps/PfaAzureDevOps.format.ps1xml') $ModuleRoot
         Copy-Item (Join-Path $Root 'PfaAzureDevOps.psd1') $ModuleRoot
+        Copy-Item (Join-Path $Root 'LICENSE') $ModuleRoot
         Get-ChildItem $deps -Recurse -Include '*.pdb' | Remove-Item -Force
         # Nothing of the engine's closure may sit beside the cmdlets assembly, or the default context finds it.
         $stray = Get-ChildItem $ModuleRoot -File -Filter '*.dll' | Where-Object Name -ne 'PfaAzureDevOps.dll'
@@ -159,6 +166,29 @@ function Invoke-Bench {
     }
 }
 
+function Invoke-Publish {
+    Invoke-Package
+    Invoke-Step Publish {
+        Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+        if ($Repository) {
+            Publish-PSResource -Path $ModuleRoot -Repository $Repository
+            Write-Host "Published PfaAzureDevOps $Version to $Repository."
+            return
+        }
+        $packages = Join-Path $OutRoot 'packages'
+        New-Item -ItemType Directory -Path $packages -Force | Out-Null
+        $nupkg = Join-Path $packages "PfaAzureDevOps.$Version.nupkg"
+        if (Test-Path $nupkg) { Remove-Item $nupkg -Force }
+        # A temporary file repository over out/packages, removed again.
+        $name = 'PfaAzureDevOpsBuild' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Register-PSResourceRepository -Name $name -Uri $packages -Trusted
+        try { Publish-PSResource -Path $ModuleRoot -Repository $name }
+        finally { Unregister-PSResourceRepository -Name $name }
+        if (-not (Test-Path $nupkg)) { throw "Publish-PSResource did not write $nupkg." }
+        Write-Host "Package: $nupkg"
+    }
+}
+
 foreach ($t in $Task) {
     switch ($t) {
         'Clean' { if (Test-Path $OutRoot) { Remove-Item $OutRoot -Recurse -Force } }
@@ -166,6 +196,7 @@ foreach ($t in $Task) {
         'Build' { Invoke-Build }
         'Docs' { Invoke-Package }
         'Package' { Invoke-Package }
+        'Publish' { Invoke-Publish }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }

@@ -591,10 +591,14 @@ function Write-PfaCommandMaml {
     if ($Doc.Sections.Contains('RELATED LINKS')) {
         foreach ($line in $Doc.Sections['RELATED LINKS'].Lines) {
             foreach ($m in [regex]::Matches($line, '\[([^\]]+)\]\(([^)\s]*)\)')) {
+                # Get-Help -Online opens the first related link that has a URI. This module has no online help pages,
+                # so a web page in RELATED LINKS (background reading, not this cmdlet's help) keeps its address in the
+                # link text only: -Online then says that there is no online version instead of opening that page.
                 $uri = $m.Groups[2].Value
+                $text = if ($uri -match '^https?://') { "$($m.Groups[1].Value): $uri" } else { $m.Groups[1].Value }
                 $w.WriteStartElement('maml', 'navigationLink', $script:NsMaml)
-                $w.WriteElementString('maml', 'linkText', $script:NsMaml, $m.Groups[1].Value)
-                $w.WriteElementString('maml', 'uri', $script:NsMaml, $(if ($uri -match '^https?://') { $uri } else { '' }))
+                $w.WriteElementString('maml', 'linkText', $script:NsMaml, $text)
+                $w.WriteElementString('maml', 'uri', $script:NsMaml, '')
                 $w.WriteEndElement()
             }
         }

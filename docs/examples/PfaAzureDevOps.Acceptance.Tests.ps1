@@ -13,7 +13,9 @@
         Invoke-Pester -Container $c
 
     Every check of Test-PfaAzureDevOpsIntegration becomes a test: Fail fails it (the message says what to do),
-    Warn passes with a warning (or fails it with -Data @{ WarningsFail = $true }).
+    Warn passes with a warning (or fails it with -Data @{ WarningsFail = $true }). A check whose prerequisite failed
+    is skipped, naming that prerequisite, so each root cause is reported once (on a fresh machine: no application
+    registered, not connected, no SSH key; the client secret, token, key registration and clone checks are skipped).
 #>
 param(
     [string[]] $RepositoryUrl = @(),
@@ -28,8 +30,19 @@ BeforeDiscovery {
     if ($RepositoryUrl) { $splat.RepositoryUrl = $RepositoryUrl }
     if ($Organization) { $splat.Organization = $Organization }
     if ($HostKeyFingerprint) { $splat.HostKeyFingerprint = $HostKeyFingerprint }
-    $script:Checks = @(Test-PfaAzureDevOpsIntegration @splat | ForEach-Object {
-            @{ Name = $_.Name; Result = "$($_.Result)"; Message = $_.Message; Target = $_.Target }
+    # What each check needs to have passed first: when that failed, the check says nothing new.
+    $prerequisites = @{
+        ClientSecret     = @('AppRegistered')
+        TokenRefreshable = @('UserConnected')
+        SshKeyRegistered = @('UserConnected', 'SshKeyPresent')
+        CloneAccess      = @('SshKeyPresent', 'SshKeyRegistered')
+    }
+    $results = @(Test-PfaAzureDevOpsIntegration @splat -WarningAction SilentlyContinue)
+    $failed = @($results | Where-Object { "$($_.Result)" -eq 'Fail' } | ForEach-Object { $_.Name })
+    $script:Checks = @($results | ForEach-Object {
+            $needs = if ($prerequisites.ContainsKey($_.Name)) { $prerequisites[$_.Name] } else { @() }
+            @{ Name = $_.Name; Result = "$($_.Result)"; Message = $_.Message; Target = $_.Target
+               FailedPrerequisites = @($needs | Where-Object { $failed -contains $_ } | Select-Object -Unique) }
         })
 }
 
@@ -42,6 +55,10 @@ Describe 'PFA Azure DevOps integration' {
     }
 
     It '<Name> <Target>' -ForEach $Checks {
+        if ($FailedPrerequisites.Count -gt 0) {
+            Set-ItResult -Skipped -Because "$($FailedPrerequisites -join ' and ') failed (see that check)"
+            return
+        }
         if ($Result -eq 'Warn' -and -not $WarningsFail) {
             Write-Warning "$Name`: $Message"
             return

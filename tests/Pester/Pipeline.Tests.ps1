@@ -322,3 +322,23 @@ Describe 'Get-PfaAzureDevOpsAccessToken -Detailed' {
         { Get-PfaAzureDevOpsAccessToken -Detailed -AsPlainText -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
     }
 }
+
+Describe 'The acceptance example on a fresh machine' {
+    It 'reports each root cause once and skips the checks that depend on it' {
+        Use-FreshHome | Out-Null
+        $example = Join-Path $env:PFA_TEST_REPOSITORY 'docs/examples/PfaAzureDevOps.Acceptance.Tests.ps1'
+        $pester = (Get-Module Pester).Path
+        $r = Invoke-Child -Stdin eof -Script @"
+Import-Module '$pester'
+`$c = New-PesterContainer -Path '$example' -Data @{ RepositoryUrl = 'git@ssh.dev.azure.com:v3/samplecorp/Modules/puppet-base' }
+`$run = Invoke-Pester -Container `$c -PassThru -Output None
+'FAILED=' + ((`$run.Failed | ForEach-Object { `$_.ExpandedName.Split(' ')[0] } | Sort-Object) -join ',')
+'SKIPPED=' + ((`$run.Skipped | ForEach-Object { `$_.ExpandedName.Split(' ')[0] } | Sort-Object) -join ',')
+'REASONS=' + ((`$run.Skipped | ForEach-Object { `$_.ErrorRecord[0].Exception.Message }) -join ' | ')
+"@
+        $r.TimedOut | Should -BeFalse
+        Read-Values $r 'FAILED' | Should -Be 'AppRegistered,SshKeyPresent,UserConnected' -Because $r.Text
+        Read-Values $r 'SKIPPED' | Should -Be 'ClientSecret,CloneAccess,SshKeyRegistered,TokenRefreshable' -Because $r.Text
+        Read-Values $r 'REASONS' | Should -Match 'UserConnected and SshKeyPresent failed'
+    }
+}
