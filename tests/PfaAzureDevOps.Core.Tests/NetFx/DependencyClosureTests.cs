@@ -111,6 +111,118 @@ namespace PfaAzureDevOps.Core.Tests.NetFx
             Assert.Contains(engine.References, r => r.Name == "mscorlib");
         }
 
+        /// <summary>
+        /// The cmdlets assembly is compiled against the netstandard2.0 engine but runs the net472 one on Windows PowerShell:
+        /// every engine type and member it names must exist there (same name, same parameter count), or 5.1 fails with
+        /// TypeLoadException / MissingMethodException where PowerShell 7 works.
+        /// </summary>
+        [Fact]
+        public void Every_engine_member_the_cmdlets_use_exists_in_the_NET_Framework_engine()
+        {
+            string root = ModuleRoot();
+            using var cmdletsStream = File.OpenRead(Path.Combine(root, "PfaAzureDevOps.dll"));
+            using var cmdletsPe = new PEReader(cmdletsStream);
+            MetadataReader cmdlets = cmdletsPe.GetMetadataReader();
+            using var engineStream = File.OpenRead(Path.Combine(root, "dependencies", "netfx", "PfaAzureDevOps.Core.dll"));
+            using var enginePe = new PEReader(engineStream);
+            MetadataReader engine = enginePe.GetMetadataReader();
+
+            var types = new Dictionary<string, TypeDefinition>(StringComparer.Ordinal);
+            foreach (TypeDefinitionHandle handle in engine.TypeDefinitions)
+            {
+                types[FullName(engine, handle)] = engine.GetTypeDefinition(handle);
+            }
+
+            var missing = new List<string>();
+            int checkedMembers = 0;
+            foreach (MemberReferenceHandle handle in cmdlets.MemberReferences)
+            {
+                MemberReference member = cmdlets.GetMemberReference(handle);
+                if (member.Parent.Kind != HandleKind.TypeReference || !FromEngine(cmdlets, (TypeReferenceHandle)member.Parent))
+                {
+                    continue;
+                }
+
+                string typeName = FullName(cmdlets, (TypeReferenceHandle)member.Parent);
+                string name = cmdlets.GetString(member.Name);
+                if (!types.TryGetValue(typeName, out TypeDefinition type))
+                {
+                    missing.Add(typeName + " (type)");
+                    continue;
+                }
+
+                checkedMembers++;
+                bool found = member.GetKind() == MemberReferenceKind.Field
+                    ? type.GetFields().Any(f => engine.GetString(engine.GetFieldDefinition(f).Name) == name)
+                    : type.GetMethods().Any(m => engine.GetString(engine.GetMethodDefinition(m).Name) == name
+                        && engine.GetMethodDefinition(m).GetParameters().Count(p => engine.GetParameter(p).SequenceNumber > 0) == ParameterCount(cmdlets, member));
+                if (!found)
+                {
+                    missing.Add(typeName + "." + name);
+                }
+            }
+
+            foreach (TypeReferenceHandle handle in cmdlets.TypeReferences)
+            {
+                if (FromEngine(cmdlets, handle) && !types.ContainsKey(FullName(cmdlets, handle)))
+                {
+                    missing.Add(FullName(cmdlets, handle) + " (type)");
+                }
+            }
+
+            Assert.True(checkedMembers > 20, $"only {checkedMembers} engine members found in the cmdlets assembly; the check is not looking where it should");
+            Assert.True(missing.Count == 0, "Missing from the net472 engine: " + string.Join(", ", missing.Distinct()));
+        }
+
+        private static bool FromEngine(MetadataReader md, TypeReferenceHandle handle)
+        {
+            TypeReference type = md.GetTypeReference(handle);
+            while (type.ResolutionScope.Kind == HandleKind.TypeReference)
+            {
+                type = md.GetTypeReference((TypeReferenceHandle)type.ResolutionScope);
+            }
+
+            return type.ResolutionScope.Kind == HandleKind.AssemblyReference
+                && md.GetString(md.GetAssemblyReference((AssemblyReferenceHandle)type.ResolutionScope).Name) == "PfaAzureDevOps.Core";
+        }
+
+        private static string FullName(MetadataReader md, TypeReferenceHandle handle)
+        {
+            TypeReference type = md.GetTypeReference(handle);
+            if (type.ResolutionScope.Kind == HandleKind.TypeReference)
+            {
+                return FullName(md, (TypeReferenceHandle)type.ResolutionScope) + "/" + md.GetString(type.Name);
+            }
+
+            string ns = md.GetString(type.Namespace);
+            return ns.Length == 0 ? md.GetString(type.Name) : ns + "." + md.GetString(type.Name);
+        }
+
+        private static string FullName(MetadataReader md, TypeDefinitionHandle handle)
+        {
+            TypeDefinition type = md.GetTypeDefinition(handle);
+            TypeDefinitionHandle declaring = type.GetDeclaringType();
+            if (!declaring.IsNil)
+            {
+                return FullName(md, declaring) + "/" + md.GetString(type.Name);
+            }
+
+            string ns = md.GetString(type.Namespace);
+            return ns.Length == 0 ? md.GetString(type.Name) : ns + "." + md.GetString(type.Name);
+        }
+
+        private static int ParameterCount(MetadataReader md, MemberReference member)
+        {
+            BlobReader signature = md.GetBlobReader(member.Signature);
+            SignatureHeader header = signature.ReadSignatureHeader();
+            if (header.IsGeneric)
+            {
+                signature.ReadCompressedInteger();
+            }
+
+            return signature.ReadCompressedInteger();
+        }
+
         [Fact]
         public void No_shipped_assembly_is_a_PlatformNotSupportedException_stub()
         {
