@@ -26,6 +26,7 @@
         'Remove-PfaSshKey'
         'Export-PfaSshKey'
         'Import-PfaSshKey'
+        'Update-PfaSshKey'
         'Test-PfaAzureDevOpsSshAccess'
         'Copy-PfaAzureDevOpsRepository'
         'Update-PfaAzureDevOpsRepository'

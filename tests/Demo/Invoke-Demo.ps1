@@ -92,6 +92,16 @@ $checks = Test-PfaAzureDevOpsIntegration -RepositoryUrl $url -HostKeyFingerprint
 $checks | Format-Table -Wrap | Out-Host
 $failed = @($checks | Where-Object Result -EQ 'Fail')
 if ($failed) { throw "Integration checks failed: $(($failed | ForEach-Object { $_.Name }) -join ', ')" }
+
+Write-Host '### User phase, step 5: rotate the SSH key without downtime' -ForegroundColor Cyan
+Show "Update-PfaSshKey $url -HostKeyFingerprint $hostKey -WhatIf    # the plan"
+Update-PfaSshKey $url -HostKeyFingerprint $hostKey -WhatIf
+Show "Update-PfaSshKey $url -HostKeyFingerprint $hostKey    # new key added, proven, in use; old key removed"
+Update-PfaSshKey $url -HostKeyFingerprint $hostKey | Format-List | Out-Host
+Show 'Get-AzDevOpsSshKey'
+Get-AzDevOpsSshKey | Format-List Description, Md5Fingerprint, ValidTo, DaysLeft, IsLocalKey, Id | Out-Host
+Show "Update-PfaAzureDevOpsRepository $destination -HostKeyFingerprint $hostKey    # the clone fetches with the new key"
+Update-PfaAzureDevOpsRepository $destination -HostKeyFingerprint $hostKey | Format-List | Out-Host
 '@
     $userEnvironment = @{
         SSL_CERT_FILE          = $ado.CertificatePath
@@ -112,7 +122,7 @@ if ($failed) { throw "Integration checks failed: $(($failed | ForEach-Object { $
     }
 
     Write-Host ''
-    Write-Host 'Demo finished: the app is registered; the user connected, added an SSH key to Azure DevOps, cloned, and every integration check passed.' -ForegroundColor Green
+    Write-Host 'Demo finished: the app is registered; the user connected, added an SSH key to Azure DevOps, cloned, every integration check passed, and the key was rotated without downtime.' -ForegroundColor Green
 }
 finally {
     if ($ado) { Stop-LocalAzureDevOps -Instance $ado }

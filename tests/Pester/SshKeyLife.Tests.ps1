@@ -189,6 +189,160 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
         }
     }
 
+    Context 'Update-PfaSshKey: rotation without downtime' {
+        BeforeAll {
+            $script:Secrets = Join-Path $StateHome 'CurrentUser/secrets'
+            function script:Get-PrivateKeySecretCount { @(Get-ChildItem $Secrets -Filter 'ssh-private-key-*' -ErrorAction Ignore).Count }
+            function script:Reset-Key {
+                # A fresh key (kept as a file too, to try it afterwards), registered in both organizations.
+                $file = New-KeygenKey
+                Remove-Item (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') -ErrorAction Ignore
+                Import-PfaSshKey $file -Force -WarningAction SilentlyContinue
+                Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction SilentlyContinue
+                $file
+            }
+            function script:Assert-Rotated([string] $OldFile) {
+                $new = (Get-PfaSshPublicKey).Md5Fingerprint
+                foreach ($o in 'samplecorp', 'contoso') {
+                    $keys = @(Get-AzDevOpsSshKey -Organization $o)
+                    $keys | Should -HaveCount 1 -Because "only the new key is left in $o"
+                    $keys[0].Md5Fingerprint | Should -Be $new
+                }
+                Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -BeFalse
+                Get-PrivateKeySecretCount | Should -Be 1 -Because 'the old private key is deleted'
+                Test-Clone $Repo1 | Should -BeTrue
+                Test-Clone $Repo2 | Should -BeTrue
+                if ($OldFile) {
+                    # the old key is refused by sshd now that Azure DevOps no longer lists it
+                    Import-PfaSshKey $OldFile -Force -WarningAction SilentlyContinue
+                    Test-Clone $Repo1 | Should -BeFalse
+                    Test-Clone $Repo2 | Should -BeFalse
+                }
+            }
+            function script:Start-Rotation([hashtable] $Fault) {
+                # Update-PfaSshKey in its own pwsh, with one Azure DevOps call held for a minute: the test kills it there.
+                Control DELETE '/_test/faults' | Out-Null
+                Control POST '/_test/faults' @{ rules = @(@{ pathPrefix = $Fault.Path; method = $Fault.Method; delayMs = 60000; count = -1 }) } | Out-Null
+                $script = Join-Path $StateHome ('rotate-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
+                Set-Content -Path $script -Value @"
+Import-Module '$(Get-TestModuleManifest)'
+Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Repo2' -HostKeyFingerprint '$HostFp' -ErrorAction Stop
+"@
+                $script:RotationLog = "$script.err"
+                Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script -PassThru `
+                    -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
+            }
+        }
+
+        It '-WhatIf shows the plan step by step and changes nothing' {
+            $old = Reset-Key
+            $fp = (Get-PfaSshPublicKey).Md5Fingerprint
+            $run = Invoke-FreshPwsh -TimeoutSeconds 120 -Environment @{ PFA_AZUREDEVOPS_HOME = $StateHome; CI = 'true' } -Script @"
+Import-Module '$(Get-TestModuleManifest)'
+Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1' -HostKeyFingerprint '$HostFp' -WhatIf
+"@
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+            $run.Text | Should -Match 'not registered in nossh'
+            $run.Text | Should -Match 'Step 1 of 8: Generate a new RSA 3072-bit key, kept aside .* on target "this machine"'
+            $run.Text | Should -Match 'Step 2 of 8: Add the new key" on target "samplecorp"'
+            $run.Text | Should -Match 'Step 3 of 8: Add the new key" on target "contoso"'
+            $run.Text | Should -Match ('Step 4 of 8: Prove that the new key can clone" on target "' + [regex]::Escape($Repo1) + '"')
+            $run.Text | Should -Match 'Step 5 of 8: Make the new key the SSH key in use" on target "this machine"'
+            $run.Text | Should -Match "Step 6 of 8: Remove the old key MD5:$fp \(id [0-9a-f-]{36}\)`" on target `"samplecorp`""
+            $run.Text | Should -Match "Step 8 of 8: Delete the private key of the old key MD5:$fp"
+            (Get-PfaSshPublicKey).Md5Fingerprint | Should -Be $fp
+            @(Get-AzDevOpsSshKey -Organization samplecorp, contoso) | Should -HaveCount 2
+            Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -BeFalse
+        }
+
+        It 'rotates in every organization that has the key, only when it nears expiry with -ExpiringWithinDays' {
+            $old = Reset-Key
+            $fp = (Get-PfaSshPublicKey).Md5Fingerprint
+            $notDue = Update-PfaSshKey -Organization samplecorp, contoso -ExpiringWithinDays 30
+            "$($notDue.Status)" | Should -Be 'NotDue'
+            $notDue.DaysLeft | Should -BeGreaterThan 360
+            (Get-PfaSshPublicKey).Md5Fingerprint | Should -Be $fp
+
+            # contoso's registration nears its end: the next daily run rotates everywhere
+            Get-AzDevOpsSshKey -Organization contoso -LocalKeyOnly | Remove-AzDevOpsSshKey -Force
+            Add-AzDevOpsSshKey -Organization contoso -ExpiresOn ([DateTimeOffset]::UtcNow.AddDays(12)) -InformationAction SilentlyContinue
+            "$((Test-PfaAzureDevOpsIntegration -Organization contoso | Where-Object Name -EQ 'SshKeyRegistered').Result)" | Should -Be 'Warn'
+            $result = Update-PfaSshKey -Organization samplecorp, contoso -ExpiringWithinDays 30 -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationVariable said -InformationAction SilentlyContinue
+            "$($result.Status)" | Should -Be 'Rotated'
+            $result.OldMd5Fingerprint | Should -Be $fp
+            $result.NewMd5Fingerprint | Should -Be (Get-PfaSshPublicKey).Md5Fingerprint
+            $result.NewMd5Fingerprint | Should -Not -Be $fp
+            @($result.Organizations) | Should -Be @('samplecorp', 'contoso')
+            @($result.RepositoriesChecked) | Should -HaveCount 2
+            $result.DaysLeft | Should -BeGreaterThan 360
+            $result.Resumed | Should -BeFalse
+            ($said -join ' ') | Should -Match 'was rotated'
+            ($result | Format-Table | Out-String -Width 80) | Should -Match 'Rotated'
+            "$((Test-PfaAzureDevOpsIntegration -Organization samplecorp, contoso | Where-Object Name -EQ 'SshKeyRegistered').Result -join ',')" | Should -Be 'Pass,Pass'
+            Assert-Rotated $old
+        }
+
+        It 'stops before the old key is touched when the new key cannot clone; the next run resumes' {
+            $old = Reset-Key
+            $fp = (Get-PfaSshPublicKey).Md5Fingerprint
+            $missing = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/samplecorp/Modules/no-such-repo"
+            $err = $null
+            try { Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $missing -HostKeyFingerprint $HostFp -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'SshKeyRotationAccessCheckFailed,PfaAzureDevOps.Commands.UpdatePfaSshKeyCommand'
+            $err.Exception.Message | Should -Match 'old key is still'
+            (Get-PfaSshPublicKey).Md5Fingerprint | Should -Be $fp
+            Test-Clone $Repo1 | Should -BeTrue
+            @(Get-AzDevOpsSshKey -Organization samplecorp) | Should -HaveCount 2 -Because 'the new key is added, the old one not yet removed'
+            Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -BeTrue
+
+            $result = Update-PfaSshKey -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
+            $result.Resumed | Should -BeTrue
+            @($result.Organizations) | Should -Be @('samplecorp', 'contoso')
+            Assert-Rotated $old
+        }
+
+        It 'killed at <Name>: afterwards the stored key clones both repositories, and the next run finishes the rotation' -ForEach @(
+            @{ Name = 'the first listing (before anything)'; Path = '/samplecorp/_apis/Token/SessionTokens'; Method = 'GET'; InUse = 'old'; Pending = $false; Keys = 2 }
+            @{ Name = 'the first add (new key made, nothing added)'; Path = '/samplecorp/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 2 }
+            @{ Name = 'the second add (added in one organization)'; Path = '/contoso/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 3 }
+            @{ Name = 'the first removal (new key in use, old key everywhere)'; Path = '/samplecorp/_apis/Token/SessionTokens/'; Method = 'DELETE'; InUse = 'new'; Pending = $true; Keys = 4 }
+            @{ Name = 'the second removal (old key removed from one organization)'; Path = '/contoso/_apis/Token/SessionTokens/'; Method = 'DELETE'; InUse = 'new'; Pending = $true; Keys = 3 }
+        ) {
+            $old = Reset-Key
+            $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
+            $process = Start-Rotation @{ Path = $Path; Method = $Method }
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(90)
+                while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+                    $hits = (@(Control GET '/_test/faults') | ForEach-Object { $_ } | Measure-Object -Property hits -Sum).Sum
+                    if ($hits -ge 1) { break }
+                    Start-Sleep -Milliseconds 200
+                }
+                $process.HasExited | Should -BeFalse -Because "the rotation waits in the held call ($(Get-Content $RotationLog -Raw -ErrorAction Ignore))"
+                $hits | Should -BeGreaterOrEqual 1
+                Stop-Process -Id $process.Id -Force   # SIGKILL: no cleanup runs
+                $process.WaitForExit(10000) | Should -BeTrue
+            }
+            finally {
+                if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force -ErrorAction Ignore }
+                Control DELETE '/_test/faults' | Out-Null
+            }
+
+            # Killed where intended: which key is in use, whether a rotation is pending, how many keys both organizations hold.
+            $inUse = if ((Get-PfaSshPublicKey).Md5Fingerprint -eq $oldFp) { 'old' } else { 'new' }
+            $inUse | Should -Be $InUse
+            Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -Be $Pending
+            @(Get-AzDevOpsSshKey -Organization samplecorp, contoso) | Should -HaveCount $Keys
+            # Never neither: the key this machine uses clones, in both organizations.
+            Test-Clone $Repo1 | Should -BeTrue
+            Test-Clone $Repo2 | Should -BeTrue
+
+            $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
+            "$($result.Status)" | Should -Be 'Rotated'
+            Assert-Rotated $old
+        }
+    }
+
     Context 'Azure DevOps Server: the collection URL serves the key endpoints' {
         It 'with -OrganizationUrl and a personal access token, keys go through the collection URL, never a made-up vssps path' {
             Import-PfaSshKey (New-KeygenKey) -Force

@@ -219,6 +219,62 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         /// <summary>
+        /// Keeps a key pair's private key in the vault under a new name without making it the user's key (a rotation's
+        /// next key). Returns its document, which <see cref="Promote"/> later makes the stored one.
+        /// </summary>
+        public StoredSshKey SavePending(SshKeyPair pair, DateTimeOffset now)
+        {
+            var document = new StoredSshKey
+            {
+                Type = pair.Type,
+                Bits = pair.Bits,
+                Comment = pair.Comment,
+                PublicKey = pair.PublicKeyLine,
+                Sha256Fingerprint = pair.Sha256Fingerprint,
+                Md5Fingerprint = pair.Md5Fingerprint,
+                CreatedOn = now,
+                SecretName = NewSecretName(),
+            };
+
+            byte[] privateKey = pair.ToOpenSshPrivateKeyBytes();
+            try
+            {
+                Vault.Write(document.SecretName, privateKey);
+            }
+            finally
+            {
+                Array.Clear(privateKey, 0, privateKey.Length);
+            }
+
+            return document;
+        }
+
+        /// <summary>
+        /// Makes <paramref name="next"/> (from <see cref="SavePending"/>) the user's key, in one atomic replace, when the
+        /// stored key is still <paramref name="expectedSha256"/>; already promoted is fine. The previous key's secret is
+        /// kept: the caller deletes it once nothing needs it. Returns false when the stored key is neither.
+        /// </summary>
+        public bool Promote(StoredSshKey next, string expectedSha256)
+        {
+            using (Store.Lock(LockName))
+            {
+                StoredSshKey? current = Get();
+                if (current != null && current.Sha256Fingerprint == next.Sha256Fingerprint)
+                {
+                    return true;
+                }
+
+                if (current is null || current.Sha256Fingerprint != expectedSha256)
+                {
+                    return false;
+                }
+
+                Store.Write(StoredSshKey.FileName, next, ownerOnly: false);
+                return true;
+            }
+        }
+
+        /// <summary>
         /// Removes the key and its private key. With <paramref name="force"/>, an unreadable document is moved aside
         /// (never deleted) and null is returned.
         /// </summary>

@@ -104,7 +104,7 @@ namespace PfaAzureDevOps.Commands
             }
         }
 
-        private static string DefaultDescription()
+        internal static string DefaultDescription()
         {
             string instance = "PFA";
             try

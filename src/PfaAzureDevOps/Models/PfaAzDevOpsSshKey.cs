@@ -71,3 +71,49 @@ namespace PfaAzureDevOps
         public override string ToString() => $"{Name}: {Result}: {Message}";
     }
 }
+
+namespace PfaAzureDevOps
+{
+    /// <summary>What Update-PfaSshKey did.</summary>
+    public enum PfaSshKeyRotationStatus
+    {
+        /// <summary>The key was replaced everywhere (or a pending rotation was finished).</summary>
+        Rotated,
+
+        /// <summary>-ExpiringWithinDays: the key has more days left than that, so nothing was done.</summary>
+        NotDue,
+    }
+
+    /// <summary>The outcome of Update-PfaSshKey: which key replaced which, where, and how long the key in use is valid.</summary>
+    public sealed class PfaSshKeyRotation
+    {
+        public PfaSshKeyRotationStatus Status { get; set; }
+
+        /// <summary>The key in use before (MD5, as Azure DevOps shows it).</summary>
+        public string OldMd5Fingerprint { get; set; } = string.Empty;
+
+        /// <summary>The key in use now; null when nothing was rotated.</summary>
+        public string? NewMd5Fingerprint { get; set; }
+
+        public string? NewSha256Fingerprint { get; set; }
+
+        /// <summary>The organizations where the old key was replaced (or, NotDue, where it is registered).</summary>
+        public string[] Organizations { get; set; } = Array.Empty<string>();
+
+        /// <summary>The repositories the new key proved it can clone before it replaced the old one.</summary>
+        public string[] RepositoriesChecked { get; set; } = Array.Empty<string>();
+
+        /// <summary>When the key in use expires (the earliest among the organizations).</summary>
+        public DateTimeOffset? ValidTo { get; set; }
+
+        /// <summary>Whole days until then.</summary>
+        public int? DaysLeft { get; set; }
+
+        /// <summary>True when this run finished a rotation an earlier run had begun.</summary>
+        public bool Resumed { get; set; }
+
+        public override string ToString() => Status == PfaSshKeyRotationStatus.Rotated
+            ? $"Rotated MD5:{OldMd5Fingerprint} -> MD5:{NewMd5Fingerprint} in {string.Join(", ", Organizations)}"
+            : $"Not due: MD5:{OldMd5Fingerprint} has {DaysLeft} days left";
+    }
+}

@@ -1,0 +1,416 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Git;
+using PfaAzureDevOps.Core.Ssh;
+using PfaAzureDevOps.Core.Storage;
+
+namespace PfaAzureDevOps.Core.AzureDevOps
+{
+    /// <summary>The stable error ids of a key rotation.</summary>
+    public static class SshKeyRotationErrorIds
+    {
+        public const string NotRegistered = "SshKeyRotationNotRegistered";
+        public const string AccessCheckFailed = "SshKeyRotationAccessCheckFailed";
+        public const string KeyChanged = "SshKeyRotationKeyChanged";
+    }
+
+    /// <summary>One organization of a rotation: where the old key is registered, and how far the rotation got there.</summary>
+    public sealed class SshKeyRotationTarget
+    {
+        public string Organization { get; set; } = string.Empty;
+
+        public string OrganizationUrl { get; set; } = string.Empty;
+
+        public string VsspsUrl { get; set; } = string.Empty;
+
+        /// <summary>The old key's authorization id there.</summary>
+        public Guid OldKeyId { get; set; }
+
+        public DateTimeOffset? OldValidTo { get; set; }
+
+        /// <summary>Set once the new key is registered there.</summary>
+        public Guid? NewKeyId { get; set; }
+
+        public DateTimeOffset? NewValidTo { get; set; }
+
+        /// <summary>True once the old key is removed there.</summary>
+        public bool OldRemoved { get; set; }
+
+        public SshKeyEndpoints ToEndpoints() => new SshKeyEndpoints(Organization, new Uri(OrganizationUrl), new Uri(VsspsUrl));
+    }
+
+    /// <summary>
+    /// A rotation in progress (ssh/rotation.json): the old key, the next key (its private key already in the vault) and,
+    /// per organization, what is done. Written after every step, so a rotation killed at any point resumes from here.
+    /// </summary>
+    public sealed class SshKeyRotationState : StoredDocument
+    {
+        public const string DocumentKind = "pfa.azuredevops.sshkeyrotation";
+        public const int CurrentVersion = 1;
+        public const string FileName = "ssh/rotation.json";
+
+        public SshKeyRotationState()
+        {
+            Kind = DocumentKind;
+            SchemaVersion = CurrentVersion;
+        }
+
+        public DateTimeOffset StartedOn { get; set; }
+
+        public string OldSha256Fingerprint { get; set; } = string.Empty;
+
+        public string OldMd5Fingerprint { get; set; } = string.Empty;
+
+        /// <summary>The old key's private key in the vault; deleted when the rotation ends.</summary>
+        public string OldSecretName { get; set; } = string.Empty;
+
+        /// <summary>The next key, as it will be stored once promoted.</summary>
+        public StoredSshKey NewKey { get; set; } = new StoredSshKey();
+
+        public string Description { get; set; } = string.Empty;
+
+        public DateTimeOffset NewValidTo { get; set; }
+
+        public List<SshKeyRotationTarget> Targets { get; set; } = new List<SshKeyRotationTarget>();
+
+        public override void Validate()
+        {
+            if (OldSha256Fingerprint.Length == 0 || OldSecretName.Length == 0 || Targets.Count == 0)
+            {
+                throw new FormatException("it does not name the old key or any organization");
+            }
+
+            NewKey.Validate();
+        }
+    }
+
+    /// <summary>What a rotation will do (or would do, for -WhatIf): the organizations, the old key there, and whether it resumes.</summary>
+    public sealed class SshKeyRotationPlan
+    {
+        internal SshKeyRotationPlan(StoredSshKey current, SshKeyRotationState? pending, List<SshKeyRotationTarget> targets, List<string> notRegistered)
+        {
+            Current = current;
+            Pending = pending;
+            Targets = targets;
+            NotRegisteredIn = notRegistered;
+        }
+
+        /// <summary>The stored key now (the old key, or already the new one when a resumed rotation had promoted it).</summary>
+        public StoredSshKey Current { get; }
+
+        /// <summary>The rotation in progress, when this run resumes one.</summary>
+        public SshKeyRotationState? Pending { get; }
+
+        public bool IsResume => Pending != null;
+
+        public IReadOnlyList<SshKeyRotationTarget> Targets { get; }
+
+        /// <summary>Organizations asked for where the old key is not registered (left alone).</summary>
+        public IReadOnlyList<string> NotRegisteredIn { get; }
+
+        /// <summary>The fewest whole days left of the old key among the organizations (null when none has a date).</summary>
+        public int? MinDaysLeft(DateTimeOffset now)
+        {
+            int? min = null;
+            foreach (SshKeyRotationTarget t in Targets)
+            {
+                if (t.OldValidTo is DateTimeOffset to)
+                {
+                    int days = (int)Math.Floor((to - now).TotalDays);
+                    min = min is null ? days : Math.Min(min.Value, days);
+                }
+            }
+
+            return min;
+        }
+
+        /// <summary>The steps still to do, in order: what each does, and to what.</summary>
+        public IReadOnlyList<SshKeyRotationStep> Steps(IReadOnlyList<GitSshUrl> repositories)
+        {
+            var steps = new List<SshKeyRotationStep>();
+            const string machine = "this machine";
+            string newKey = Pending != null ? $"the new key MD5:{Pending.NewKey.Md5Fingerprint}" : "the new key";
+            string oldKey = $"the old key MD5:{(Pending?.OldMd5Fingerprint ?? Current.Md5Fingerprint)}";
+            bool promoted = Pending != null && Current.Sha256Fingerprint == Pending.NewKey.Sha256Fingerprint;
+            if (Pending is null)
+            {
+                string type = Current.Type == SshKeyType.Rsa ? "RSA" : Current.Type.ToString();
+                steps.Add(new SshKeyRotationStep(machine, $"Generate a new {type} {Current.Bits}-bit key, kept aside ({oldKey} stays in use)"));
+            }
+
+            foreach (SshKeyRotationTarget t in Targets.Where(t => t.NewKeyId is null))
+            {
+                steps.Add(new SshKeyRotationStep(t.Organization, $"Add {newKey}"));
+            }
+
+            if (!promoted)
+            {
+                foreach (GitSshUrl url in repositories)
+                {
+                    steps.Add(new SshKeyRotationStep(url.ToString(), $"Prove that {newKey} can clone"));
+                }
+
+                steps.Add(new SshKeyRotationStep(machine, $"Make {newKey} the SSH key in use"));
+            }
+
+            foreach (SshKeyRotationTarget t in Targets.Where(t => !t.OldRemoved))
+            {
+                steps.Add(new SshKeyRotationStep(t.Organization, $"Remove {oldKey} (id {t.OldKeyId})"));
+            }
+
+            steps.Add(new SshKeyRotationStep(machine, $"Delete the private key of {oldKey}"));
+            return steps;
+        }
+    }
+
+    /// <summary>One step of a rotation's plan.</summary>
+    public sealed class SshKeyRotationStep
+    {
+        public SshKeyRotationStep(string target, string action)
+        {
+            Target = target;
+            Action = action;
+        }
+
+        /// <summary>What the step changes: an organization, a repository, or this machine.</summary>
+        public string Target { get; }
+
+        public string Action { get; }
+
+        public override string ToString() => $"{Action} ({Target})";
+    }
+
+    /// <summary>
+    /// Replaces the user's SSH key without a moment where neither key clones: the new key is registered everywhere the
+    /// old one is, proven (where a repository is known), made the stored key, and only then is the old key removed.
+    /// Every step is recorded in <see cref="SshKeyRotationState"/> before the next begins, so a failure or a kill leaves
+    /// the old key working (until the promotion) or the new one (after it), and running it again resumes.
+    /// </summary>
+    public sealed class SshKeyRotation
+    {
+        private readonly SshKeyStore _keys;
+
+        public SshKeyRotation(SshKeyStore keys)
+        {
+            _keys = keys;
+        }
+
+        public string StatePath => _keys.Store.GetPath(SshKeyRotationState.FileName);
+
+        public SshKeyRotationState? GetPending() =>
+            _keys.Store.Read<SshKeyRotationState>(SshKeyRotationState.FileName, SshKeyRotationState.DocumentKind, SshKeyRotationState.CurrentVersion);
+
+        /// <summary>
+        /// The plan: a pending rotation's remaining steps, or, for a new one, the organizations of <paramref name="targets"/>
+        /// where the stored key is registered (listed through <paramref name="service"/>; nothing is changed).
+        /// </summary>
+        public async Task<SshKeyRotationPlan> PlanAsync(SshKeyService service, AuthenticationHeaderValue credential, IReadOnlyList<SshKeyEndpoints> targets, CancellationToken cancellationToken)
+        {
+            StoredSshKey current = _keys.GetRequired();
+            SshKeyRotationState? pending = GetPending();
+            if (pending != null)
+            {
+                if (current.Sha256Fingerprint != pending.OldSha256Fingerprint && current.Sha256Fingerprint != pending.NewKey.Sha256Fingerprint)
+                {
+                    string left = string.Join(", ", pending.Targets.Where(t => t.NewKeyId != null).Select(t => $"{t.Organization} (id {t.NewKeyId})"));
+                    throw new PfaException(
+                        SshKeyRotationErrorIds.KeyChanged,
+                        PfaErrorKind.InvalidOperation,
+                        $"A key rotation begun {pending.StartedOn:yyyy-MM-dd HH:mm} UTC cannot go on: your SSH key changed since (it is now {current.Sha256Fingerprint}, neither the old key {pending.OldSha256Fingerprint} nor the new one). "
+                        + (left.Length > 0 ? $"The abandoned new key MD5:{pending.NewKey.Md5Fingerprint} is registered in {left}: remove it there with Remove-AzDevOpsSshKey. " : string.Empty)
+                        + $"Then delete '{StatePath}' and run Update-PfaSshKey again.",
+                        StatePath);
+                }
+
+                return new SshKeyRotationPlan(current, pending, pending.Targets, new List<string>());
+            }
+
+            var found = new List<SshKeyRotationTarget>();
+            var missing = new List<string>();
+            SshPublicKey currentKey = current.ParsePublicKey();
+            foreach (SshKeyEndpoints endpoints in targets)
+            {
+                IReadOnlyList<AzureDevOpsSshKey> keys = await service.ListAsync(endpoints, credential, cancellationToken).ConfigureAwait(false);
+                AzureDevOpsSshKey? match = keys.Where(k => k.TryParse()?.SameKeyAs(currentKey) == true).OrderByDescending(k => k.ValidTo ?? DateTimeOffset.MaxValue).FirstOrDefault();
+                if (match is null)
+                {
+                    missing.Add(endpoints.Organization);
+                    continue;
+                }
+
+                found.Add(new SshKeyRotationTarget
+                {
+                    Organization = endpoints.Organization,
+                    OrganizationUrl = endpoints.OrganizationUrl.AbsoluteUri,
+                    VsspsUrl = endpoints.VsspsUrl.AbsoluteUri,
+                    OldKeyId = match.AuthorizationId,
+                    OldValidTo = match.ValidTo,
+                });
+            }
+
+            if (found.Count == 0)
+            {
+                string where = string.Join(", ", targets.Select(t => t.Organization));
+                throw new PfaException(
+                    SshKeyRotationErrorIds.NotRegistered,
+                    PfaErrorKind.NotFound,
+                    $"Your SSH key MD5:{current.Md5Fingerprint} is not registered in {where}, so there is nothing to rotate there. Name the organizations that hold it with -Organization (Get-AzDevOpsSshKey -Organization a,b -LocalKeyOnly shows where it is), or register it first with Add-AzDevOpsSshKey.",
+                    where);
+            }
+
+            return new SshKeyRotationPlan(current, null, found, missing);
+        }
+
+        /// <summary>
+        /// Runs (or resumes) the rotation of <paramref name="plan"/>. <paramref name="step"/> is told each step as it
+        /// begins (for progress). Returns the finished state.
+        /// </summary>
+        public async Task<SshKeyRotationState> RunAsync(
+            SshKeyRotationPlan plan,
+            SshKeyService service,
+            AuthenticationHeaderValue credential,
+            SshKeyRotationOptions options,
+            Action<string>? step,
+            CancellationToken cancellationToken)
+        {
+            SshKeyRotationState state = plan.Pending ?? await BeginAsync(plan, options, step, cancellationToken).ConfigureAwait(false);
+
+            // 2. The new key in every organization that has the old one (idempotent: "already there" is fine).
+            var pair = new SshPublicKeyOnly(state.NewKey);
+            foreach (SshKeyRotationTarget target in state.Targets.Where(t => t.NewKeyId is null))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                step?.Invoke($"Adding the new key MD5:{state.NewKey.Md5Fingerprint} to {target.Organization}");
+                var request = new SshKeyAddRequest(pair.Key, state.Description, state.NewValidTo);
+                AzureDevOpsSshKey added = await service.AddAsync(target.ToEndpoints(), credential, request, null, cancellationToken).ConfigureAwait(false);
+                target.NewKeyId = added.AuthorizationId;
+                target.NewValidTo = added.ValidTo;
+                Save(state);
+            }
+
+            // 3-4. Proof, then promotion (unless a previous run got that far).
+            if (_keys.GetRequired().Sha256Fingerprint != state.NewKey.Sha256Fingerprint)
+            {
+                if (options.Repositories.Count > 0)
+                {
+                    string text;
+                    using (SshKeyPair next = _keys.LoadPrivateKey(state.NewKey))
+                    {
+                        text = next.ToOpenSshPrivateKey();
+                    }
+
+                    foreach (GitSshUrl url in options.Repositories)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        step?.Invoke($"Proving that the new key can clone {url}");
+                        GitAccessResult result = await GitSshAccessChecker.CheckAsync(url, text, options.HostKeyPolicy ?? HostKeyPolicy.Create(null, null), options.Timeout, cancellationToken).ConfigureAwait(false);
+                        if (!result.Success)
+                        {
+                            throw new PfaException(
+                                SshKeyRotationErrorIds.AccessCheckFailed,
+                                PfaErrorKind.InvalidOperation,
+                                $"The new key MD5:{state.NewKey.Md5Fingerprint} cannot clone {url} ({result.ErrorId}: {result.Message}) Your old key is still this machine's key and still registered, so nothing stopped working. Fix the cause, then run Update-PfaSshKey again to resume.",
+                                url.ToString(),
+                                result.Error);
+                        }
+                    }
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                step?.Invoke($"Making the new key MD5:{state.NewKey.Md5Fingerprint} this machine's SSH key");
+                if (!_keys.Promote(state.NewKey, state.OldSha256Fingerprint))
+                {
+                    throw new PfaException(SshKeyRotationErrorIds.KeyChanged, PfaErrorKind.InvalidOperation, $"Your SSH key changed while it was being rotated. Delete '{StatePath}' and run Update-PfaSshKey again.", StatePath);
+                }
+            }
+
+            // 5. The old key out of every organization.
+            foreach (SshKeyRotationTarget target in state.Targets.Where(t => !t.OldRemoved))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                step?.Invoke($"Removing the old key MD5:{state.OldMd5Fingerprint} from {target.Organization}");
+                try
+                {
+                    await service.RemoveAsync(target.ToEndpoints(), credential, target.OldKeyId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PfaException ex) when (ex.ErrorId == SshKeyErrorIds.NotFound)
+                {
+                    // Already gone (removed by hand, or by a run killed after the call): done.
+                }
+
+                target.OldRemoved = true;
+                Save(state);
+            }
+
+            // 6. The old private key, then the record.
+            step?.Invoke("Deleting the old private key");
+            _keys.Vault.Delete(state.OldSecretName);
+            _keys.Store.Delete(SshKeyRotationState.FileName);
+            return state;
+        }
+
+        private async Task<SshKeyRotationState> BeginAsync(SshKeyRotationPlan plan, SshKeyRotationOptions options, Action<string>? step, CancellationToken cancellationToken)
+        {
+            StoredSshKey current = plan.Current;
+            step?.Invoke($"Generating a new {current.Type} {current.Bits}-bit key");
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            StoredSshKey next;
+            using (SshKeyPair pair = await Task.Run(() => SshKeyGenerator.Generate(current.Type, current.Bits, options.Comment ?? current.Comment, cancellationToken), cancellationToken).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                next = _keys.SavePending(pair, now);
+            }
+
+            var state = new SshKeyRotationState
+            {
+                StartedOn = now,
+                OldSha256Fingerprint = current.Sha256Fingerprint,
+                OldMd5Fingerprint = current.Md5Fingerprint,
+                OldSecretName = current.SecretName,
+                NewKey = next,
+                Description = options.Description,
+                NewValidTo = options.ValidTo,
+                Targets = plan.Targets.ToList(),
+            };
+            Save(state);
+            return state;
+        }
+
+        private void Save(SshKeyRotationState state) => _keys.Store.Write(SshKeyRotationState.FileName, state, ownerOnly: false);
+
+        /// <summary>The public half of a stored key, for the add request.</summary>
+        private sealed class SshPublicKeyOnly
+        {
+            public SshPublicKeyOnly(StoredSshKey key)
+            {
+                Key = key.ParsePublicKey();
+            }
+
+            public SshPublicKey Key { get; }
+        }
+    }
+
+    /// <summary>The choices of a rotation.</summary>
+    public sealed class SshKeyRotationOptions
+    {
+        /// <summary>The new key's description in Azure DevOps.</summary>
+        public string Description { get; set; } = string.Empty;
+
+        /// <summary>The new key's expiry.</summary>
+        public DateTimeOffset ValidTo { get; set; }
+
+        /// <summary>The new key's comment; default the old key's.</summary>
+        public string? Comment { get; set; }
+
+        /// <summary>Repositories the new key must be able to clone before it replaces the old one.</summary>
+        public IReadOnlyList<GitSshUrl> Repositories { get; set; } = Array.Empty<GitSshUrl>();
+
+        public HostKeyPolicy? HostKeyPolicy { get; set; }
+
+        public TimeSpan Timeout { get; set; } = GitSshAccessChecker.DefaultTimeout;
+    }
+}
