@@ -93,7 +93,7 @@ namespace PfaAzureDevOps.Commands
                     WriteVerbose($"Your SSH key MD5:{plan.Current.Md5Fingerprint} has {left} in {Join(plan.Targets)}, more than -ExpiringWithinDays {within}: nothing to do.");
                     WriteObject(new PfaSshKeyRotation
                     {
-                        Status = PfaSshKeyRotationStatus.NotDue,
+                        Status = "NotDue",
                         OldMd5Fingerprint = plan.Current.Md5Fingerprint,
                         Organizations = Names(plan.Targets),
                         ValidTo = EarliestOld(plan.Targets),
@@ -165,7 +165,7 @@ namespace PfaAzureDevOps.Commands
 
             var result = new PfaSshKeyRotation
             {
-                Status = PfaSshKeyRotationStatus.Rotated,
+                Status = "Rotated",
                 OldMd5Fingerprint = finished.OldMd5Fingerprint,
                 NewMd5Fingerprint = finished.NewKey.Md5Fingerprint,
                 NewSha256Fingerprint = finished.NewKey.Sha256Fingerprint,

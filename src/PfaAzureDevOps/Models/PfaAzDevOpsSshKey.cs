@@ -74,20 +74,11 @@ namespace PfaAzureDevOps
 
 namespace PfaAzureDevOps
 {
-    /// <summary>What Update-PfaSshKey did.</summary>
-    public enum PfaSshKeyRotationStatus
-    {
-        /// <summary>The key was replaced everywhere (or a pending rotation was finished).</summary>
-        Rotated,
-
-        /// <summary>-ExpiringWithinDays: the key has more days left than that, so nothing was done.</summary>
-        NotDue,
-    }
-
     /// <summary>The outcome of Update-PfaSshKey: which key replaced which, where, and how long the key in use is valid.</summary>
     public sealed class PfaSshKeyRotation
     {
-        public PfaSshKeyRotationStatus Status { get; set; }
+        /// <summary>Rotated (the key was replaced everywhere, or a pending rotation was finished), or NotDue (-ExpiringWithinDays: more days left than that, so nothing was done).</summary>
+        public string Status { get; set; } = string.Empty;
 
         /// <summary>The key in use before (MD5, as Azure DevOps shows it).</summary>
         public string OldMd5Fingerprint { get; set; } = string.Empty;
@@ -112,7 +103,7 @@ namespace PfaAzureDevOps
         /// <summary>True when this run finished a rotation an earlier run had begun.</summary>
         public bool Resumed { get; set; }
 
-        public override string ToString() => Status == PfaSshKeyRotationStatus.Rotated
+        public override string ToString() => Status == "Rotated"
             ? $"Rotated MD5:{OldMd5Fingerprint} -> MD5:{NewMd5Fingerprint} in {string.Join(", ", Organizations)}"
             : $"Not due: MD5:{OldMd5Fingerprint} has {DaysLeft} days left";
     }
