@@ -401,10 +401,14 @@ internal static class ControlEndpoints
                     RetryAfterSeconds = Int(e, "retryAfterSeconds"),
                     DelayMs = Int(e, "delayMs") ?? 0,
                     Drop = Bool(e, "drop") ?? false,
+                    Body = Str(e, "body"),
+                    ContentType = Str(e, "contentType"),
+                    BodyBytes = Int(e, "bodyBytes"),
+                    Hang = Bool(e, "hang") ?? false,
                 };
-                if (rule.Status == null && rule.DelayMs <= 0 && !rule.Drop)
+                if (rule.Status == null && rule.DelayMs <= 0 && !rule.Drop && rule.Body == null && rule.BodyBytes == null && !rule.Hang)
                 {
-                    return Bad("A fault rule needs status, delayMs or drop.");
+                    return Bad("A fault rule needs status, delayMs, drop, body, bodyBytes or hang.");
                 }
                 added.Add(rule);
             }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -63,6 +64,50 @@ internal static class Faults
             ctx.Abort();
             return true;
         }
+        if (hit.Hang)
+        {
+            // A server that accepted the request and never answers: wait until the client gives up.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return true;
+        }
+        if (hit.Body != null || hit.BodyBytes != null)
+        {
+            ctx.Response.StatusCode = hit.Status ?? 200;
+            ctx.Response.ContentType = hit.ContentType ?? "application/json; charset=utf-8";
+            if (hit.Body != null)
+            {
+                await ctx.Response.WriteAsync(hit.Body, ctx.RequestAborted);
+                return true;
+            }
+            // A huge answer: {"value":"xxxx...."} of bodyBytes bytes, streamed in chunks.
+            long size = Math.Max(hit.BodyBytes!.Value, 12);
+            ctx.Response.ContentLength = size;
+            try
+            {
+                await ctx.Response.WriteAsync("{\"value\":\"", ctx.RequestAborted);
+                long left = size - 12;
+                var chunk = new byte[64 * 1024];
+                Array.Fill(chunk, (byte)'x');
+                while (left > 0)
+                {
+                    int n = (int)Math.Min(chunk.Length, left);
+                    await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
+                    left -= n;
+                }
+                await ctx.Response.WriteAsync("\"}", ctx.RequestAborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || ex is System.IO.IOException)
+            {
+                // The client stopped reading (as it should, past its limit).
+            }
+            return true;
+        }
         if (hit.Status is not int status)
         {
             return false; // delay only: answer normally, slowly
@@ -111,6 +156,9 @@ internal static class Faults
         ["retryAfterSeconds"] = r.RetryAfterSeconds,
         ["delayMs"] = r.DelayMs,
         ["drop"] = r.Drop,
+        ["body"] = r.Body,
+        ["bodyBytes"] = r.BodyBytes,
+        ["hang"] = r.Hang,
         ["hits"] = r.Hits,
     };
 }

@@ -150,6 +150,14 @@ internal sealed class FaultRule
     public int? RetryAfterSeconds { get; set; }
     public int DelayMs { get; set; }
     public bool Drop { get; set; }
+    /// <summary>Answer with this raw body (status defaults to 200): wrong JSON types, HTML, anything.</summary>
+    public string? Body { get; set; }
+    /// <summary>The Content-Type of <see cref="Body"/> or of a generated body (default application/json).</summary>
+    public string? ContentType { get; set; }
+    /// <summary>Answer with a generated JSON body of this many bytes (a huge answer), streamed.</summary>
+    public long? BodyBytes { get; set; }
+    /// <summary>Never answer: hold the request open until the client gives up.</summary>
+    public bool Hang { get; set; }
     public int Hits { get; set; }
 }
 

@@ -54,7 +54,9 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         /// </summary>
         public static SshKeyEndpoints Resolve(string? organization, Uri? organizationUrl, Uri? vsspsUrl, ConnectionDocument? connection)
         {
-            Uri? orgUrl = organizationUrl;
+            // Every URL passes the one rule (https, or http to a literal loopback address; no user info) before any use.
+            Uri? orgUrl = organizationUrl is null ? null : RegistrationRules.NormalizeServerUrl(organizationUrl, "organization URL");
+            vsspsUrl = vsspsUrl is null ? null : RegistrationRules.NormalizeServerUrl(vsspsUrl, "vssps URL");
             string? name = organization;
             if (orgUrl is null)
             {
@@ -281,15 +283,38 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                     list = default;
                 }
 
-                if (list.ValueKind == JsonValueKind.Array)
+                // A list of keys or nothing: an answer of any other shape is not taken for "no keys".
+                if (list.ValueKind != JsonValueKind.Array)
                 {
-                    foreach (JsonElement item in list.EnumerateArray())
+                    throw UnexpectedList(url, "it holds no list of keys");
+                }
+
+                foreach (JsonElement item in list.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Object)
                     {
-                        if (item.ValueKind == JsonValueKind.Object && (!TryGet(item, "isPublic", out JsonElement isPublic) || isPublic.ValueKind != JsonValueKind.False))
+                        throw UnexpectedList(url, "an entry is not an object");
+                    }
+
+                    if (TryGet(item, "isPublic", out JsonElement isPublic) && isPublic.ValueKind == JsonValueKind.False)
+                    {
+                        continue;
+                    }
+
+                    if (!TryGet(item, "authorizationId", out JsonElement id) || id.ValueKind != JsonValueKind.String || !Guid.TryParse(id.GetString(), out _))
+                    {
+                        throw UnexpectedList(url, "an entry has no authorizationId");
+                    }
+
+                    foreach (string name in new[] { "displayName", "publicData", "validFrom", "validTo" })
+                    {
+                        if (TryGet(item, name, out JsonElement field) && field.ValueKind != JsonValueKind.String && field.ValueKind != JsonValueKind.Null)
                         {
-                            keys.Add(ToKey(item, endpoints.Organization));
+                            throw UnexpectedList(url, $"an entry's {name} is not text");
                         }
                     }
+
+                    keys.Add(ToKey(item, endpoints.Organization));
                 }
             }
 
@@ -445,6 +470,12 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 throw new PfaException(SshKeyErrorIds.TokenRefused, ex.Kind, $"Azure DevOps refused {CredentialDescription} for the SSH key endpoint {url.GetLeftPart(UriPartial.Path)} ({ex.Message}) {what}", url.GetLeftPart(UriPartial.Path), ex);
             }
         }
+
+        private static PfaException UnexpectedList(Uri url, string why) => new PfaException(
+            SshKeyErrorIds.InvalidResponse,
+            PfaErrorKind.ProtocolError,
+            $"Azure DevOps answered {Rules.UrlRules.Redact(url)} with something that is not a list of SSH keys ({why}). This undocumented endpoint may have changed, or the URL does not point at Azure DevOps (check -OrganizationUrl and -VsspsUrl); see your keys on the web page (User settings > SSH public keys).",
+            Rules.UrlRules.Redact(url));
 
         private static AzureDevOpsSshKey ToKey(JsonElement token, string organization)
         {

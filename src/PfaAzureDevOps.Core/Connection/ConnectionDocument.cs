@@ -110,9 +110,29 @@ namespace PfaAzureDevOps.Core.Connection
                 throw new FormatException("the token references are missing");
             }
 
-            if (!Uri.TryCreate(AuthorizationServer, UriKind.Absolute, out _) || !Uri.TryCreate(CallbackUrl, UriKind.Absolute, out _) || !Uri.TryCreate(ProfileUrl, UriKind.Absolute, out _))
+            Scopes ??= new List<string>();
+            StoredRules.RequireSecretName(AccessTokenSecret, "access token");
+            if (!string.IsNullOrEmpty(RefreshTokenSecret))
             {
-                throw new FormatException("a URL in it is missing or not absolute");
+                StoredRules.RequireSecretName(RefreshTokenSecret, "refresh token");
+            }
+
+            if (ServicePrincipalSecret != null)
+            {
+                StoredRules.RequireSecretName(ServicePrincipalSecret, "service principal secret");
+            }
+
+            Rules.UrlRules.RequireStored(AuthorizationServer, "authorization server");
+            Rules.UrlRules.RequireStored(CallbackUrl, "callback URL");
+            Rules.UrlRules.RequireStored(ProfileUrl, "profile URL");
+            if (OrganizationUrl != null)
+            {
+                Rules.UrlRules.RequireStored(OrganizationUrl, "organization URL");
+            }
+
+            if (OrganizationId != null && !Guid.TryParse(OrganizationId, out _))
+            {
+                throw new FormatException("its organization id is not a GUID");
             }
         }
     }
@@ -151,6 +171,14 @@ namespace PfaAzureDevOps.Core.Connection
             if (ClientId == Guid.Empty || string.IsNullOrEmpty(State) || !Uri.TryCreate(CallbackUrl, UriKind.Absolute, out _) || !Uri.TryCreate(AuthorizationServer, UriKind.Absolute, out _))
             {
                 throw new FormatException("it is incomplete");
+            }
+
+            Scopes ??= new List<string>();
+            Rules.UrlRules.RequireStored(AuthorizationServer, "authorization server");
+            Rules.UrlRules.RequireStored(CallbackUrl, "callback URL");
+            if (CodeVerifierSecret != null)
+            {
+                StoredRules.RequireSecretName(CodeVerifierSecret, "code verifier");
             }
         }
     }

@@ -233,7 +233,7 @@ namespace PfaAzureDevOps.Core.Connection
                 log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
                 using (JsonDocument data = await RestClient.GetAsync(connectionData, tokens.AccessToken, cancellationToken).ConfigureAwait(false))
                 {
-                    document.OrganizationId = AzureDevOpsHttp.ReadString(data.RootElement, "instanceId");
+                    document.OrganizationId = ReadOrganizationId(data.RootElement, connectionData);
                 }
 
                 document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
@@ -248,6 +248,22 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             return document;
+        }
+
+        /// <summary>The organization's instanceId from a connectionData answer; anything else is not an organization.</summary>
+        internal static string ReadOrganizationId(JsonElement root, Uri connectionData)
+        {
+            string? instanceId = AzureDevOpsHttp.ReadString(root, "instanceId");
+            if (!Guid.TryParse(instanceId, out Guid organizationId))
+            {
+                throw new PfaException(
+                    "AzureDevOpsInvalidResponse",
+                    PfaErrorKind.ProtocolError,
+                    $"{Rules.UrlRules.Redact(connectionData)} did not answer with an Azure DevOps organization (no instanceId), so the connection was not saved. Check -Organization and -OrganizationUrl.",
+                    Rules.UrlRules.Redact(connectionData));
+            }
+
+            return organizationId.ToString("D");
         }
 
         private ConnectionDocument? TryGetForReplace()
@@ -444,10 +460,17 @@ namespace PfaAzureDevOps.Core.Connection
             byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(DocumentPath);
+                byte[]? read = Rules.FileRules.ReadStoreFile(DocumentPath, StateStore.MaxDocumentBytes);
+                if (read is null)
+                {
+                    return false;
+                }
+
+                bytes = read;
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
             {
+                // The full read (slow path) reports what is wrong.
                 return false;
             }
 
@@ -461,7 +484,7 @@ namespace PfaAzureDevOps.Core.Connection
                     JsonElement root = json.RootElement;
                     if (root.ValueKind != JsonValueKind.Object
                         || !root.TryGetProperty("kind", out JsonElement kind) || kind.ValueKind != JsonValueKind.String || kind.GetString() != ConnectionDocument.DocumentKind
-                        || !root.TryGetProperty("schemaVersion", out JsonElement version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != ConnectionDocument.CurrentVersion
+                        || !root.TryGetProperty("schemaVersion", out JsonElement version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out int versionNumber) || versionNumber != ConnectionDocument.CurrentVersion
                         || !root.TryGetProperty("accessTokenExpiresOn", out JsonElement expires) || expires.ValueKind != JsonValueKind.String || !expires.TryGetDateTimeOffset(out expiresOn)
                         || !root.TryGetProperty("accessTokenSecret", out JsonElement secret) || secret.ValueKind != JsonValueKind.String)
                     {
@@ -477,7 +500,7 @@ namespace PfaAzureDevOps.Core.Connection
                 return false;
             }
 
-            if (string.IsNullOrEmpty(secretName) || expiresOn - now <= RefreshMargin)
+            if (string.IsNullOrEmpty(secretName) || !SecretVault.IsValidName(secretName) || expiresOn - now <= RefreshMargin)
             {
                 return false;
             }

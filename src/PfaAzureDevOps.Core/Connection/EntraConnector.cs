@@ -373,7 +373,7 @@ namespace PfaAzureDevOps.Core.Connection
                     log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
                     using (JsonDocument data = await service.RestClient.GetAsync(connectionData, token.AccessToken, cancellationToken).ConfigureAwait(false))
                     {
-                        document.OrganizationId = AzureDevOpsHttp.ReadString(data.RootElement, "instanceId");
+                        document.OrganizationId = ConnectionService.ReadOrganizationId(data.RootElement, connectionData);
                     }
                 }
             }

@@ -88,6 +88,9 @@ namespace PfaAzureDevOps.Core.Git
         /// back as a result with <see cref="GitAccessResult.ErrorId"/>; invalid arguments throw PfaException; cancellation
         /// throws OperationCanceledException.
         /// </summary>
+        /// <summary>The longest -Timeout accepted: one hour (a wait longer than that is a mistake, and timers cannot take TimeSpan.MaxValue).</summary>
+        public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
+
         public static async Task<GitAccessResult> CheckAsync(GitSshUrl url, string privateKeyText, HostKeyPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
         {
             if (url == null)
@@ -100,9 +103,9 @@ namespace PfaAzureDevOps.Core.Git
                 throw new ArgumentNullException(nameof(policy));
             }
 
-            if (timeout <= TimeSpan.Zero)
+            if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
             {
-                throw new PfaException("TimeoutInvalid", PfaErrorKind.InvalidArgument, "The timeout must be positive. Pass a number of seconds greater than zero.", timeout);
+                throw new PfaException("TimeoutInvalid", PfaErrorKind.InvalidArgument, $"The timeout must be positive and at most {MaxTimeout.TotalMinutes:0} minutes (it was {(timeout == TimeSpan.MaxValue ? "TimeSpan.MaxValue" : timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " seconds")}). Pass a number of seconds such as 30.", timeout);
             }
 
             cancellationToken.ThrowIfCancellationRequested();

@@ -11,10 +11,7 @@ namespace PfaAzureDevOps.Core.Identity
         public static X509Certificate2 FromFile(string path, char[]? password)
         {
             string full = Path.GetFullPath(path);
-            if (!File.Exists(full))
-            {
-                throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"The certificate file '{full}' does not exist.", full);
-            }
+            RequireFile(full);
 
             try
             {
@@ -45,6 +42,16 @@ namespace PfaAzureDevOps.Core.Identity
             catch (CryptographicException ex)
             {
                 throw new PfaException("EntraCertificateUnreadable", PfaErrorKind.InvalidData, $"The certificate file '{full}' could not be read: wrong password, or not a PFX/PKCS#12 {(IsNet ? "or PEM " : string.Empty)}file with the certificate and its private key.", full, ex);
+            }
+        }
+
+        /// <summary>The certificate file must be an existing regular file of a sensible size (never a FIFO or a device).</summary>
+        public static void RequireFile(string full)
+        {
+            Rules.FileRules.RequireRegularFile(full, "certificate file", "EntraCertificateNotFound");
+            if (new FileInfo(full).Length > 1024 * 1024)
+            {
+                throw new PfaException(Rules.FileRules.FileTooLargeId, PfaErrorKind.LimitsExceeded, $"The certificate file '{full}' is larger than 1 MB, far larger than a certificate with its key. Check the path.", full);
             }
         }
 

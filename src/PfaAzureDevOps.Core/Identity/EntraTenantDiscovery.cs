@@ -64,8 +64,11 @@ namespace PfaAzureDevOps.Core.Identity
         {
             if (organizationUrl is null || !organizationUrl.IsAbsoluteUri)
             {
-                throw new PfaException("InvalidOrganizationUrl", PfaErrorKind.InvalidArgument, "The organization URL must be absolute, such as https://dev.azure.com/contoso.", organizationUrl);
+                throw new PfaException("InvalidOrganizationUrl", PfaErrorKind.InvalidArgument, "The organization URL must be absolute, such as https://dev.azure.com/contoso.", null);
             }
+
+            Rules.UrlRules.Require(organizationUrl, "organization URL", "InvalidOrganizationUrl");
+            string shown = Rules.UrlRules.Redact(organizationUrl);
 
             HttpResponseMessage response;
             try
@@ -78,18 +81,31 @@ namespace PfaAzureDevOps.Core.Identity
             }
             catch (HttpRequestException ex)
             {
-                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.ConnectionError, $"The organization {organizationUrl} could not be reached to find its Microsoft Entra tenant: {ex.Message} Give the tenant explicitly (-TenantId), or check the URL and the network.", organizationUrl, ex);
+                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.ConnectionError, $"The organization {shown} could not be reached to find its Microsoft Entra tenant: {ex.Message} Give the tenant explicitly (-TenantId), or check the URL and the network.", shown, ex);
             }
             catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.OperationTimeout, $"The organization {organizationUrl} did not answer in time. Give the tenant explicitly (-TenantId).", organizationUrl, ex);
+                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.OperationTimeout, $"The organization {shown} did not answer in time. Give the tenant explicitly (-TenantId).", shown, ex);
             }
 
             using (response)
             {
                 var wwwAuthenticate = response.Headers.WwwAuthenticate.Select(h => h.ToString()).ToList();
                 IEnumerable<string> resourceTenant = response.Headers.TryGetValues("X-VSS-ResourceTenant", out IEnumerable<string>? values) ? values : Enumerable.Empty<string>();
-                return FromHeaders(wwwAuthenticate, resourceTenant);
+                TenantDiscoveryResult result = FromHeaders(wwwAuthenticate, resourceTenant);
+                int status = (int)response.StatusCode;
+                if (result.Source == TenantSource.Default && status != 401 && status != 403)
+                {
+                    // Only Azure DevOps' own "sign in first" answer that names no tenant means "common"; a server error,
+                    // an HTML page or a redirect elsewhere says nothing, and guessing would store a wrong tenant.
+                    throw new PfaException(
+                        "TenantDiscoveryFailed",
+                        PfaErrorKind.ProtocolError,
+                        $"The organization {shown} answered HTTP {status} without naming its Microsoft Entra tenant, so no tenant was guessed and nothing was registered. Check -Organization (or -OrganizationUrl) and try again, or give the tenant explicitly with -TenantId.",
+                        shown);
+                }
+
+                return result;
             }
         }
 

@@ -53,12 +53,18 @@ namespace PfaAzureDevOps.Core.OAuth
         public const string CodeGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
         public const string RefreshGrant = "refresh_token";
 
+        /// <summary>The longest token accepted (Azure DevOps' are about 1-3 KB).</summary>
+        public const int MaxTokenLength = 64 * 1024;
+
+        /// <summary>The longest lifetime accepted for an access token: one year.</summary>
+        public const double MaxExpiresInSeconds = 366 * 24 * 3600;
+
         private readonly HttpMessageInvoker? _invoker;
 
         public OAuthTokenClient(HttpMessageInvoker? invoker = null, HttpCallOptions? options = null)
         {
             _invoker = invoker;
-            Options = options ?? new HttpCallOptions { AttemptTimeout = TimeSpan.FromSeconds(60) };
+            Options = options ?? new HttpCallOptions { AttemptTimeout = TimeSpan.FromSeconds(30) };
         }
 
         public HttpCallOptions Options { get; }
@@ -117,10 +123,20 @@ namespace PfaAzureDevOps.Core.OAuth
                         throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} has no access token or no refresh token. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
                     }
 
+                    if (access!.Length > MaxTokenLength || refresh!.Length > MaxTokenLength)
+                    {
+                        throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} holds a token longer than {MaxTokenLength / 1024} KB, which no Azure DevOps token is; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
+                    }
+
                     // expires_in is a string on the live service ("3599"); accept a number too.
                     double seconds = 3599;
-                    if (expiresIn != null && double.TryParse(expiresIn, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) && parsed > 0)
+                    if (expiresIn != null)
                     {
+                        if (!double.TryParse(expiresIn, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || double.IsNaN(parsed) || parsed <= 0 || parsed > MaxExpiresInSeconds)
+                        {
+                            throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} says the token lives '{AzureDevOpsHttp.Clip(expiresIn, 40)}' seconds, which is not a lifetime between 1 second and one year; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
+                        }
+
                         seconds = parsed;
                     }
 

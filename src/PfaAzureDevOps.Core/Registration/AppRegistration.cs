@@ -65,12 +65,15 @@ namespace PfaAzureDevOps.Core.Registration
                 throw new FormatException("the client ID is missing");
             }
 
-            if (!Uri.TryCreate(InstanceUrl, UriKind.Absolute, out _) || !Uri.TryCreate(CallbackUrl, UriKind.Absolute, out _) || !Uri.TryCreate(AuthorizationServer, UriKind.Absolute, out _))
+            Rules.UrlRules.RequireStored(InstanceUrl, "instance URL");
+            Rules.UrlRules.RequireStored(CallbackUrl, "callback URL");
+            Rules.UrlRules.RequireStored(AuthorizationServer, "authorization server");
+            if (ClientSecretName != null)
             {
-                throw new FormatException("a URL in it is missing or not absolute");
+                StoredRules.RequireSecretName(ClientSecretName, "client secret");
             }
 
-            if (Scopes.Count == 0)
+            if (Scopes is null || Scopes.Count == 0)
             {
                 throw new FormatException("it names no OAuth scope");
             }

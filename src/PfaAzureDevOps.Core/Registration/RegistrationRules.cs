@@ -21,18 +21,13 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (instanceUrl is null || !instanceUrl.IsAbsoluteUri)
             {
-                throw Invalid("InvalidInstanceUrl", "The instance URL must be an absolute URL such as https://pipelines.example.com.", instanceUrl);
+                throw Invalid("InvalidInstanceUrl", "The instance URL must be an absolute URL such as https://pipelines.example.com.", null);
             }
 
-            RequireHttpsUnlessLoopback(instanceUrl, "InvalidInstanceUrl", "instance URL");
+            Rules.UrlRules.Require(instanceUrl, "instance URL", "InvalidInstanceUrl");
             if (!string.IsNullOrEmpty(instanceUrl.Query) || !string.IsNullOrEmpty(instanceUrl.Fragment))
             {
-                throw Invalid("InvalidInstanceUrl", $"The instance URL '{instanceUrl}' must not have a query or fragment: give the base URL of the Pipelines for Applications instance, such as https://pipelines.example.com.", instanceUrl);
-            }
-
-            if (!string.IsNullOrEmpty(instanceUrl.UserInfo))
-            {
-                throw Invalid("InvalidInstanceUrl", "The instance URL must not contain a user name or password.", instanceUrl.GetLeftPart(UriPartial.Scheme) + instanceUrl.Host);
+                throw Invalid("InvalidInstanceUrl", $"The instance URL '{Rules.UrlRules.Redact(instanceUrl)}' must not have a query or fragment: give the base URL of the Pipelines for Applications instance, such as https://pipelines.example.com.", Rules.UrlRules.Redact(instanceUrl));
             }
 
             string text = instanceUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -46,13 +41,13 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (url is null || !url.IsAbsoluteUri)
             {
-                throw Invalid("InvalidServerUrl", $"The {what} must be an absolute URL.", url);
+                throw Invalid("InvalidServerUrl", $"The {what} must be an absolute URL.", null);
             }
 
-            RequireHttpsUnlessLoopback(url, "InvalidServerUrl", what);
+            Rules.UrlRules.Require(url, what, "InvalidServerUrl");
             if (!string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment))
             {
-                throw Invalid("InvalidServerUrl", $"The {what} '{url}' must not have a query or fragment.", url);
+                throw Invalid("InvalidServerUrl", $"The {what} '{Rules.UrlRules.Redact(url)}' must not have a query or fragment.", Rules.UrlRules.Redact(url));
             }
 
             return new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/'), UriKind.Absolute);
@@ -81,6 +76,11 @@ namespace PfaAzureDevOps.Core.Registration
 
             foreach (string scope in list)
             {
+                if (scope.Length > 256 || !IsPlainScope(scope))
+                {
+                    throw Invalid("InvalidOAuthScope", $"'{(scope.Length > 60 ? scope.Substring(0, 60) + "..." : scope)}' is not an OAuth scope: a scope is one word of letters, digits and . _ - : / (such as vso.code_write). Separate several with spaces or commas.", scope.Length > 60 ? scope.Substring(0, 60) : scope);
+                }
+
                 if (provider == IdentityProvider.AzureDevOps && !scope.StartsWith("vso.", StringComparison.Ordinal))
                 {
                     throw Invalid("InvalidOAuthScope", $"'{scope}' is not an Azure DevOps OAuth scope. Use the scopes the app was registered with, such as vso.code_write (Code, read and write).", scope);
@@ -93,6 +93,51 @@ namespace PfaAzureDevOps.Core.Registration
             }
 
             return list;
+        }
+
+        private static bool IsPlainScope(string scope)
+        {
+            foreach (char c in scope)
+            {
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '~';
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A certificate thumbprint: 40 hexadecimal digits (SHA-1), spaces and colons allowed; returned upper-case.</summary>
+        public static string NormalizeThumbprint(string thumbprint)
+        {
+            string value = (thumbprint ?? string.Empty).Replace(" ", string.Empty).Replace(":", string.Empty).ToUpperInvariant();
+            bool hex = value.Length == 40;
+            foreach (char c in value)
+            {
+                hex &= (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+            }
+
+            if (!hex)
+            {
+                throw Invalid("InvalidCertificateThumbprint", "-CertificateThumbprint must be the certificate's thumbprint: 40 hexadecimal digits (SHA-1), as Get-ChildItem Cert:\\CurrentUser\\My shows it.", value.Length > 40 ? value.Substring(0, 40) : value);
+            }
+
+            return value;
+        }
+
+        /// <summary>The certificate file of a confidential client: an existing regular file that holds a certificate and its private key.</summary>
+        public static void RequireCertificateFile(string fullPath)
+        {
+            Identity.CertificateLoader.RequireFile(fullPath);
+            using (System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = Identity.CertificateLoader.FromFile(fullPath, null))
+            {
+                if (!certificate.HasPrivateKey)
+                {
+                    throw new PfaException("EntraCertificateUnreadable", PfaErrorKind.InvalidData, $"The certificate file '{fullPath}' holds no private key. Give a .pfx (or a PEM with the certificate and its key) for the application's certificate.", fullPath);
+                }
+            }
         }
 
         /// <summary>A tenant: a GUID, a verified domain name, or organizations/common/consumers.</summary>
@@ -120,21 +165,6 @@ namespace PfaAzureDevOps.Core.Registration
             }
 
             throw Invalid("InvalidTenantId", $"'{value}' is not a tenant. Give the directory (tenant) ID, a GUID from the app's Overview page, or a verified domain such as contoso.onmicrosoft.com, or 'organizations'.", value);
-        }
-
-        private static void RequireHttpsUnlessLoopback(Uri url, string errorId, string what)
-        {
-            if (url.Scheme == Uri.UriSchemeHttps)
-            {
-                return;
-            }
-
-            if (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url))
-            {
-                return;
-            }
-
-            throw Invalid(errorId, $"The {what} '{url.GetLeftPart(UriPartial.Authority)}' must use https (http is accepted only for a loopback address such as http://127.0.0.1:8080).", url);
         }
 
         private static PfaException Invalid(string id, string message, object? target) =>

@@ -259,8 +259,18 @@ namespace PfaAzureDevOps.Core.Registration
                     throw new PfaException("ClientCredentialConflict", PfaErrorKind.InvalidArgument, "Give one credential of the confidential client: -ClientSecret, -CertificateThumbprint or -CertificatePath.", "CertificatePath");
                 }
 
-                registration.CertificateThumbprint = request.CertificateThumbprint;
-                registration.CertificatePath = request.CertificatePath;
+                if (request.CertificateThumbprint != null)
+                {
+                    registration.CertificateThumbprint = RegistrationRules.NormalizeThumbprint(request.CertificateThumbprint);
+                }
+
+                if (request.CertificatePath != null)
+                {
+                    // The file must exist and hold a certificate with its private key now, not at the first sign-in.
+                    string full = System.IO.Path.GetFullPath(request.CertificatePath);
+                    RegistrationRules.RequireCertificateFile(full);
+                    registration.CertificatePath = full;
+                }
             }
 
             if (request.ClientSecret != null)

@@ -16,7 +16,13 @@ namespace PfaAzureDevOps.Core.Rest
         public static HttpCallOptions Default { get; } = new HttpCallOptions();
 
         /// <summary>The time limit of one attempt (connect, send, read the answer).</summary>
-        public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
+        public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>The largest answer read (Azure DevOps' answers here are kilobytes); a larger one fails without being read.</summary>
+        public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
+        /// <summary>4 MiB.</summary>
+        public const long DefaultMaxResponseBytes = 4L * 1024 * 1024;
 
         /// <summary>Retries after 429/503 (and, for idempotent calls, 500/502/504 and dropped connections).</summary>
         public int MaxRetries { get; set; } = 3;
@@ -81,18 +87,28 @@ namespace PfaAzureDevOps.Core.Rest
                     attemptLimit.CancelAfter(options.AttemptTimeout);
                     using (HttpRequestMessage request = createRequest())
                     {
+                        // The one transport rule, whatever the URL's origin (parameter, stored document, derived).
+                        Rules.UrlRules.RequireForRequest(request.RequestUri, "server URL");
                         try
                         {
-                            response = await invoker.SendAsync(request, attemptLimit.Token).ConfigureAwait(false);
+                            // Headers first, then the body read under a size limit: a huge answer is never buffered whole.
+                            response = invoker is HttpClient client
+                                ? await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptLimit.Token).ConfigureAwait(false)
+                                : await invoker.SendAsync(request, attemptLimit.Token).ConfigureAwait(false);
                             if (response.Content != null)
                             {
-                                await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+                                await BufferBoundedAsync(response, options.MaxResponseBytes, what, request.RequestUri, attemptLimit.Token).ConfigureAwait(false);
                             }
+                        }
+                        catch (PfaException)
+                        {
+                            response?.Dispose();
+                            throw;
                         }
                         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                         {
                             response?.Dispose();
-                            throw new PfaException("AzureDevOpsTimeout", PfaErrorKind.OperationTimeout, $"{what} did not answer within {options.AttemptTimeout.TotalSeconds:0} seconds. Check the network (and proxy) and try again.", request.RequestUri?.GetLeftPart(UriPartial.Path), ex);
+                            throw new PfaException("AzureDevOpsTimeout", PfaErrorKind.OperationTimeout, $"{what} did not answer within {options.AttemptTimeout.TotalSeconds:0} seconds. Check the network (and proxy) and try again.", request.RequestUri is null ? null : Rules.UrlRules.Redact(request.RequestUri), ex);
                         }
                         catch (HttpRequestException ex)
                         {
@@ -135,6 +151,62 @@ namespace PfaAzureDevOps.Core.Rest
                 await options.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        /// <summary>
+        /// Reads the body into memory up to <paramref name="maxBytes"/> (refusing a larger Content-Length before reading),
+        /// and puts it back as buffered content with the same headers.
+        /// </summary>
+        internal static async Task BufferBoundedAsync(HttpResponseMessage response, long maxBytes, string what, Uri? url, CancellationToken cancellationToken)
+        {
+            HttpContent content = response.Content!;
+            long? declared = content.Headers.ContentLength;
+            if (declared.HasValue && declared.Value > maxBytes)
+            {
+                throw TooLarge(what, maxBytes, url);
+            }
+
+            byte[] body;
+            using (System.IO.Stream stream = await content.ReadAsStreamAsync().ConfigureAwait(false))
+            using (var buffer = new System.IO.MemoryStream())
+            {
+                byte[] chunk = new byte[16 * 1024];
+                while (true)
+                {
+                    int read = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                    if (read <= 0)
+                    {
+                        break;
+                    }
+
+                    if (buffer.Length + read > maxBytes)
+                    {
+                        throw TooLarge(what, maxBytes, url);
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+
+                body = buffer.ToArray();
+            }
+
+            var buffered = new ByteArrayContent(body);
+            foreach (System.Collections.Generic.KeyValuePair<string, System.Collections.Generic.IEnumerable<string>> header in content.Headers)
+            {
+                if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            content.Dispose();
+            response.Content = buffered;
+        }
+
+        private static PfaException TooLarge(string what, long maxBytes, Uri? url) => new PfaException(
+            "ResponseTooLarge",
+            PfaErrorKind.LimitsExceeded,
+            $"{what} answered with more than {maxBytes / (1024 * 1024)} MB, far more than any answer this module expects; it was not read and nothing was changed. Check that the URL points at Azure DevOps (or its authorization server).",
+            url is null ? null : Rules.UrlRules.Redact(url));
 
         internal static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(8, Math.Pow(2, attempt - 1)));
 

@@ -45,9 +45,14 @@ namespace PfaAzureDevOps.Core.Rest
         /// <summary>The Authorization header of a personal access token: Basic with an empty user name, as Azure DevOps documents.</summary>
         public static AuthenticationHeaderValue PersonalAccessTokenHeader(string personalAccessToken)
         {
-            if (string.IsNullOrEmpty(personalAccessToken))
+            if (string.IsNullOrWhiteSpace(personalAccessToken))
             {
-                throw new ArgumentException("A personal access token is required.", nameof(personalAccessToken));
+                throw new PfaException("PersonalAccessTokenEmpty", PfaErrorKind.InvalidArgument, "The personal access token is empty. Give the token Azure DevOps showed when you made it (User settings > Personal access tokens), as a SecureString, for example from Read-Host -AsSecureString or Get-Secret.", "PersonalAccessToken");
+            }
+
+            if (personalAccessToken.Length > 4096 || personalAccessToken.IndexOfAny(new[] { '\r', '\n', ':' }) >= 0 || char.IsWhiteSpace(personalAccessToken[0]) || char.IsWhiteSpace(personalAccessToken[personalAccessToken.Length - 1]))
+            {
+                throw new PfaException("PersonalAccessTokenInvalid", PfaErrorKind.InvalidArgument, "The personal access token has white space, a line break or a colon in it, or is far too long: it was probably copied with extra characters. Copy the token again (it is one line of letters and digits).", "PersonalAccessToken");
             }
 
             return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(":" + personalAccessToken)));

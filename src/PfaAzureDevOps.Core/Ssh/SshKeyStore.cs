@@ -45,10 +45,12 @@ namespace PfaAzureDevOps.Core.Ssh
 
         public override void Validate()
         {
-            if (SecretName.Trim().Length == 0)
+            if (string.IsNullOrWhiteSpace(SecretName))
             {
                 throw new FormatException("it does not name the private key's secret");
             }
+
+            StoredRules.RequireSecretName(SecretName, "private key");
 
             SshPublicKey key;
             try
@@ -309,7 +311,32 @@ namespace PfaAzureDevOps.Core.Ssh
         public SshKeyPair LoadPrivateKey()
         {
             StoredSshKey document = GetRequired();
-            return LoadPrivateKey(document);
+            return LoadCurrentPrivateKey(ref document);
+        }
+
+        /// <summary>
+        /// Loads the private key of <paramref name="document"/>; when its secret is gone because another process replaced the
+        /// key meanwhile (New-PfaSshKey -Force), reads the document again and loads the new key, which <paramref name="document"/> then names.
+        /// </summary>
+        public SshKeyPair LoadCurrentPrivateKey(ref StoredSshKey document)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return LoadPrivateKey(document);
+                }
+                catch (PfaException ex) when (ex.ErrorId == PrivateKeyMissingId && attempt < 3)
+                {
+                    StoredSshKey? current = Get();
+                    if (current is null || string.Equals(current.SecretName, document.SecretName, StringComparison.Ordinal))
+                    {
+                        throw;
+                    }
+
+                    document = current;
+                }
+            }
         }
 
         public SshKeyPair LoadPrivateKey(StoredSshKey document)
@@ -348,7 +375,7 @@ namespace PfaAzureDevOps.Core.Ssh
         public string ReadPrivateKeyText(out StoredSshKey document)
         {
             document = GetRequired();
-            using (SshKeyPair pair = LoadPrivateKey(document))
+            using (SshKeyPair pair = LoadCurrentPrivateKey(ref document))
             {
                 return pair.ToOpenSshPrivateKey();
             }
@@ -360,6 +387,7 @@ namespace PfaAzureDevOps.Core.Ssh
         /// </summary>
         public SshKeyExport Export(string path, char[]? passphrase, bool force)
         {
+            Rules.FileRules.RequireUsablePath(path, "Path");
             StoredSshKey document = GetRequired();
             string privatePath = Path.GetFullPath(path);
             string publicPath = privatePath + ".pub";
@@ -367,6 +395,10 @@ namespace PfaAzureDevOps.Core.Ssh
             {
                 throw new PfaException(ExportFailedId, PfaErrorKind.InvalidArgument, $"'{(Directory.Exists(privatePath) ? privatePath : publicPath)}' is a folder. Give the path of the private key file to write, for example ~/.ssh/id_rsa_pfa.", privatePath);
             }
+
+            // Only a regular file (or a link, which the replace swaps for a file) is ever replaced: never a device or a FIFO.
+            Rules.FileRules.RequireReplaceable(privatePath, "private key file");
+            Rules.FileRules.RequireReplaceable(publicPath, "public key file");
 
             if (!force)
             {
@@ -385,7 +417,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 throw new PfaException(ExportFailedId, PfaErrorKind.NotFound, $"The folder '{directory}' does not exist. Create it first (for ~/.ssh with owner-only permissions: mkdir -m 700 ~/.ssh).", directory);
             }
 
-            using (SshKeyPair pair = LoadPrivateKey(document))
+            using (SshKeyPair pair = LoadCurrentPrivateKey(ref document))
             {
                 byte[] privateKey = pair.ToOpenSshPrivateKeyBytes(passphrase is null ? ReadOnlySpan<char>.Empty : passphrase.AsSpan());
                 try

@@ -50,17 +50,19 @@ namespace PfaAzureDevOps.Core.Ssh
             byte[] bytes;
             try
             {
-                var info = new FileInfo(path);
-                if (info.Exists && info.Length > MaxFileSize)
-                {
-                    throw Unrecognized("The file '" + path + "' is too large to be an SSH private key.", path);
-                }
-
-                bytes = File.ReadAllBytes(path);
+                bytes = Rules.FileRules.ReadBounded(path, MaxFileSize, "private key file", SshErrorIds.PrivateKeyFileNotFound);
+            }
+            catch (PfaException e) when (e.ErrorId == Rules.FileRules.FileTooLargeId)
+            {
+                throw Unrecognized("The file '" + path + "' is too large to be an SSH private key.", path);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {
                 throw new PfaException(SshErrorIds.PrivateKeyFileNotFound, PfaErrorKind.NotFound, "The private key file '" + path + "' does not exist. Check the path.", path, e);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new PfaException(SshErrorIds.PrivateKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The private key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
             }
 
             try

@@ -152,17 +152,21 @@ namespace PfaAzureDevOps.Core.Ssh
             string text;
             try
             {
-                var info = new FileInfo(path);
-                if (info.Exists && info.Length > 64 * 1024)
-                {
-                    throw Malformed("The file '" + path + "' is too large to be an SSH public key.", path);
-                }
-
-                text = File.ReadAllText(path);
+                // A regular file only (never a FIFO or a device), of a bounded size, read within a bounded time.
+                byte[] bytes = Rules.FileRules.ReadBounded(path, 64 * 1024, "public key file", SshErrorIds.PublicKeyFileNotFound);
+                text = new System.Text.UTF8Encoding(false).GetString(bytes);
+            }
+            catch (PfaException e) when (e.ErrorId == Rules.FileRules.FileTooLargeId)
+            {
+                throw Malformed("The file '" + path + "' is too large to be an SSH public key.", path);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {
                 throw new PfaException(SshErrorIds.PublicKeyFileNotFound, PfaErrorKind.NotFound, "The public key file '" + path + "' does not exist. Check the path.", path, e);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new PfaException(SshErrorIds.PublicKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The public key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
             }
 
             try

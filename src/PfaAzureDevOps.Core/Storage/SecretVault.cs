@@ -40,6 +40,44 @@ namespace PfaAzureDevOps.Core.Storage
                 : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "the macOS Keychain" : "the Secret Service keyring")
             : "an owner-only file (not encrypted: no keyring in this session)";
 
+        /// <summary>
+        /// A secret's name is a plain file name of the vault (letters, digits, '.', '_', '-'; no '..'), so a name read from
+        /// a hand-edited document can never reach a file outside the store.
+        /// </summary>
+        public static bool IsValidName(string? name)
+        {
+            if (string.IsNullOrEmpty(name) || name!.Length > 128 || name.Contains("..") || !char.IsLetterOrDigit(name[0]))
+            {
+                return false;
+            }
+
+            foreach (char c in name)
+            {
+                bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                if (!plain)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        internal static string RequireName(string? name)
+        {
+            if (!IsValidName(name))
+            {
+                string shown = name is null ? "(none)" : name.Length > 60 ? name.Substring(0, 60) + "..." : name;
+                throw new PfaException(
+                    "SecretNameInvalid",
+                    PfaErrorKind.InvalidData,
+                    $"A state document names the secret '{shown}', which is not a plain name inside the store's secrets folder, so it was not read, written or deleted. The document was edited by hand or damaged: restore it, or start over (Disconnect-PfaAzureDevOps, Unregister-PfaAzureDevOpsApp -Force, Remove-PfaSshKey -Force).",
+                    shown);
+            }
+
+            return name!;
+        }
+
         public void Write(string name, byte[] secret)
         {
             MsalStorage storage = Open(name);
@@ -78,6 +116,7 @@ namespace PfaAzureDevOps.Core.Storage
 
         public void Delete(string name)
         {
+            RequireName(name);
             Open(name).Clear(ignoreExceptions: true);
             string file = Path.Combine(Directory, FileName(name));
             if (File.Exists(file))
@@ -90,6 +129,7 @@ namespace PfaAzureDevOps.Core.Storage
 
         private MsalStorage Open(string name)
         {
+            RequireName(name);
             StateStore.EnsureDirectory(Directory, ownerOnly: true);
             return MsalStorage.Create(Properties(name, IsProtected));
         }
@@ -144,11 +184,12 @@ namespace PfaAzureDevOps.Core.Storage
         /// </summary>
         public static byte[]? ReadUnprotected(SecretVault vault, string name)
         {
+            SecretVault.RequireName(name);
             string path = Path.Combine(vault.Directory, name + ".bin");
             try
             {
-                byte[] data = File.ReadAllBytes(path);
-                return data.Length == 0 ? null : data;
+                byte[]? data = Rules.FileRules.ReadStoreFile(path, 16L * 1024 * 1024);
+                return data is null || data.Length == 0 ? null : data;
             }
             catch (FileNotFoundException)
             {

@@ -17,6 +17,17 @@ namespace PfaAzureDevOps.Core.Storage
             string? home = Environment.GetEnvironmentVariable(HomeVariable);
             if (!string.IsNullOrWhiteSpace(home))
             {
+                // A relative folder would follow whatever the process's current folder is (not PowerShell's location),
+                // so the same session would read and write different stores: only an absolute path is taken.
+                if (!Path.IsPathRooted(home) || (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && home!.Length >= 2 && home[1] != ':' && !home.StartsWith(@"\\", StringComparison.Ordinal)))
+                {
+                    throw new PfaException(
+                        "StateHomeNotAbsolute",
+                        PfaErrorKind.InvalidArgument,
+                        $"{HomeVariable} is set to '{home}', which is not an absolute path. Set it to a full path, for example $env:{HomeVariable} = (Resolve-Path ./state).Path, or remove it to use the default location.",
+                        home);
+                }
+
                 return Path.Combine(Path.GetFullPath(home), scope == StateScope.AllUsers ? "AllUsers" : "CurrentUser");
             }
 

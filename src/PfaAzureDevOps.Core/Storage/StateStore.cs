@@ -17,6 +17,9 @@ namespace PfaAzureDevOps.Core.Storage
         internal static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
         private static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
 
+        /// <summary>The largest state document read (they are a few kilobytes).</summary>
+        public const long MaxDocumentBytes = 1024 * 1024;
+
         public StateStore(StateScope scope)
             : this(scope, StateLocation.GetRoot(scope))
         {
@@ -51,9 +54,18 @@ namespace PfaAzureDevOps.Core.Storage
                     var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                     return stream;
                 }
+                catch (IOException ex) when (!IsLockContention(ex))
+                {
+                    // A read-only file system, a full disk: waiting would not help, so say so at once.
+                    throw WriteFailed(path, ex);
+                }
                 catch (IOException) when (DateTime.UtcNow < deadline)
                 {
-                    Thread.Sleep(delay);
+                    if (cancellationToken.WaitHandle.WaitOne(delay))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
                     delay = Math.Min(delay * 2, 100);
                 }
                 catch (IOException ex)
@@ -80,12 +92,17 @@ namespace PfaAzureDevOps.Core.Storage
             byte[] bytes;
             try
             {
-                if (!File.Exists(path))
+                byte[]? read = Rules.FileRules.ReadStoreFile(path, MaxDocumentBytes);
+                if (read is null)
                 {
                     return null;
                 }
 
-                bytes = File.ReadAllBytes(path);
+                bytes = read;
+            }
+            catch (PfaException ex) when (ex.ErrorId == Rules.FileRules.FileTooLargeId || ex.ErrorId == Rules.FileRules.NotRegularFileId)
+            {
+                throw Corrupt(path, ex.ErrorId == Rules.FileRules.FileTooLargeId ? "it is larger than 1 MB" : "it is not a regular file", ex);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -116,7 +133,11 @@ namespace PfaAzureDevOps.Core.Storage
                         throw Corrupt(path, $"it holds '{kindElement.GetString()}', not '{kind}'", null);
                     }
 
-                    int version = versionElement.GetInt32();
+                    if (!versionElement.TryGetInt32(out int version))
+                    {
+                        throw Corrupt(path, $"its schemaVersion '{ClipValue(versionElement.GetRawText())}' is not a whole number", null);
+                    }
+
                     if (version > supportedVersion || version < 1)
                     {
                         throw new PfaException(
@@ -131,7 +152,11 @@ namespace PfaAzureDevOps.Core.Storage
             }
             catch (JsonException ex)
             {
-                throw Corrupt(path, "it is not valid JSON", ex);
+                throw Corrupt(path, "it is not valid JSON or a field has the wrong type", ex);
+            }
+            catch (Exception ex) when (ex is NotSupportedException || ex is InvalidOperationException || ex is ArgumentException || ex is FormatException || ex is OverflowException)
+            {
+                throw Corrupt(path, "a field has a value this version cannot read", ex);
             }
 
             if (document is null)
@@ -146,6 +171,11 @@ namespace PfaAzureDevOps.Core.Storage
             catch (FormatException ex)
             {
                 throw Corrupt(path, ex.Message, ex);
+            }
+            catch (Exception ex) when (ex is NullReferenceException || ex is ArgumentException || ex is InvalidOperationException || ex is OverflowException || ex is UriFormatException)
+            {
+                // A hand-edited document with a null or out-of-range field: corrupt, never a raw .NET error.
+                throw Corrupt(path, "a field is missing or out of range", ex);
             }
 
             return document;
@@ -176,6 +206,10 @@ namespace PfaAzureDevOps.Core.Storage
             catch (UnauthorizedAccessException ex)
             {
                 throw AccessDenied(path, ex);
+            }
+            catch (IOException ex)
+            {
+                throw WriteFailed(path, ex);
             }
         }
 
@@ -214,8 +248,42 @@ namespace PfaAzureDevOps.Core.Storage
             catch (IOException ex)
             {
                 TryDelete(temporary);
-                throw new PfaException("StoreWriteFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message}. Nothing was changed.", path, ex);
+                throw WriteFailed(path, ex);
             }
+        }
+
+        /// <summary>True when an IOException means "another process holds the lock" (the only failure worth waiting for).</summary>
+        internal static bool IsLockContention(IOException ex)
+        {
+            int code = ex.HResult;
+            if (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
+            {
+                // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION.
+                return (code & 0xFFFF) == 0x20 || (code & 0xFFFF) == 0x21;
+            }
+
+            // .NET reports errno on Unix: EWOULDBLOCK/EAGAIN (11 on Linux, 35 on macOS).
+            return code == 11 || code == 35;
+        }
+
+        /// <summary>A write that failed for a reason waiting would not fix: read-only file system, disk full, other I/O errors.</summary>
+        internal static PfaException WriteFailed(string path, IOException ex)
+        {
+            int code = ex.HResult;
+            bool windows = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
+            bool readOnly = windows ? (code & 0xFFFF) == 0x13 : code == 30;
+            bool full = windows ? (code & 0xFFFF) == 0x70 || (code & 0xFFFF) == 0x27 : code == 28 || code == 122 || code == 69;
+            if (readOnly)
+            {
+                return new PfaException("StoreReadOnly", PfaErrorKind.PermissionDenied, $"The state folder of '{path}' is on a read-only file system, so nothing can be saved there. Nothing was changed. Make it writable, or point {StateLocation.HomeVariable} at a writable folder.", path, ex);
+            }
+
+            if (full)
+            {
+                return new PfaException("StoreDiskFull", PfaErrorKind.ResourceUnavailable, $"The disk holding '{path}' is full, so nothing could be saved. Nothing was changed. Free some space and run the command again.", path, ex);
+            }
+
+            return new PfaException("StoreWriteFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
         }
 
         internal static void EnsureDirectory(string directory, bool ownerOnly)
@@ -229,7 +297,7 @@ namespace PfaAzureDevOps.Core.Storage
                     {
                         Directory.CreateDirectory(directory, ownerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : DefaultDirectoryMode);
                     }
-                    else if (ownerOnly)
+                    else if (ownerOnly && File.GetUnixFileMode(directory) != (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute))
                     {
                         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                     }
@@ -242,6 +310,10 @@ namespace PfaAzureDevOps.Core.Storage
             catch (UnauthorizedAccessException ex)
             {
                 throw AccessDenied(directory, ex);
+            }
+            catch (IOException ex)
+            {
+                throw WriteFailed(directory, ex);
             }
         }
 
@@ -277,6 +349,8 @@ namespace PfaAzureDevOps.Core.Storage
             }
         }
 
+        private static string ClipValue(string text) => text.Length > 40 ? text.Substring(0, 40) + "..." : text;
+
         internal static PfaException Corrupt(string path, string why, Exception? inner) =>
             new PfaException(
                 "StoreFileCorrupt",
@@ -289,7 +363,7 @@ namespace PfaAzureDevOps.Core.Storage
             new PfaException(
                 "StoreAccessDenied",
                 PfaErrorKind.PermissionDenied,
-                $"Access to '{path}' was denied. The AllUsers scope needs an elevated session (Run as administrator, or root); otherwise use -Scope CurrentUser.",
+                $"Access to '{path}' was denied. For the AllUsers state (the instance's), run elevated (Run as administrator, or root) or use -Scope CurrentUser; for your own state, check the owner and permissions of that folder (or {StateLocation.HomeVariable}).",
                 path,
                 inner);
 
@@ -303,6 +377,19 @@ namespace PfaAzureDevOps.Core.Storage
             };
             options.Converters.Add(new JsonStringEnumConverter());
             return options;
+        }
+    }
+
+    /// <summary>Checks shared by the documents' Validate methods (a stored document is input like any other).</summary>
+    public static class StoredRules
+    {
+        /// <summary>Throws <see cref="FormatException"/> unless <paramref name="name"/> is a plain secret name inside the store.</summary>
+        public static void RequireSecretName(string? name, string what)
+        {
+            if (!SecretVault.IsValidName(name))
+            {
+                throw new FormatException($"the name of its {what} secret is not a plain name inside the store's secrets folder");
+            }
         }
     }
 

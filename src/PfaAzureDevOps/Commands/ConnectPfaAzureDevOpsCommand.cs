@@ -371,7 +371,7 @@ namespace PfaAzureDevOps.Commands
                             else
                             {
                                 request.CertificateThumbprint = _c.CertificateThumbprint;
-                                request.CertificatePath = string.IsNullOrEmpty(_c.CertificatePath) ? null : _c.SessionState.Path.GetUnresolvedProviderPathFromPSPath(_c.CertificatePath);
+                                request.CertificatePath = string.IsNullOrEmpty(_c.CertificatePath) ? null : SshModel.ResolveFileSystemPath(_c, _c.CertificatePath!, "CertificatePath");
                             }
 
                             if (!_c.ShouldProcess(target, "Connect as a service principal"))

@@ -103,7 +103,7 @@ namespace PfaAzureDevOps.Commands
                     ClientSecret = secret,
                     SecretExpiresOn = SecretExpiresOn,
                     CertificateThumbprint = string.IsNullOrEmpty(CertificateThumbprint) ? null : CertificateThumbprint,
-                    CertificatePath = string.IsNullOrEmpty(CertificatePath) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
+                    CertificatePath = string.IsNullOrEmpty(CertificatePath) ? null : SshModel.ResolveFileSystemPath(this, CertificatePath!, nameof(CertificatePath)),
                     Force = Force,
                 };
 

@@ -78,6 +78,7 @@ namespace PfaAzureDevOps.Internal
         /// <summary>A file system path from a PowerShell path (relative, ~, PSDrive), refusing other providers.</summary>
         public static string ResolveFileSystemPath(PSCmdlet cmdlet, string path, string parameterName)
         {
+            Core.Rules.FileRules.RequireUsablePath(path, parameterName);
             string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {

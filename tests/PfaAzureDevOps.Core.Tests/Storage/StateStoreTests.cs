@@ -126,7 +126,6 @@ namespace PfaAzureDevOps.Core.Tests.Storage
         [InlineData("https://pfa.example.com/base/", "https://pfa.example.com/base/oauth2/azureDevOps")]
         [InlineData("https://PFA.Example.com:8443/a/b/", "https://pfa.example.com:8443/a/b/oauth2/azureDevOps")]
         [InlineData("http://127.0.0.1:5000", "http://127.0.0.1:5000/oauth2/azureDevOps")]
-        [InlineData("http://localhost", "http://localhost/oauth2/azureDevOps")]
         [InlineData("http://[::1]:8080/", "http://[::1]:8080/oauth2/azureDevOps")]
         public void CallbackIsTheInstanceUrlFollowedByTheFixedPath(string instance, string callback)
         {
@@ -139,6 +138,9 @@ namespace PfaAzureDevOps.Core.Tests.Storage
         [InlineData("https://pfa.example.com/?a=1")]
         [InlineData("https://pfa.example.com/#x")]
         [InlineData("https://user:pw@pfa.example.com/")]
+        [InlineData("http://localhost")]
+        [InlineData("http://user:pw@127.0.0.1:5000/")]
+        [InlineData("javascript:alert(1)")]
         public void BadInstanceUrlsAreRefused(string instance)
         {
             PfaException error = Assert.Throws<PfaException>(() => RegistrationRules.NormalizeInstanceUrl(new Uri(instance)));
