@@ -142,21 +142,28 @@ catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
-    It 'a forged state reaching the loopback listener is refused' {
+    It 'a forged state reaching the loopback listener is refused, and the listener keeps waiting for the real answer' {
         $app = New-TestApp -Loopback -Https
-        # A "browser" that skips consent and calls the callback with a made-up state and code.
+        # A "browser" that skips consent and calls the callback with a made-up state, then with the real state (and a made-up code).
         $forger = Join-Path $StateHome 'forge.mjs'
-        Set-Content -Path $forger -Value @'
+        $statuses = Join-Path $StateHome 'forge-statuses.txt'
+        Set-Content -Path $forger -Value @"
+import { appendFileSync } from 'node:fs';
 const u = new URL(process.argv[2]);
 const cb = u.searchParams.get('redirect_uri');
-await fetch(`${cb}?code=forged-code&state=forged-state`).catch(() => {});
-'@
+const forged = await fetch(cb + '?code=forged-code&state=forged-state').catch(() => null);
+appendFileSync('$statuses', (forged ? forged.status : 'none') + '\n');
+const real = await fetch(cb + '?code=forged-code&state=' + encodeURIComponent(u.searchParams.get('state'))).catch(() => null);
+appendFileSync('$statuses', (real ? real.status : 'none') + '\n');
+"@
         $result = Invoke-Child -Environment @{ BROWSER = "node $forger" } -Script @'
 Import-Module PfaAzureDevOps
 try { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
 catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
 '@
-        $result.Text | Should -Match 'RESULT OAuthStateMismatch,.*did not carry the state'
+        # The forged state got 400 and did not end the sign-in; the answer with the real state did (and its made-up code was refused).
+        @(Get-Content $statuses) | Should -Be @('400', '200')
+        $result.Text | Should -Match 'RESULT OAuthCode(Invalid|Expired),'
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 

@@ -135,7 +135,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
     }
 
     Context 'item 2: Export-PfaSshKey -Force replaces only a regular file' {
-        It 'refuses a FIFO (and, as root, a device node) even with -Force, and leaves it as it was' {
+        It 'refuses a FIFO (as it would a device node) even with -Force, and leaves it as it was' {
             $fifo = Join-Path $StateHome 'export-fifo'
             & mkfifo $fifo
             Get-ErrorId { Export-PfaSshKey -Path $fifo -Force } | Should -Be 'NotARegularFile'
@@ -145,11 +145,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
             & mkfifo "$pubFifo.pub"
             Get-ErrorId { Export-PfaSshKey -Path $pubFifo -Force } | Should -Be 'NotARegularFile'
             Test-Path $pubFifo | Should -BeFalse -Because 'nothing is written when one of the two files is refused'
-            if ([Environment]::UserName -eq 'root' -and (Test-Path /dev/full)) {
-                $before = (& stat -c '%F' /dev/full)
-                Get-ErrorId { Export-PfaSshKey -Path /dev/full -Force } | Should -Be 'NotARegularFile'
-                (& stat -c '%F' /dev/full) | Should -Be $before
-            }
+            # (Never aimed at a real device node here: on code without this rule, as root, that would replace it for every process.)
         }
 
         It 'still replaces a symbolic link by a file and leaves its target alone' {
@@ -347,9 +343,9 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
                 $run.Errors | Should -Be @('NotARegularFile', 'NotARegularFile')
             }
             finally {
-                # Unblock a reader of the old code, if any, so the test run can end.
-                $null = Start-Job { param($f) [IO.File]::WriteAllText($f, "x") } -ArgumentList $fifo | Wait-Job -Timeout 2
-                $run.PowerShell.Dispose()
+                # Code that blocks on the FIFO (as before this fix) is released by a writer, so the run can end.
+                if ($run -and -not $run.Ended) { 1..3 | ForEach-Object { & timeout 2 sh -c "echo x > '$fifo'" } }
+                if ($run -and $run.PowerShell.InvocationStateInfo.State -ne 'Running') { $run.PowerShell.Dispose() }
             }
         }
 

@@ -111,6 +111,11 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             Scopes ??= new List<string>();
+            if (!Enum.IsDefined(typeof(IdentityProvider), Provider) || !Enum.IsDefined(typeof(StateScope), RegistrationScope))
+            {
+                throw new FormatException("its provider or registration scope is not one this version knows");
+            }
+
             StoredRules.RequireSecretName(AccessTokenSecret, "access token");
             if (!string.IsNullOrEmpty(RefreshTokenSecret))
             {

@@ -368,6 +368,12 @@ namespace PfaAzureDevOps.Core.Git
                     {
                         string message = Scrub(stderrTail.ToString(), scrub).Trim();
                         string command = arguments.Count > 0 && arguments[0] == "-C" && arguments.Count > 2 ? arguments[2] : arguments[0];
+                        PfaException? hostKey = HostKeyChanged(message, command);
+                        if (hostKey != null)
+                        {
+                            throw hostKey;
+                        }
+
                         throw new PfaException(
                             "GitCommandFailed",
                             PfaErrorKind.InvalidOperation,
@@ -378,6 +384,28 @@ namespace PfaAzureDevOps.Core.Git
                     return process.ExitCode == 0 ? output : string.Empty;
                 }
             }
+        }
+
+        /// <summary>
+        /// OpenSSH refused the host key git's ssh saw (it changed after the module's own check): the module's
+        /// SshHostKeyMismatch, without OpenSSH's advice to edit a temporary known_hosts file.
+        /// </summary>
+        internal static PfaException? HostKeyChanged(string stderr, string command)
+        {
+            if (stderr.IndexOf("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.OrdinalIgnoreCase) < 0
+                && stderr.IndexOf("Host key verification failed", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                return null;
+            }
+
+            return new PfaException(
+                "SshHostKeyMismatch",
+                PfaErrorKind.SecurityError,
+                $"'git {command}' stopped: the server's SSH host key changed between the module's check and git's connection, so git's ssh refused it. This could be an attack (someone intercepting the connection) or a host key being replaced right now. Nothing was fetched. Run the command again; if it fails the same way, confirm the server's host key fingerprint with its owner before changing -HostKeyFingerprint or the known_hosts file.",
+                "git " + command)
+            {
+                RecommendedAction = "Run the command again; do not change the pinned host key until the server's owner confirms the new fingerprint.",
+            };
         }
 
         private static async Task PumpErrorAsync(StreamReader reader, StringBuilder tail, IProgress<string>? progress, string? scrub)

@@ -255,6 +255,37 @@ namespace PfaAzureDevOps.Core.Git
                     throw Invalid(text, "the host contains '" + c + "'");
                 }
             }
+
+            // The whole host is checked here, before anything resolves it in DNS: an IP literal, or a DNS name of
+            // ASCII labels (1-63 characters, no empty label, none starting or ending with '-').
+            if (host.IndexOf(':') >= 0)
+            {
+                if (!System.Net.IPAddress.TryParse(host.Split('%')[0], out System.Net.IPAddress? v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+                {
+                    throw Invalid(text, "the host '" + host + "' is not a valid IPv6 address");
+                }
+
+                return;
+            }
+
+            if (host.Length > 253 || host.IndexOf('%') >= 0)
+            {
+                throw Invalid(text, "the host '" + host + "' is not a valid host name");
+            }
+
+            foreach (string label in host.TrimEnd('.').Split('.'))
+            {
+                bool ascii = true;
+                foreach (char c in label)
+                {
+                    ascii &= c < 128;
+                }
+
+                if (label.Length == 0 || label.Length > 63 || !ascii || label.StartsWith("-", StringComparison.Ordinal) || label.EndsWith("-", StringComparison.Ordinal))
+                {
+                    throw Invalid(text, "the host '" + host + "' is not a valid host name (each part between dots is 1-63 letters, digits or '-', and does not start or end with '-')");
+                }
+            }
         }
 
         private static void ValidatePath(string text, string path)

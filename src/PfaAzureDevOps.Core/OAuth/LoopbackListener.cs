@@ -29,6 +29,12 @@ namespace PfaAzureDevOps.Core.OAuth
             _path = callback.AbsolutePath;
         }
 
+        /// <summary>
+        /// The state of the sign-in that is waiting. When set, a request to the callback path with another state (or none)
+        /// is answered 400 and the listener keeps waiting: a stray or forged request cannot end the sign-in.
+        /// </summary>
+        public string? ExpectedState { get; set; }
+
         /// <summary>Starts listening at once (before the browser is opened), so no redirect can be missed.</summary>
         public static LoopbackListener Start(Uri callback)
         {
@@ -138,6 +144,19 @@ namespace PfaAzureDevOps.Core.OAuth
                             return;
                         }
 
+                        // A page of another site that the browser sends here (DNS rebinding) names another host.
+                        if (!IsLoopbackHost(HeaderValue(head, "Host"), _callback.Port))
+                        {
+                            await WriteAsync(stream, "400 Bad Request", "<!DOCTYPE html><html><head><title>Bad request</title></head><body><p>This address answers only requests to itself.</p></body></html>").ConfigureAwait(false);
+                            return;
+                        }
+
+                        if (ExpectedState != null && !string.Equals(QueryValue(target, "state"), ExpectedState, StringComparison.Ordinal))
+                        {
+                            await WriteAsync(stream, "400 Bad Request", "<!DOCTYPE html><html><head><title>Not this sign-in</title></head><body><p>This answer does not belong to the sign-in PowerShell is waiting for. Use the link PowerShell printed last.</p></body></html>").ConfigureAwait(false);
+                            return;
+                        }
+
                         await WriteAsync(stream, "200 OK", Page).ConfigureAwait(false);
                         result.TrySetResult(new Uri(_callback.GetLeftPart(UriPartial.Authority) + target));
                     }
@@ -153,6 +172,55 @@ namespace PfaAzureDevOps.Core.OAuth
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Pipelines for Applications</title></head>" +
             "<body style=\"font-family:sans-serif;margin:3em\"><h1 id=\"done\">Azure DevOps answered</h1>" +
             "<p>Pipelines for Applications received the answer. You may close this window and return to PowerShell, which shows the result.</p></body></html>";
+
+        internal static string? HeaderValue(string head, string name)
+        {
+            foreach (string line in head.Split(new[] { "\r\n" }, StringSplitOptions.None))
+            {
+                int colon = line.IndexOf(':');
+                if (colon > 0 && string.Equals(line.Substring(0, colon).Trim(), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return line.Substring(colon + 1).Trim();
+                }
+            }
+
+            return null;
+        }
+
+        internal static bool IsLoopbackHost(string? host, int port)
+        {
+            if (string.IsNullOrEmpty(host))
+            {
+                return false;
+            }
+
+            string suffix = ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return string.Equals(host, "127.0.0.1" + suffix, StringComparison.Ordinal)
+                || string.Equals(host, "localhost" + suffix, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(host, "[::1]" + suffix, StringComparison.Ordinal);
+        }
+
+        /// <summary>A query parameter of a request target or URL (null when absent).</summary>
+        public static string? QueryValue(string target, string name)
+        {
+            int question = target.IndexOf('?');
+            if (question < 0)
+            {
+                return null;
+            }
+
+            foreach (string pair in target.Substring(question + 1).Split('&'))
+            {
+                int equals = pair.IndexOf('=');
+                string key = equals < 0 ? pair : pair.Substring(0, equals);
+                if (string.Equals(Uri.UnescapeDataString(key), name, StringComparison.Ordinal))
+                {
+                    return equals < 0 ? string.Empty : Uri.UnescapeDataString(pair.Substring(equals + 1).Replace('+', ' '));
+                }
+            }
+
+            return null;
+        }
 
         private static async Task<string?> ReadHeadAsync(NetworkStream stream)
         {

@@ -65,8 +65,33 @@ namespace PfaAzureDevOps.Core.Registration
                 throw new FormatException("the client ID is missing");
             }
 
-            Rules.UrlRules.RequireStored(InstanceUrl, "instance URL");
+            if (!Enum.IsDefined(typeof(IdentityProvider), Provider))
+            {
+                throw new FormatException("its provider is not AzureDevOps or EntraId");
+            }
+
+            Uri instance = Rules.UrlRules.RequireStored(InstanceUrl, "instance URL");
             Rules.UrlRules.RequireStored(CallbackUrl, "callback URL");
+            string expectedCallback;
+            try
+            {
+                expectedCallback = RegistrationRules.CallbackFor(instance).AbsoluteUri;
+            }
+            catch (PfaException ex)
+            {
+                throw new FormatException($"its instance URL is not allowed ({ex.Message.TrimEnd('.')})");
+            }
+
+            if (!string.Equals(CallbackUrl, expectedCallback, StringComparison.OrdinalIgnoreCase))
+            {
+                // The callback is always derived from the instance URL; another one would send codes elsewhere.
+                throw new FormatException("its callback URL is not the instance URL followed by /" + RegistrationRules.CallbackPath);
+            }
+
+            if (CertificatePath != null && !System.IO.Path.IsPathRooted(CertificatePath))
+            {
+                throw new FormatException("its certificate path is not a full path");
+            }
             Rules.UrlRules.RequireStored(AuthorizationServer, "authorization server");
             if (ClientSecretName != null)
             {
@@ -76,6 +101,20 @@ namespace PfaAzureDevOps.Core.Registration
             if (Scopes is null || Scopes.Count == 0)
             {
                 throw new FormatException("it names no OAuth scope");
+            }
+
+            try
+            {
+                RegistrationRules.NormalizeScopes(Provider, Scopes);
+            }
+            catch (PfaException ex)
+            {
+                throw new FormatException($"an OAuth scope in it is not valid ({ex.Message.TrimEnd('.')})");
+            }
+
+            if (Scopes.Exists(string.IsNullOrWhiteSpace))
+            {
+                throw new FormatException("an OAuth scope in it is empty");
             }
         }
     }

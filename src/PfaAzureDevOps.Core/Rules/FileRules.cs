@@ -37,6 +37,21 @@ namespace PfaAzureDevOps.Core.Rules
         /// <summary>What <paramref name="path"/> is; <paramref name="followLinks"/> false looks at a link itself.</summary>
         public static FileKind GetKind(string path, bool followLinks = true)
         {
+            try
+            {
+                return Kind(path, followLinks);
+            }
+            catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is NotSupportedException || ex is UnauthorizedAccessException)
+            {
+                // A path too long, with a character the platform refuses, or on a device that cannot be asked.
+                throw new PfaException(InvalidPathId, PfaErrorKind.InvalidArgument, $"The path '{Shorten(path)}' cannot be used: {ex.Message.TrimEnd('.')}. Give a shorter path of an ordinary file.", Shorten(path), ex);
+            }
+        }
+
+        private static string Shorten(string path) => path.Length > 120 ? path.Substring(0, 60) + "..." + path.Substring(path.Length - 40) : path;
+
+        private static FileKind Kind(string path, bool followLinks)
+        {
 #if NET
             if (!OperatingSystem.IsWindows())
             {
@@ -75,6 +90,14 @@ namespace PfaAzureDevOps.Core.Rules
         /// <summary>Refuses a blank path, or one whose file name is blank or has leading or trailing white space.</summary>
         public static void RequireUsablePath(string? path, string parameter)
         {
+            foreach (char c in path ?? string.Empty)
+            {
+                if (char.IsControl(c))
+                {
+                    throw new PfaException(InvalidPathId, PfaErrorKind.InvalidArgument, $"-{parameter} contains a control character (such as a line break or NUL), which is almost always a mistake in a script. Give the path of the file, for example ~/.ssh/id_rsa_pfa.", parameter);
+                }
+            }
+
             string name = path is null ? string.Empty : Path.GetFileName(path.TrimEnd('/', '\\'));
             if (string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(name) || name.Trim().Length != name.Length)
             {

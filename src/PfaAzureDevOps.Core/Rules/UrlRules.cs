@@ -21,6 +21,10 @@ namespace PfaAzureDevOps.Core.Rules
                 return $"The {what} must be an absolute URL such as https://dev.azure.com/contoso.";
             }
 
+            if (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)
+            {
+                return $"The {what} '{Redact(url)}' must be an https URL (its scheme is '{url.Scheme}').";
+            }
             if (!string.IsNullOrEmpty(url.UserInfo))
             {
                 return $"The {what} '{Redact(url)}' contains a user name or password, which would be stored and sent in plain text. Give the URL without them (credentials go in -ClientSecret, -PersonalAccessToken or the sign-in).";
@@ -36,12 +40,7 @@ namespace PfaAzureDevOps.Core.Rules
                 return null;
             }
 
-            if (url.Scheme == Uri.UriSchemeHttp)
-            {
-                return $"The {what} '{Redact(url)}' must use https: tokens and secrets are never sent over plain http, except to a literal loopback address such as http://127.0.0.1:8080 (a host name, even 'localhost', is not trusted to stay on this machine).";
-            }
-
-            return $"The {what} '{Redact(url)}' must be an https URL (its scheme is '{url.Scheme}').";
+            return $"The {what} '{Redact(url)}' must use https: tokens and secrets are never sent over plain http, except to a literal loopback address such as http://127.0.0.1:8080 (a host name, even 'localhost', is not trusted to stay on this machine).";
         }
 
         /// <summary>Throws <paramref name="errorId"/> (InvalidArgument) when <paramref name="url"/> breaks the rule.</summary>

@@ -51,6 +51,10 @@ namespace PfaAzureDevOps.Core.Ssh
             }
 
             StoredRules.RequireSecretName(SecretName, "private key");
+            if (!Enum.IsDefined(typeof(SshKeyType), Type))
+            {
+                throw new FormatException("its key type is not one this version knows");
+            }
 
             SshPublicKey key;
             try

@@ -158,6 +158,7 @@ namespace PfaAzureDevOps.Commands
                 {
                     using (Core.OAuth.LoopbackListener listener = Core.OAuth.LoopbackListener.Start(request.CallbackUrl))
                     {
+                        listener.ExpectedState = request.State;
                         ShowLink(request.AuthorizeUrl);
                         OpenBrowser(request.AuthorizeUrl);
                         WriteVerbose($"Waiting up to {TimeoutSeconds} seconds for the browser to come back to {request.CallbackUrl.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{request.CallbackUrl.Port} only).");
@@ -409,6 +410,7 @@ namespace PfaAzureDevOps.Commands
                                     Uri received;
                                     using (Core.OAuth.LoopbackListener listener = Core.OAuth.LoopbackListener.Start(callback))
                                     {
+                                        listener.ExpectedState = Core.OAuth.LoopbackListener.QueryValue(url.Query, "state");
                                         _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
                                         _c.ShowText(url.AbsoluteUri);
                                         _c.OpenBrowser(url);

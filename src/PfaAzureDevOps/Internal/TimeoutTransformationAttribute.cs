@@ -17,18 +17,24 @@ namespace PfaAzureDevOps.Internal
             switch (value)
             {
                 case int i:
-                    return TimeSpan.FromSeconds(i);
+                    return Seconds(i);
                 case long l:
-                    return TimeSpan.FromSeconds(l);
+                    return Seconds(l);
                 case double d:
-                    return TimeSpan.FromSeconds(d);
+                    return Seconds(d);
                 case decimal m:
-                    return TimeSpan.FromSeconds((double)m);
+                    return Seconds((double)m);
                 case string s when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds):
-                    return TimeSpan.FromSeconds(seconds);
+                    return Seconds(seconds);
                 default:
                     return inputData;
             }
         }
+
+        // Out of TimeSpan's range (or NaN): the extreme value, which the cmdlet then refuses with its own clear error.
+        private static TimeSpan Seconds(double seconds) =>
+            double.IsNaN(seconds) || seconds >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue
+            : seconds <= TimeSpan.MinValue.TotalSeconds ? TimeSpan.MinValue
+            : TimeSpan.FromSeconds(seconds);
     }
 }

@@ -84,6 +84,10 @@ namespace PfaAzureDevOps.Core.Tests.Git
         [InlineData("git@example.com:-upload-pack=evil")]
         [InlineData("git@exa mple.com:repo")]
         [InlineData("@example.com:repo")]
+        [InlineData("git@exa..mple.com:repo")]
+        [InlineData("git@host-.example.com:repo")]
+        [InlineData("ssh://git@ex\u00e4mple.com/repo")]
+        [InlineData("ssh://git@[::zz]:22/repo")]
         public void RejectedShapes(string text)
         {
             PfaException ex = Assert.Throws<PfaException>(() => GitSshUrl.Parse(text));

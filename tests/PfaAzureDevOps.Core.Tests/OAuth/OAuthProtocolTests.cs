@@ -142,6 +142,28 @@ namespace PfaAzureDevOps.Core.Tests.OAuth
         }
 
         [Fact]
+        public async Task LoopbackListenerKeepsWaitingOnAWrongStateOrAForeignHost()
+        {
+            int port = FreePort();
+            var callback = new Uri($"http://127.0.0.1:{port}/oauth2/azureDevOps");
+            using LoopbackListener listener = LoopbackListener.Start(callback);
+            listener.ExpectedState = "s-1";
+            Task<Uri> waiting = listener.WaitAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+            using var http = new HttpClient();
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(callback + "?code=evil&state=other")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(callback + "?code=evil")).StatusCode);
+            using (var rebound = new HttpRequestMessage(HttpMethod.Get, callback + "?code=evil&state=s-1"))
+            {
+                rebound.Headers.Host = $"attacker.example:{port}";
+                Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(rebound)).StatusCode);
+            }
+
+            Assert.False(waiting.IsCompleted);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(callback + "?code=good&state=s-1")).StatusCode);
+            Assert.Equal("good", AuthorizationRequest.ParseQuery((await waiting).Query)["code"]);
+        }
+
+        [Fact]
         public async Task LoopbackListenerIgnoresAnIdleConnection()
         {
             int port = FreePort();
