@@ -225,6 +225,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
             foreach ($rule in @(
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":"1e30"}'; count = -1 },
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":-5}'; count = -1 },
+                    @{ pathPrefix = '/oauth2/token'; body = ('{"access_token":"' + ('t' * 100KB) + '","refresh_token":"r","token_type":"jwt-bearer","expires_in":"3599"}'); count = -1 },
                     @{ pathPrefix = '/oauth2/token'; bodyBytes = 64MB; count = -1 })) {
                 $id = $null
                 $hits = Watch-Calls @($rule) { $script:id = Get-ErrorId { Get-PfaAzureDevOpsAccessToken -ForceRefresh } }
@@ -240,7 +241,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
 
     Context 'item 11: no wrong successes' {
         It 'Get-AzDevOpsSshKey against an answer of the wrong shape, wrong JSON types or 64 MB fails instead of listing nothing' {
-            $route = '/vssps/samplecorp/_apis/Token/SessionTokens'
+            $route = '/samplecorp/_apis/Token/SessionTokens'
             foreach ($case in @(
                     @{ rule = @{ count = -1; pathPrefix = $route; body = '{"count":1,"value":"nope"}' }; id = 'AzDevOpsSshKeyInvalidResponse' },
                     @{ rule = @{ count = -1; pathPrefix = $route; body = '{"count":1,"value":[42]}' }; id = 'AzDevOpsSshKeyInvalidResponse' },
@@ -350,7 +351,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         }
 
         It 'a REST call to a server that never answers stops on Ctrl+C at once, and times out by itself within 30 s' {
-            Control POST '/_test/faults' @{ rules = @(@{ pathPrefix = '/vssps/samplecorp'; hang = $true; count = -1 }) } | Out-Null
+            Control POST '/_test/faults' @{ rules = @(@{ pathPrefix = '/samplecorp/_apis/Token'; hang = $true; count = -1 }) } | Out-Null
             try {
                 $run = Invoke-Bounded 'Get-AzDevOpsSshKey' -Seconds 15 -StopAfterSeconds 2
                 $run.Ended | Should -BeTrue

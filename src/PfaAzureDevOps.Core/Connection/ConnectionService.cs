@@ -316,6 +316,16 @@ namespace PfaAzureDevOps.Core.Connection
 
         private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous)
         {
+            // Every flow ends here: a token no service issues (empty, or megabytes) replaces nothing that is stored.
+            if (string.IsNullOrEmpty(accessToken) || accessToken.Length > OAuthTokenClient.MaxTokenLength || (refreshToken != null && refreshToken.Length > OAuthTokenClient.MaxTokenLength))
+            {
+                throw new PfaException(
+                    "TokenInvalid",
+                    PfaErrorKind.ProtocolError,
+                    $"The token to store is empty or longer than {OAuthTokenClient.MaxTokenLength / 1024} KB, which no Azure DevOps or Microsoft Entra ID token is, so nothing was stored and the previous connection (if any) is kept. Check the token (or the server that issued it) and connect again.",
+                    DocumentPath);
+            }
+
             bool isProtected = Vault.IsProtected;
             string suffix = Guid.NewGuid().ToString("N").Substring(0, 12);
             document.AccessTokenSecret = "connection-access-" + suffix;
