@@ -38,6 +38,10 @@ namespace PfaAzureDevOps.NetFx.Tests
             typeof(EntraTokenProvider).GetField("_public", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.FieldType.Assembly;
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static System.Reflection.Assembly SshNetAsBoundByTheEngine() =>
+            typeof(PfaAzureDevOps.Core.Git.SshPrivateKey).GetProperty("Source")!.PropertyType.Assembly;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         public static bool ParseKeyWithSshNet(string root)
         {
             string text;

@@ -81,8 +81,9 @@ namespace PfaAzureDevOps.NetFx.Tests
                 .Select(a => a.GetName().Name + " from " + a.Location)
                 .ToList();
             Assert.Empty(wrong);
-            Assert.Contains(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Microsoft.Identity.Client");
-            Assert.Contains(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Renci.SshNet");
+            // And the check saw what it should: MSAL and SSH.NET, as the engine bound them, came from the folder.
+            Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "Microsoft.Identity.Client.dll"), EngineFlows.MsalAsBoundByTheEngine().Location);
+            Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "Renci.SshNet.dll"), EngineFlows.SshNetAsBoundByTheEngine().Location);
         }
 
         /// <summary>Mono answers a few facade names with its own framework copies before any resolver runs (.NET Framework does not).</summary>
