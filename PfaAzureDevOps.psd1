@@ -10,7 +10,8 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('PfaAzureDevOps.format.ps1xml')
+    # No FormatsToProcess: the views in PfaAzureDevOps.format.ps1xml load when a cmdlet first writes one of the
+    # module's objects (PfaCmdlet), so Import-Module and a token-only pipeline step do not pay for them.
     CmdletsToExport      = @(
         'Register-PfaAzureDevOpsApp'
         'Get-PfaAzureDevOpsApp'

@@ -4,7 +4,7 @@
 
 .DESCRIPTION
     Import: 'pwsh -NoProfile -c $null' (the anchor) against 'pwsh -NoProfile -c Import-Module <packaged psd1>'.
-    Target: at most 1.15x the bare start, as a median ratio.
+    Target: at most 1.10x the bare start, as a median ratio (AccessToken.ps1 measures it with the first cached token too).
     SSH key generation and the access check against ssh-keygen and git ls-remote: see SshBenchmarks.ps1.
 #>
 param(
@@ -52,7 +52,7 @@ function Compare-SideBySide([string] $Name, [scriptblock] $Anchor, [scriptblock]
 $env:PFA_AZUREDEVOPS_HOME = Join-Path ([IO.Path]::GetTempPath()) ('pfa-bench-' + [guid]::NewGuid().ToString('N'))
 $results = @()
 try {
-    $results += Compare-SideBySide -Name 'Import-Module (cold pwsh)' -Runs $Runs -Target 1.15 `
+    $results += Compare-SideBySide -Name 'Import-Module (cold pwsh)' -Runs $Runs -Target 1.10 `
         -Anchor { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', '$null') } `
         -Subject { Measure-Process $pwsh @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'") }
     $results += Compare-SideBySide -Name 'Import + Get-PfaAzureDevOpsApp (cold pwsh, nothing registered)' -Runs $Runs -Target 1.25 `

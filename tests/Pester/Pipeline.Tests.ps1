@@ -342,3 +342,28 @@ Import-Module '$pester'
         Read-Values $r 'REASONS' | Should -Match 'UserConnected and SshKeyPresent failed'
     }
 }
+
+Describe 'Cold start: nothing heavy at Import-Module' {
+    It 'loads neither the engine nor the format views at import; the views load with the first module object written' {
+        Use-FreshHome | Out-Null
+        $r = Invoke-Child -Stdin eof -Script @'
+$names = { [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetName().Name } }
+'ENGINE=' + ((& $names) -contains 'PfaAzureDevOps.Core') + ',' + ((& $names) -contains 'PfaAzureDevOps.LoadContext')
+'VIEWS=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
+$null = Get-PfaAzureDevOpsAccessToken -ErrorAction SilentlyContinue
+'VIEWSAFTERTOKEN=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
+New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+$key = Get-PfaSshPublicKey
+'VIEWSAFTEROUTPUT=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
+'TABLE=' + (($key | Format-Table | Out-String -Width 200) -match 'KeyType\s+Bits\s+Sha256Fingerprint')
+'ENGINEAFTER=' + ((& $names) -contains 'PfaAzureDevOps.Core')
+'@
+        $r.TimedOut | Should -BeFalse
+        Read-Values $r 'ENGINE' | Should -Be 'False,False' -Because $r.Text
+        Read-Values $r 'VIEWS' | Should -Be '0'
+        Read-Values $r 'VIEWSAFTERTOKEN' | Should -Be '0' -Because 'a token is a SecureString: no view needed'
+        Read-Values $r 'VIEWSAFTEROUTPUT' | Should -Be '1'
+        Read-Values $r 'TABLE' | Should -Be 'True' -Because $r.Text
+        Read-Values $r 'ENGINEAFTER' | Should -Be 'True'
+    }
+}

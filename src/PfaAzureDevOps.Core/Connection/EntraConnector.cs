@@ -351,7 +351,13 @@ namespace PfaAzureDevOps.Core.Connection
             document.TenantId = token.TenantId ?? Claim("tid") ?? document.TenantId;
             document.UserId = token.ObjectId ?? Claim("oid") ?? token.ClientId ?? document.ClientId.ToString("D");
             document.UserEmail = token.Username ?? Claim("upn") ?? Claim("preferred_username") ?? Claim("unique_name");
-            document.UserDisplayName = Claim("name") ?? document.UserEmail ?? (document.Flow == nameof(EntraFlow.ManagedIdentity) ? "managed identity " + document.UserId : document.Flow == nameof(EntraFlow.ServicePrincipal) ? "service principal " + document.ClientId : document.UserId);
+            if (document.Flow == nameof(EntraFlow.AccessToken) && document.ClientId == Guid.Empty && token.ObjectId is null && token.ClientId is null && Claim("oid") is null)
+            {
+                // A supplied token that names nobody (not a JWT, or no such claims), with no application behind it.
+                document.UserId = "unknown";
+            }
+
+            document.UserDisplayName = Claim("name") ?? document.UserEmail ?? (document.Flow == nameof(EntraFlow.ManagedIdentity) ? "managed identity " + document.UserId : document.Flow == nameof(EntraFlow.ServicePrincipal) ? "service principal " + document.ClientId : document.UserId == "unknown" ? "the token's owner (the token does not say who)" : document.UserId);
             document.EntraAccount = token.AccountId;
             if (document.Flow == nameof(EntraFlow.ManagedIdentity) && Guid.TryParse(token.ClientId ?? Claim("appid"), out Guid miClient))
             {

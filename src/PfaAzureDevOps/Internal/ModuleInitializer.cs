@@ -36,15 +36,47 @@ namespace PfaAzureDevOps.Internal
                 }
                 else
                 {
+                    // Nothing is loaded at import (it stays as cheap as a manifest-only module): the private context
+                    // is created when the engine is first needed, by the first failed resolve of its name.
                     string loadContextPath = Path.Combine(dependencies, "PfaAzureDevOps.LoadContext.dll");
-                    Assembly loadContext = Assembly.LoadFrom(loadContextPath);
-                    Type type = loadContext.GetType("PfaAzureDevOps.LoadContext.EngineLoadContext", throwOnError: true)!;
-                    type.GetMethod("Initialize", BindingFlags.Public | BindingFlags.Static)!
-                        .Invoke(null, new object[] { Path.Combine(dependencies, "core"), EngineAssemblyName });
+                    string core = Path.Combine(dependencies, "core");
+                    AppDomain.CurrentDomain.AssemblyResolve += (_, args) => ResolveEngine(args.Name, loadContextPath, core);
                 }
 
                 _initialized = true;
             }
+        }
+
+        /// <summary>The module folder (where the manifest, the format file and the help live).</summary>
+        internal static string ModuleDirectory =>
+            Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty;
+
+        private static object? _engineContext;
+
+        private static Assembly? ResolveEngine(string? fullName, string loadContextPath, string core)
+        {
+            if (fullName is null || !string.Equals(new AssemblyName(fullName).Name, EngineAssemblyName, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            object context;
+            lock (Gate)
+            {
+                if (_engineContext is null)
+                {
+                    // EngineLoadContext.Initialize also hooks the default context, so later resolves never come here.
+                    Assembly loadContext = Assembly.LoadFrom(loadContextPath);
+                    Type type = loadContext.GetType("PfaAzureDevOps.LoadContext.EngineLoadContext", throwOnError: true)!;
+                    _engineContext = type.GetMethod("Initialize", BindingFlags.Public | BindingFlags.Static)!
+                        .Invoke(null, new object[] { core, EngineAssemblyName })!;
+                }
+
+                context = _engineContext;
+            }
+
+            MethodInfo load = context.GetType().GetMethod("LoadFromAssemblyName", new[] { typeof(AssemblyName) })!;
+            return (Assembly?)load.Invoke(context, new object[] { new AssemblyName(fullName) });
         }
 
         internal static bool IsNetFramework =>

@@ -173,6 +173,69 @@ namespace PfaAzureDevOps.Internal
             });
         }
 
+        // The module's format views load when the first object of a module type is written in a runspace, not at
+        // Import-Module: the first format data of a session makes PowerShell build its whole formatting database,
+        // which a pipeline step that only gets a token (a SecureString) never needs. The views themselves stay in
+        // PfaAzureDevOps.format.ps1xml.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Management.Automation.Runspaces.Runspace, object> FormatDataLoaded =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<System.Management.Automation.Runspaces.Runspace, object>();
+
+        /// <summary>Cmdlet.WriteObject, loading the module's format views first when the object is one of the module's types.</summary>
+        public new void WriteObject(object sendToPipeline)
+        {
+            if (sendToPipeline != null && sendToPipeline.GetType().Assembly == typeof(PfaCmdlet).Assembly)
+            {
+                EnsureFormatData();
+            }
+
+            base.WriteObject(sendToPipeline);
+        }
+
+        /// <summary>Cmdlet.WriteObject, loading the module's format views first when the objects may be of the module's types.</summary>
+        public new void WriteObject(object sendToPipeline, bool enumerateCollection)
+        {
+            if (sendToPipeline != null && (enumerateCollection || sendToPipeline.GetType().Assembly == typeof(PfaCmdlet).Assembly))
+            {
+                EnsureFormatData();
+            }
+
+            base.WriteObject(sendToPipeline, enumerateCollection);
+        }
+
+        private void EnsureFormatData()
+        {
+            System.Management.Automation.Runspaces.Runspace? runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+            if (runspace is null)
+            {
+                return;
+            }
+
+            lock (FormatDataLoaded)
+            {
+                if (FormatDataLoaded.TryGetValue(runspace, out _))
+                {
+                    return;
+                }
+
+                FormatDataLoaded.Add(runspace, true);
+            }
+
+            string path = System.IO.Path.Combine(ModuleInitializer.ModuleDirectory, "PfaAzureDevOps.format.ps1xml");
+            if (!System.IO.File.Exists(path))
+            {
+                return;
+            }
+
+            try
+            {
+                InvokeCommand.InvokeScript("Microsoft.PowerShell.Utility\\Update-FormatData -AppendPath $args[0]", path);
+            }
+            catch (RuntimeException ex)
+            {
+                WriteVerbose($"The module's format views could not be loaded ({ex.Message}); objects are shown with the default formatting.");
+            }
+        }
+
         /// <summary>Runs an action on the pipeline thread: at once when called there, queued when called from a worker.</summary>
         protected void OnPipeline(Action action)
         {
