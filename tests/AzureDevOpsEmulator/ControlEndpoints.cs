@@ -404,6 +404,8 @@ internal static class ControlEndpoints
                     Body = Str(e, "body"),
                     ContentType = Str(e, "contentType"),
                     BodyBytes = Int(e, "bodyBytes"),
+                    BodyPrefix = Str(e, "bodyPrefix"),
+                    BodySuffix = Str(e, "bodySuffix"),
                     Hang = Bool(e, "hang") ?? false,
                 };
                 if (rule.Status == null && rule.DelayMs <= 0 && !rule.Drop && rule.Body == null && rule.BodyBytes == null && !rule.Hang)

@@ -85,13 +85,15 @@ internal static class Faults
                 await ctx.Response.WriteAsync(hit.Body, ctx.RequestAborted);
                 return true;
             }
-            // A huge answer: {"value":"xxxx...."} of bodyBytes bytes, streamed in chunks.
-            long size = Math.Max(hit.BodyBytes!.Value, 12);
+            // A huge answer: prefix + xxxx... + suffix (default {"value":"xxxx..."}) of bodyBytes bytes, streamed in chunks.
+            byte[] prefix = System.Text.Encoding.UTF8.GetBytes(hit.BodyPrefix ?? "{\"value\":\"");
+            byte[] suffix = System.Text.Encoding.UTF8.GetBytes(hit.BodySuffix ?? "\"}");
+            long size = Math.Max(hit.BodyBytes!.Value, prefix.Length + suffix.Length);
             ctx.Response.ContentLength = size;
             try
             {
-                await ctx.Response.WriteAsync("{\"value\":\"", ctx.RequestAborted);
-                long left = size - 12;
+                await ctx.Response.Body.WriteAsync(prefix, ctx.RequestAborted);
+                long left = size - prefix.Length - suffix.Length;
                 var chunk = new byte[64 * 1024];
                 Array.Fill(chunk, (byte)'x');
                 while (left > 0)
@@ -100,7 +102,7 @@ internal static class Faults
                     await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, n), ctx.RequestAborted);
                     left -= n;
                 }
-                await ctx.Response.WriteAsync("\"}", ctx.RequestAborted);
+                await ctx.Response.Body.WriteAsync(suffix, ctx.RequestAborted);
             }
             catch (Exception ex) when (ex is OperationCanceledException || ex is System.IO.IOException)
             {

@@ -156,6 +156,9 @@ internal sealed class FaultRule
     public string? ContentType { get; set; }
     /// <summary>Answer with a generated JSON body of this many bytes (a huge answer), streamed.</summary>
     public long? BodyBytes { get; set; }
+    /// <summary>What the generated body starts and ends with (default {"value":" and "}), e.g. a token answer around a huge token.</summary>
+    public string? BodyPrefix { get; set; }
+    public string? BodySuffix { get; set; }
     /// <summary>Never answer: hold the request open until the client gives up.</summary>
     public bool Hang { get; set; }
     public int Hits { get; set; }

@@ -226,7 +226,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":"1e30"}'; count = -1 },
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":-5}'; count = -1 },
                     @{ pathPrefix = '/oauth2/token'; body = ('{"access_token":"' + ('t' * 100KB) + '","refresh_token":"r","token_type":"jwt-bearer","expires_in":"3599"}'); count = -1 },
-                    @{ pathPrefix = '/oauth2/token'; bodyBytes = 64MB; count = -1 })) {
+                    @{ pathPrefix = '/oauth2/token'; bodyBytes = 64MB; bodyPrefix = '{"refresh_token":"r","token_type":"jwt-bearer","expires_in":"3599","access_token":"'; count = -1 })) {
                 $id = $null
                 $hits = Watch-Calls @($rule) { $script:id = Get-ErrorId { Get-PfaAzureDevOpsAccessToken -ForceRefresh } }
                 $hits | Should -Be 1
@@ -236,6 +236,34 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
             # The refresh token the server never rotated still works.
             Get-PfaAzureDevOpsAccessToken -ForceRefresh | Should -BeOfType ([securestring])
             (Get-PfaAzureDevOpsConnection).UserId | Should -Be $before.UserId
+        }
+    }
+
+    Context 'item 10 through MSAL (Microsoft Entra ID): answers are bounded there too' {
+        It 'a 64 MB token answer to a service principal is not read, and nothing is stored' {
+            $saved = $env:PFA_AZUREDEVOPS_HOME
+            $entraHome = Join-Path $StateHome 'entra-home'
+            New-Item -ItemType Directory $entraHome | Out-Null
+            $env:PFA_AZUREDEVOPS_HOME = $entraHome
+            try {
+                $tenant = (Control POST '/_test/entra/tenants' @{ name = 'Contoso'; domain = 'contoso-hardening.test' }).id
+                $app = Control POST '/_test/entra/apps' @{ tenant = $tenant; name = 'PFA desktop'; public = $true }
+                Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl 'https://pfa.example.test' -ClientId $app.clientId -TenantId $tenant -AuthorizationServer $Ado.HttpsUrl -Scope CurrentUser -WarningAction SilentlyContinue
+                $sp = Control POST '/_test/entra/apps' @{ tenant = $tenant; name = 'Agent'; confidential = $true }
+                $run = $null
+                $hits = Watch-Calls @(@{ pathPrefix = "/$tenant/oauth2/v2.0/token"; bodyBytes = 64MB; bodyPrefix = '{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"'; count = -1 }) {
+                    $script:run = Invoke-FreshPwsh -Environment @{ SSL_CERT_FILE = $Ado.CertificatePath; PFA_AZUREDEVOPS_HOME = $entraHome; CI = 'true' } -Script (
+                        "Import-Module PfaAzureDevOps; `$w = [Diagnostics.Stopwatch]::StartNew(); try { Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $tenant " +
+                        "-ClientSecret (ConvertTo-SecureString '$($sp.clientSecret)' -AsPlainText -Force) -ErrorAction Stop -WarningAction SilentlyContinue; 'RESULT connected' } " +
+                        "catch { 'RESULT ' + `$_.FullyQualifiedErrorId.Split(',')[0] + ' ' + `$_.Exception.GetType().Name }; 'SECONDS ' + [int]`$w.Elapsed.TotalSeconds")
+                }
+                $hits | Should -BeGreaterThan 0
+                $script:run.Text | Should -Match 'RESULT \w+ '
+                $script:run.Text | Should -Not -Match 'RESULT (connected|UnexpectedError)'
+                Test-Path (Join-Path $entraHome 'CurrentUser/connection.json') | Should -BeFalse
+                @(Get-ChildItem (Join-Path $entraHome 'CurrentUser') -Recurse -File | Where-Object Length -GT 1MB) | Should -BeNullOrEmpty
+            }
+            finally { $env:PFA_AZUREDEVOPS_HOME = $saved }
         }
     }
 
@@ -335,13 +363,13 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
     }
 
     Context 'item 13: every wait is bounded and cancellable' {
-        It 'a FIFO as -Path or -KnownHostsPath is refused at once' {
+        It 'a FIFO as -Path (Add-AzDevOpsSshKey, Import-PfaSshKey) or -KnownHostsPath is refused at once' {
             $fifo = Join-Path $StateHome 'input-fifo'
             & mkfifo $fifo
             try {
-                $run = Invoke-Bounded "Add-AzDevOpsSshKey -Path '$fifo'; Test-PfaAzureDevOpsSshAccess 'ssh://git@127.0.0.1:1/v3/a/b/c' -KnownHostsPath '$fifo'" -Seconds 20
+                $run = Invoke-Bounded "Add-AzDevOpsSshKey -Path '$fifo'; Test-PfaAzureDevOpsSshAccess 'ssh://git@127.0.0.1:1/v3/a/b/c' -KnownHostsPath '$fifo'; Import-PfaSshKey -Path '$fifo' -Force" -Seconds 20
                 $run.Ended | Should -BeTrue
-                $run.Errors | Should -Be @('NotARegularFile', 'NotARegularFile')
+                $run.Errors | Should -Be @('NotARegularFile', 'NotARegularFile', 'NotARegularFile')
             }
             finally {
                 # Code that blocks on the FIFO (as before this fix) is released by a writer, so the run can end.

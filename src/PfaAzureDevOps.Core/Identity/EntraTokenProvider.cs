@@ -354,10 +354,7 @@ namespace PfaAzureDevOps.Core.Identity
                 ManagedIdentityId id = string.IsNullOrWhiteSpace(userAssignedClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.WithUserAssignedClientId(userAssignedClientId);
                 MsalBinding.EnsureOwn();
                 ManagedIdentityApplicationBuilder builder = ManagedIdentityApplicationBuilder.Create(id);
-                if (options.HttpClientFactory != null)
-                {
-                    builder = builder.WithHttpClientFactory(new HttpClientFactoryAdapter(options.HttpClientFactory));
-                }
+                builder = builder.WithHttpClientFactory(HttpClientFor(options));
 
                 if (options.Verbose != null)
                 {
@@ -569,10 +566,7 @@ namespace PfaAzureDevOps.Core.Identity
                 builder = builder.WithAuthority(authority.AbsoluteUri, validateAuthority: false).WithInstanceDiscovery(false);
             }
 
-            if (options.HttpClientFactory != null)
-            {
-                builder = builder.WithHttpClientFactory(new HttpClientFactoryAdapter(options.HttpClientFactory));
-            }
+            builder = builder.WithHttpClientFactory(HttpClientFor(options));
 
             if (options.Verbose != null)
             {
@@ -664,6 +658,21 @@ namespace PfaAzureDevOps.Core.Identity
 
             return null;
         }
+
+        /// <summary>
+        /// The test's HttpClient, or the one bounded client of the process: answers larger than 4 MB are not read (MSAL's
+        /// own client would buffer any size, and a huge token would reach its cache), and no call waits more than 30 s.
+        /// </summary>
+        private static IMsalHttpClientFactory HttpClientFor(EntraTokenProviderOptions options) =>
+            options.HttpClientFactory != null ? new HttpClientFactoryAdapter(options.HttpClientFactory) : BoundedHttpClient.Value;
+
+        private static readonly Lazy<IMsalHttpClientFactory> BoundedHttpClient = new Lazy<IMsalHttpClientFactory>(
+            () => new HttpClientFactoryAdapter(() => new HttpClient(new HttpClientHandler { UseDefaultCredentials = true })
+            {
+                MaxResponseContentBufferSize = Rest.HttpCallOptions.DefaultMaxResponseBytes,
+                Timeout = TimeSpan.FromSeconds(30),
+            }),
+            LazyThreadSafetyMode.ExecutionAndPublication);
 
         /// <summary>Hands MSAL the test's HttpClient (one instance, reused as MSAL expects).</summary>
         private sealed class HttpClientFactoryAdapter : IMsalHttpClientFactory

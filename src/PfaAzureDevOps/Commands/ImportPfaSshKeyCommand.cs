@@ -55,7 +55,8 @@ namespace PfaAzureDevOps.Commands
                 }
 
                 WriteVerbose($"Reading the private key from {file}.");
-                byte[] bytes = System.IO.File.ReadAllBytes(file);
+                // A regular file only (never a FIFO or a device such as /dev/zero), bounded in size and time, Ctrl+C stops it.
+                byte[] bytes = Core.Rules.FileRules.ReadBounded(file, 1024 * 1024, "private key file", Core.Ssh.SshErrorIds.PrivateKeyFileNotFound, StopToken);
                 try
                 {
                     Import(bytes, file);
