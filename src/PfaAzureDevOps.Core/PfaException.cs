@@ -46,5 +46,8 @@ namespace PfaAzureDevOps.Core
 
         /// <summary>An optional, separate "what to do" line for ErrorDetails.RecommendedAction.</summary>
         public string? RecommendedAction { get; set; }
+
+        /// <summary>Ids a support request needs (a server's trace and correlation ids); shown with -Verbose, never in the message.</summary>
+        public string? SupportDetails { get; set; }
     }
 }

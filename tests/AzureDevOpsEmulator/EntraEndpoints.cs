@@ -1367,7 +1367,8 @@ internal static class EntraEndpoints
         var body = new Dictionary<string, object?>
         {
             ["error"] = error,
-            ["error_description"] = description + $" Trace ID: {trace} Correlation ID: {correlation} Timestamp: {now:yyyy-MM-dd HH:mm:ss'Z'}",
+            // CR LF between the lines, as the service sends them.
+            ["error_description"] = description + $"\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {now:yyyy-MM-dd HH:mm:ss'Z'}",
             ["error_codes"] = code is int c ? new[] { c } : Array.Empty<int>(),
             ["timestamp"] = now.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["trace_id"] = trace,

@@ -73,6 +73,13 @@ namespace PfaAzureDevOps.Core.Connection
 
         public string TokenStorage { get; set; } = ProtectedStorage;
 
+        /// <summary>
+        /// The refresh journal: the vault name the next refresh token is written to the moment it arrives, recorded before
+        /// the refresh is sent. When that secret exists it is newer than <see cref="RefreshTokenSecret"/> (the process that
+        /// refreshed died before recording the new generation) and is used instead.
+        /// </summary>
+        public string? PendingRefreshTokenSecret { get; set; }
+
         // ---- Microsoft Entra ID connections (optional; absent for Azure DevOps OAuth) ----
 
         /// <summary>How an Entra ID connection signed in: Interactive, DeviceCode, AuthorizationCode, AccessToken, ServicePrincipal, ManagedIdentity.</summary>

@@ -245,6 +245,7 @@ namespace PfaAzureDevOps.Core.Connection
                 ConnectionDocument? previous = TryGetForReplace();
                 Save(document, tokens, previous);
                 DeletePending();
+                StoreSweeper.Sweep(Store);
             }
 
             return document;
@@ -299,6 +300,7 @@ namespace PfaAzureDevOps.Core.Connection
                     ConnectionDocument? previous = TryGetForReplace();
                     Save(document, accessToken, null, previous);
                     DeletePending();
+                    StoreSweeper.Sweep(Store);
                 }
             }
             else
@@ -314,7 +316,11 @@ namespace PfaAzureDevOps.Core.Connection
 
         internal IDisposable LockConnection(CancellationToken cancellationToken) => Store.Lock(LockName, LockTimeout, cancellationToken);
 
-        private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous)
+        private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous) =>
+            Save(document, accessToken, refreshToken, previous, NewSecretSuffix(), refreshTokenWritten: null);
+
+        /// <param name="refreshTokenWritten">The vault name the refresh token was already written to (a refresh); it is kept on failure.</param>
+        private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous, string suffix, string? refreshTokenWritten)
         {
             // Every flow ends here: a token no service issues (empty, or megabytes) replaces nothing that is stored.
             if (string.IsNullOrEmpty(accessToken) || accessToken.Length > OAuthTokenClient.MaxTokenLength || (refreshToken != null && refreshToken.Length > OAuthTokenClient.MaxTokenLength))
@@ -327,10 +333,10 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             bool isProtected = Vault.IsProtected;
-            string suffix = Guid.NewGuid().ToString("N").Substring(0, 12);
             document.AccessTokenSecret = "connection-access-" + suffix;
-            document.RefreshTokenSecret = refreshToken != null ? "connection-refresh-" + suffix : string.Empty;
+            document.RefreshTokenSecret = refreshTokenWritten ?? (refreshToken != null ? "connection-refresh-" + suffix : string.Empty);
             document.TokenStorage = isProtected ? ConnectionDocument.ProtectedStorage : ConnectionDocument.FileStorage;
+            document.PendingRefreshTokenSecret = null;
             try
             {
                 if (refreshToken != null)
@@ -355,8 +361,52 @@ namespace PfaAzureDevOps.Core.Connection
             AccessTokenCache.Remember(DocumentPath, document, accessToken);
             if (previous != null)
             {
-                DeleteSecrets(previous);
+                DeleteSecrets(previous, keepOf: document);
+                if (document.Generation <= 1)
+                {
+                    // A Connect replaced the connection: the replaced one's MSAL caches go with it (a renewal keeps them).
+                    DeleteMsalCaches(keep: Identity.MsalCacheNames.ForConnection(document));
+                }
             }
+        }
+
+        /// <summary>
+        /// Deletes MSAL's token caches (user and app-token) from the user's vault, except <paramref name="keep"/>: every
+        /// cache file in the vault folder, not only the ones a document names, so caches of connections replaced by
+        /// older versions go too. Returns how many were deleted.
+        /// </summary>
+        internal int DeleteMsalCaches(IReadOnlyCollection<string> keep)
+        {
+            int deleted = 0;
+            string[] files;
+            try
+            {
+                files = Directory.Exists(Vault.Directory) ? Directory.GetFiles(Vault.Directory, Identity.MsalCacheNames.Prefix + "*.bin") : Array.Empty<string>();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return 0;
+            }
+
+            foreach (string file in files)
+            {
+                string name = Path.GetFileNameWithoutExtension(file);
+                if (keep.Contains(name, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    Vault.Delete(name);
+                    deleted++;
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
+                {
+                }
+            }
+
+            return deleted;
         }
 
         private void WriteSecret(string name, string value)
@@ -392,18 +442,18 @@ namespace PfaAzureDevOps.Core.Connection
             }
         }
 
-        private void DeleteSecrets(ConnectionDocument document)
+        private void DeleteSecrets(ConnectionDocument document, ConnectionDocument? keepOf = null)
         {
-            foreach (string name in new[] { document.AccessTokenSecret, document.RefreshTokenSecret })
+            foreach (string? name in new[] { document.AccessTokenSecret, document.RefreshTokenSecret, document.PendingRefreshTokenSecret, document.ServicePrincipalSecret })
             {
-                if (string.IsNullOrEmpty(name))
+                if (string.IsNullOrEmpty(name) || (keepOf != null && (name == keepOf.AccessTokenSecret || name == keepOf.RefreshTokenSecret || name == keepOf.ServicePrincipalSecret)))
                 {
                     continue;
                 }
 
                 try
                 {
-                    Vault.Delete(name);
+                    Vault.Delete(name!);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
                 {
@@ -414,7 +464,13 @@ namespace PfaAzureDevOps.Core.Connection
 
         // ---- Disconnect ----------------------------------------------------------------------------
 
-        /// <summary>Forgets the connection and its tokens; returns what was removed, or throws NotConnected.</summary>
+        /// <summary>How many MSAL token caches the last <see cref="Disconnect"/> deleted.</summary>
+        public int MsalCachesDeleted { get; private set; }
+
+        /// <summary>
+        /// Forgets the connection and its tokens, and every MSAL token cache of the user's vault (user and app tokens, of
+        /// this connection and of any it replaced); returns what was removed, or throws NotConnected.
+        /// </summary>
         public ConnectionDocument? Disconnect()
         {
             using (Store.Lock(LockName, LockTimeout))
@@ -429,18 +485,22 @@ namespace PfaAzureDevOps.Core.Connection
                 {
                     MoveAside();
                     DeletePending();
+                    DeleteMsalCaches(keep: Array.Empty<string>());
                     return null;
                 }
 
                 if (existing is null)
                 {
                     DeletePending();
+                    DeleteMsalCaches(keep: Array.Empty<string>());
                     throw NotConnected(DocumentPath);
                 }
 
                 Store.Delete(ConnectionDocument.FileName);
                 DeleteSecrets(existing);
                 DeletePending();
+                MsalCachesDeleted = DeleteMsalCaches(keep: Array.Empty<string>());
+                StoreSweeper.Sweep(Store);
                 return existing;
             }
         }
@@ -604,14 +664,66 @@ namespace PfaAzureDevOps.Core.Connection
 
         private async Task<AccessTokenResult> RefreshLockedAsync(ConnectionDocument document, Action<string>? log, CancellationToken cancellationToken)
         {
-            string refreshToken = ReadSecret(document, document.RefreshTokenSecret) ?? throw new PfaException(
+            // A refresh token newer than the recorded one, from a refresh whose process died before recording it (the journal).
+            string? journaled = !string.IsNullOrEmpty(document.PendingRefreshTokenSecret) && document.PendingRefreshTokenSecret != document.RefreshTokenSecret
+                ? ReadSecret(document, document.PendingRefreshTokenSecret!)
+                : null;
+            if (journaled != null)
+            {
+                log?.Invoke("Using the refresh token of an interrupted refresh (it arrived but its process ended before recording it).");
+            }
+
+            string refreshToken = journaled ?? ReadSecret(document, document.RefreshTokenSecret) ?? throw new PfaException(
                 "ConnectionTokensMissing",
                 PfaErrorKind.InvalidData,
                 $"The connection's refresh token is missing from {Vault.ProtectionDescription} (it was saved by another account or machine, or deleted). Run Connect-PfaAzureDevOps to connect again.",
                 DocumentPath);
+            if (journaled != null)
+            {
+                // Adopt it as the current one, so the journal entry can be reused for the next token.
+                ConnectionDocument adopted = Clone(document);
+                adopted.RefreshTokenSecret = document.PendingRefreshTokenSecret!;
+                adopted.PendingRefreshTokenSecret = null;
+                Store.Write(ConnectionDocument.FileName, adopted, ownerOnly: true);
+                DeleteSecret(document.RefreshTokenSecret);
+                document = adopted;
+            }
 
             RegistrationService registrationService = FindRegistrationFor(document, out AppRegistration registration);
             char[] secret = registrationService.ReadClientSecret(registration) ?? throw new PfaException("ClientSecretMissing", PfaErrorKind.InvalidData, "The registered Azure DevOps application has no client secret. The administrator stores it with Set-PfaAzureDevOpsApp -ClientSecret.", registrationService.DocumentPath);
+
+            // Everything the new refresh token needs on its way to disk is ready before the request is sent: its vault
+            // name is in the journal, the vault is probed and open. Between the server's rotation and the token being on
+            // disk there is then only the answer's transfer and one file write.
+            string suffix = NewSecretSuffix();
+            string nextRefreshName = "connection-refresh-" + suffix;
+            SecretVault.PreparedSecret nextRefresh;
+            try
+            {
+                ConnectionDocument journal = Clone(document);
+                journal.PendingRefreshTokenSecret = nextRefreshName;
+                Store.Write(ConnectionDocument.FileName, journal, ownerOnly: true);
+                document = journal;
+                nextRefresh = Vault.Prepare(nextRefreshName);
+
+                // Run the answer's parsing once now, so none of it is compiled between the rotation and the write.
+                OAuthTokenClient.Parse(WarmUpAnswer, OAuthTokenClient.TokenEndpoint(new Uri(document.AuthorizationServer)), DateTimeOffset.UtcNow);
+            }
+            catch
+            {
+                Array.Clear(secret, 0, secret.Length);
+                throw;
+            }
+
+            using (nextRefresh)
+            {
+                return await RefreshAndSaveAsync(document, secret, refreshToken, nextRefresh, suffix, log).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<AccessTokenResult> RefreshAndSaveAsync(ConnectionDocument document, char[] secret, string refreshToken, SecretVault.PreparedSecret nextRefresh, string suffix, Action<string>? log)
+        {
+            string nextRefreshName = nextRefresh.Name;
             TokenResponse tokens;
             try
             {
@@ -625,15 +737,47 @@ namespace PfaAzureDevOps.Core.Connection
                 Array.Clear(secret, 0, secret.Length);
             }
 
-            // The old refresh token is dead from here on: persist the new one before anything else can fail.
+            // The old refresh token is dead from here on: the new one goes to disk first, before anything else.
             // No cancellation from now on: stopping half-way would lose the only valid refresh token.
+            byte[] refreshBytes = Encoding.UTF8.GetBytes(tokens.RefreshToken);
+            try
+            {
+                nextRefresh.Write(refreshBytes);
+            }
+            finally
+            {
+                Array.Clear(refreshBytes, 0, refreshBytes.Length);
+            }
+
             var next = Clone(document);
             next.Generation = document.Generation + 1;
             next.RefreshedOn = DateTimeOffset.UtcNow;
             next.AccessTokenExpiresOn = tokens.ExpiresOn;
-            Save(next, tokens, document);
+            next.PendingRefreshTokenSecret = null;
+            Save(next, tokens.AccessToken, null, document, suffix, refreshTokenWritten: nextRefreshName);
             log?.Invoke($"Refreshed; the new access token expires at {tokens.ExpiresOn:u}.");
+            StoreSweeper.Sweep(Store);
             return new AccessTokenResult(tokens.AccessToken, tokens.ExpiresOn, refreshed: true);
+        }
+
+        private static readonly byte[] WarmUpAnswer = Encoding.UTF8.GetBytes("{\"access_token\":\"a\",\"token_type\":\"jwt-bearer\",\"expires_in\":\"3599\",\"refresh_token\":\"r\",\"scope\":\"vso.code_write\"}");
+
+        private static string NewSecretSuffix() => Guid.NewGuid().ToString("N").Substring(0, 12);
+
+        private void DeleteSecret(string? name)
+        {
+            if (string.IsNullOrEmpty(name))
+            {
+                return;
+            }
+
+            try
+            {
+                Vault.Delete(name!);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
+            {
+            }
         }
 
         internal static RegistrationService FindRegistrationFor(ConnectionDocument document, out AppRegistration registration, bool allowOtherClient = false)

@@ -84,7 +84,8 @@ namespace PfaAzureDevOps.Core.Connection
                         document.CertificatePath = request.CertificatePath;
                         document.CertificateThumbprint = request.CertificateThumbprint;
                         ServicePrincipalCredential credential = Credential(clientId, tenant, request.ClientSecret, request.CertificateThumbprint, request.CertificatePath);
-                        token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(request.Log), cancellationToken).ConfigureAwait(false);
+                        // Always asks Entra: a token in MSAL's app cache says nothing about the secret given now.
+                        token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(request.Log), forceRefresh: true, cancellationToken).ConfigureAwait(false);
                         if (request.ClientSecret != null)
                         {
                             document.ServicePrincipalSecret = "entra-sp-secret-" + Guid.NewGuid().ToString("N").Substring(0, 12);
@@ -110,7 +111,8 @@ namespace PfaAzureDevOps.Core.Connection
                     break;
             }
 
-            return await RecordAsync(service, document, token, request.Options, registration.AuthorizationServer, registration.Scopes, request.Log, cancellationToken).ConfigureAwait(false);
+            ConnectionDocument recorded = await RecordAsync(service, document, token, request.Options, registration.AuthorizationServer, registration.Scopes, request.Log, cancellationToken).ConfigureAwait(false);
+            return await KeepOnlyAccountAsync(recorded, registrations, registration, request.Log).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -194,7 +196,8 @@ namespace PfaAzureDevOps.Core.Connection
             EntraToken token = await Provider(registrations, registration, log).RedeemAuthorizationCodeAsync(request, returned, cancellationToken).ConfigureAwait(false);
             DropPendingVerifier(service);
             ConnectionDocument document = NewDocument(registrations, registration, EntraFlow.AuthorizationCode);
-            return await RecordAsync(service, document, token, options, registration.AuthorizationServer, registration.Scopes, log, cancellationToken).ConfigureAwait(false);
+            ConnectionDocument recorded = await RecordAsync(service, document, token, options, registration.AuthorizationServer, registration.Scopes, log, cancellationToken).ConfigureAwait(false);
+            return await KeepOnlyAccountAsync(recorded, registrations, registration, log).ConfigureAwait(false);
         }
 
         // ---- Renewal and sign-out ----
@@ -229,7 +232,7 @@ namespace PfaAzureDevOps.Core.Connection
                         try
                         {
                             ServicePrincipalCredential credential = Credential(document.ClientId, document.TenantId!, secret, document.CertificateThumbprint, document.CertificatePath);
-                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(log), cancellationToken).ConfigureAwait(false);
+                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(log), forceRefresh, cancellationToken).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -326,6 +329,30 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             return ServicePrincipalCredential.FromSecret(clientId, tenant, secret);
+        }
+
+        /// <summary>Only the connected account stays in MSAL's user cache: a replaced user cannot come back silently.</summary>
+        private static async Task<ConnectionDocument> KeepOnlyAccountAsync(ConnectionDocument document, RegistrationService registrations, AppRegistration registration, Action<string>? log)
+        {
+            if (document.EntraAccount == null || MsalCacheNames.ForConnection(document).Count == 0 || document.Flow == nameof(EntraFlow.ServicePrincipal))
+            {
+                return document;
+            }
+
+            try
+            {
+                int others = await Provider(registrations, registration, log).SignOutOthersAsync(document.EntraAccount).ConfigureAwait(false);
+                if (others > 0)
+                {
+                    log?.Invoke($"Removed {others} other account(s) from MSAL's token cache.");
+                }
+            }
+            catch (EntraSignInException ex)
+            {
+                log?.Invoke("Other accounts could not be removed from MSAL's token cache: " + ex.Message);
+            }
+
+            return document;
         }
 
         private static EntraFlow ParseFlow(string? flow) =>

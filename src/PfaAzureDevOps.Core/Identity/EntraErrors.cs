@@ -89,7 +89,13 @@ namespace PfaAzureDevOps.Core.Identity
             result.AadstsCode = aadsts;
             result.MsalErrorCode = code;
             result.Claims = claims;
-            result.CorrelationId = service?.CorrelationId;
+            ReadSupportIds(text, result);
+            if (!string.IsNullOrEmpty(service?.CorrelationId))
+            {
+                result.CorrelationId = service!.CorrelationId;
+            }
+
+            result.SupportDetails = result.SupportText();
             result.InteractionRequired = msal is MsalUiRequiredException || claims != null ||
                 result.ErrorId == EntraErrorIds.MfaRequired || result.ErrorId == EntraErrorIds.SignInFrequency || result.ErrorId == EntraErrorIds.ConsentRequired;
             return result;
@@ -120,6 +126,18 @@ namespace PfaAzureDevOps.Core.Identity
                     return New(EntraErrorIds.ConsentRequired, PfaErrorKind.PermissionDenied,
                         $"Nobody has consented to application {app} using Azure DevOps on your behalf (AADSTS65001). Sign in interactively once and accept the consent prompt ({reconnect}), or ask a tenant administrator to grant admin consent for the application (Entra admin center > App registrations > {app} > API permissions > Grant admin consent).",
                         context, msal);
+                case 700016 when context.Flow == EntraFlow.ServicePrincipal:
+                    return New(EntraErrorIds.ApplicationNotFound, PfaErrorKind.NotFound,
+                        $"Service principal {app} does not exist in tenant '{tenant}' (AADSTS700016). Check the -ClientId (the app's Application (client) ID) and -TenantId, then run Connect-PfaAzureDevOps -ServicePrincipal -ClientId <id> -TenantId <tenant> again.",
+                        context, msal);
+                case 7000215 when context.Flow == EntraFlow.ServicePrincipal:
+                    return New(EntraErrorIds.InvalidClientSecret, PfaErrorKind.Authentication,
+                        $"Microsoft Entra ID refused the client secret of service principal {app} (AADSTS7000215). Give the secret's Value (not its Secret ID): Connect-PfaAzureDevOps -ServicePrincipal -ClientId {app} -TenantId {tenant} -ClientSecret <secret>. If the secret was rotated, connect again with the new one.",
+                        context, msal);
+                case 7000222 when context.Flow == EntraFlow.ServicePrincipal:
+                    return New(EntraErrorIds.ClientSecretExpired, PfaErrorKind.Authentication,
+                        $"The client secret of service principal {app} has expired (AADSTS7000222). Create a new secret for the app (Entra admin center > App registrations > Certificates & secrets), then run Connect-PfaAzureDevOps -ServicePrincipal -ClientId {app} -TenantId {tenant} -ClientSecret <new secret>.",
+                        context, msal);
                 case 700016:
                     return New(EntraErrorIds.ApplicationNotFound, PfaErrorKind.NotFound,
                         $"Application {app} does not exist in tenant '{tenant}' (AADSTS700016). The administrator should check the client ID and tenant of the registration (Get-PfaAzureDevOpsApp; fix with Register-PfaAzureDevOpsApp -Force), or have an administrator of that tenant add the application (consent to it) there.",
@@ -135,6 +153,11 @@ namespace PfaAzureDevOps.Core.Identity
                 case 53003:
                     return New(EntraErrorIds.BlockedByConditionalAccess, PfaErrorKind.PermissionDenied,
                         "Your organization's conditional access policies block this sign-in (AADSTS53003), for example from this device or location. Ask your administrator which policy applies (the sign-in logs name it).",
+                        context, msal);
+                case 90002 when context.Flow == EntraFlow.ServicePrincipal:
+                case 90033 when context.Flow == EntraFlow.ServicePrincipal:
+                    return New(EntraErrorIds.TenantNotFound, PfaErrorKind.NotFound,
+                        $"Microsoft Entra ID does not know the tenant '{tenant}' (AADSTS{aadsts}). Run Connect-PfaAzureDevOps -ServicePrincipal again with -TenantId set to the directory ID or a verified domain of the service principal's tenant.",
                         context, msal);
                 case 90002:
                 case 90033:
@@ -179,6 +202,10 @@ namespace PfaAzureDevOps.Core.Identity
                 case "code_expired":
                     return New(EntraErrorIds.DeviceCodeExpired, PfaErrorKind.OperationTimeout,
                         "The device code expired before the sign-in was completed. Run Connect-PfaAzureDevOps -UseDeviceCode again and enter the new code promptly.",
+                        context, msal);
+                case "invalid_client" when context.Flow == EntraFlow.ServicePrincipal:
+                    return New(EntraErrorIds.InvalidClient, PfaErrorKind.Authentication,
+                        $"Microsoft Entra ID refused the credentials of service principal {app}: {ServerText(msal)} Check the -ClientSecret, -CertificatePath or -CertificateThumbprint and run Connect-PfaAzureDevOps -ServicePrincipal again.",
                         context, msal);
                 case "invalid_client":
                     return New(EntraErrorIds.InvalidClient, PfaErrorKind.Authentication,
@@ -232,19 +259,69 @@ namespace PfaAzureDevOps.Core.Identity
             return New(EntraErrorIds.ClientError, PfaErrorKind.InvalidOperation, $"MSAL could not complete the sign-in ({code}): {ServerText(msal)}", context, msal);
         }
 
-        /// <summary>The server's description without the trace, correlation and timestamp tail.</summary>
+        /// <summary>
+        /// The server's description on one line, without the trace, correlation and timestamp tail (Entra separates
+        /// them with CR LF; some proxies and older answers with spaces). The ids go to <see cref="ReadSupportIds"/>.
+        /// </summary>
         internal static string ServerText(Exception ex)
         {
             string message = ex.Message ?? string.Empty;
-            int cut = message.IndexOf(" Trace ID:", StringComparison.Ordinal);
-            if (cut > 0)
+            int cut = SupportTailStart(message);
+            if (cut >= 0)
             {
                 message = message.Substring(0, cut);
             }
 
-            message = message.Trim();
-            return message.EndsWith(".", StringComparison.Ordinal) ? message : message + ".";
+            message = Regex.Replace(message, @"\s+", " ").Trim();
+            return message.Length == 0 || message.EndsWith(".", StringComparison.Ordinal) ? message : message + ".";
         }
+
+        /// <summary>Where the "Trace ID: ... Correlation ID: ... Timestamp: ..." tail starts, or -1.</summary>
+        private static int SupportTailStart(string text)
+        {
+            int cut = -1;
+            foreach (string label in new[] { "Trace ID:", "Correlation ID:", "Timestamp:" })
+            {
+                int at = text.IndexOf(label, StringComparison.Ordinal);
+                if (at >= 0 && (cut < 0 || at < cut))
+                {
+                    cut = at;
+                }
+            }
+
+            return cut;
+        }
+
+        /// <summary>Reads Entra's trace and correlation ids and timestamp out of an error text (for support, not the message).</summary>
+        internal static void ReadSupportIds(string? text, EntraSignInException target)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return;
+            }
+
+            Match trace = TracePattern.Match(text);
+            if (trace.Success && target.TraceId == null)
+            {
+                target.TraceId = trace.Groups[1].Value;
+            }
+
+            Match correlation = CorrelationPattern.Match(text);
+            if (correlation.Success && target.CorrelationId == null)
+            {
+                target.CorrelationId = correlation.Groups[1].Value;
+            }
+
+            Match timestamp = TimestampPattern.Match(text);
+            if (timestamp.Success && target.ServerTimestamp == null)
+            {
+                target.ServerTimestamp = timestamp.Groups[1].Value.Trim();
+            }
+        }
+
+        private static readonly Regex TracePattern = new Regex(@"Trace ID:\s*([0-9A-Fa-f-]{36})", RegexOptions.CultureInvariant);
+        private static readonly Regex CorrelationPattern = new Regex(@"Correlation ID:\s*([0-9A-Fa-f-]{36})", RegexOptions.CultureInvariant);
+        private static readonly Regex TimestampPattern = new Regex(@"Timestamp:\s*([0-9][0-9:\-TZ. ]{9,30}Z?)", RegexOptions.CultureInvariant);
 
         private static Exception Innermost(Exception ex)
         {

@@ -28,5 +28,32 @@ namespace PfaAzureDevOps.Core.Identity
 
         /// <summary>The server's correlation ID, for the admin's sign-in logs.</summary>
         public string? CorrelationId { get; internal set; }
+
+        /// <summary>The server's trace ID (Microsoft support asks for it with the correlation ID).</summary>
+        public string? TraceId { get; internal set; }
+
+        /// <summary>The server's timestamp of the failure, as it sent it.</summary>
+        public string? ServerTimestamp { get; internal set; }
+
+        internal string? SupportText()
+        {
+            var parts = new System.Collections.Generic.List<string>();
+            if (TraceId != null)
+            {
+                parts.Add("Trace ID: " + TraceId);
+            }
+
+            if (CorrelationId != null)
+            {
+                parts.Add("Correlation ID: " + CorrelationId);
+            }
+
+            if (ServerTimestamp != null)
+            {
+                parts.Add("Timestamp: " + ServerTimestamp);
+            }
+
+            return parts.Count == 0 ? null : "Microsoft Entra ID " + string.Join(", ", parts);
+        }
     }
 }

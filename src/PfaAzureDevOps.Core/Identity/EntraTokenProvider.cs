@@ -58,7 +58,7 @@ namespace PfaAzureDevOps.Core.Identity
             _options = options ?? new EntraTokenProviderOptions();
             _authority = EntraAuthority.For(registration);
             Scopes = registration.Scopes.ToArray();
-            _userCache = new MsalTokenCacheStore(userStore, CacheName("entra-msal-user-", registration.ClientId.ToString("N"), _authority), _options.Verbose);
+            _userCache = new MsalTokenCacheStore(userStore, MsalCacheNames.User(registration.ClientId, _authority), _options.Verbose);
         }
 
         /// <summary>A provider for the registration of <paramref name="registrations"/>, its cache in the current user's store.</summary>
@@ -280,6 +280,23 @@ namespace PfaAzureDevOps.Core.Identity
             return removed;
         }
 
+        /// <summary>Forgets every cached user account except <paramref name="keep"/> (a replaced connection's user); returns how many.</summary>
+        public async Task<int> SignOutOthersAsync(string? keep)
+        {
+            IClientApplicationBase app = IsConfidential ? (IClientApplicationBase)Confidential() : Public();
+            int removed = 0;
+            foreach (IAccount a in (await app.GetAccountsAsync().ConfigureAwait(false)).ToList())
+            {
+                if (keep == null || !Matches(a, keep))
+                {
+                    await app.RemoveAsync(a).ConfigureAwait(false);
+                    removed++;
+                }
+            }
+
+            return removed;
+        }
+
         /// <summary>The usernames of the accounts in the cache.</summary>
         public async Task<IReadOnlyList<string>> GetAccountsAsync()
         {
@@ -297,7 +314,14 @@ namespace PfaAzureDevOps.Core.Identity
         /// A token for a service principal (client credentials with a secret or certificate) for Azure DevOps
         /// ({resource}/.default). <paramref name="cacheStore"/>: the store whose vault keeps MSAL's app-token cache (null: in memory).
         /// </summary>
-        public static async Task<EntraToken> AcquireForServicePrincipalAsync(ServicePrincipalCredential credential, string? authorizationServer, StateStore? cacheStore, EntraTokenProviderOptions? options, CancellationToken cancellationToken = default)
+        public static Task<EntraToken> AcquireForServicePrincipalAsync(ServicePrincipalCredential credential, string? authorizationServer, StateStore? cacheStore, EntraTokenProviderOptions? options, CancellationToken cancellationToken = default) =>
+            AcquireForServicePrincipalAsync(credential, authorizationServer, cacheStore, options, forceRefresh: false, cancellationToken);
+
+        /// <summary>
+        /// As above; <paramref name="forceRefresh"/> skips MSAL's app-token cache and asks Entra, which checks the credential
+        /// (Connect does that, so a wrong secret never "succeeds" from the cache; so does -ForceRefresh).
+        /// </summary>
+        public static async Task<EntraToken> AcquireForServicePrincipalAsync(ServicePrincipalCredential credential, string? authorizationServer, StateStore? cacheStore, EntraTokenProviderOptions? options, bool forceRefresh, CancellationToken cancellationToken = default)
         {
             if (credential is null)
             {
@@ -322,10 +346,10 @@ namespace PfaAzureDevOps.Core.Identity
                 IConfidentialClientApplication app = builder.Build();
                 if (cacheStore != null)
                 {
-                    new MsalTokenCacheStore(cacheStore, CacheName("entra-msal-app-", credential.ClientId.ToString("N"), authority), options.Verbose).Attach(app.AppTokenCache);
+                    new MsalTokenCacheStore(cacheStore, MsalCacheNames.App(credential.ClientId, authority), options.Verbose).Attach(app.AppTokenCache);
                 }
 
-                AuthenticationResult result = await app.AcquireTokenForClient(new[] { AzureDevOpsDefaultScope }).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                AuthenticationResult result = await app.AcquireTokenForClient(new[] { AzureDevOpsDefaultScope }).WithForceRefresh(forceRefresh).ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 EntraToken token = FromAppResult(result, EntraFlow.ServicePrincipal);
                 token.ClientId = credential.ClientId.ToString("D");
                 return token;
@@ -612,19 +636,6 @@ namespace PfaAzureDevOps.Core.Identity
             }
 
             return token;
-        }
-
-        private static string CacheName(string prefix, string clientId, Uri authority)
-        {
-            // One cache per app and authority host (MSAL keys by host without port, so two stand-ins would share it).
-            string host = authority.IsDefaultPort ? authority.Host : authority.Host + "-" + authority.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var safe = new System.Text.StringBuilder();
-            foreach (char ch in host)
-            {
-                safe.Append(char.IsLetterOrDigit(ch) || ch == '-' ? ch : '-');
-            }
-
-            return prefix + clientId + "-" + safe;
         }
 
         private static string RandomUrlSafe(int bytes)

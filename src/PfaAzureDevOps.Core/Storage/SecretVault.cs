@@ -78,22 +78,83 @@ namespace PfaAzureDevOps.Core.Storage
             return name!;
         }
 
-        public void Write(string name, byte[] secret)
+        public void Write(string name, byte[] secret) => Prepare(name).Write(secret);
+
+        /// <summary>
+        /// Opens the platform store for one secret ahead of time (loads it, probes it, creates the folder), so that writing
+        /// the secret later is a single write: used where a secret must be on disk the moment it arrives (a rotated refresh token).
+        /// </summary>
+        public PreparedSecret Prepare(string name)
         {
             MsalStorage storage = Open(name);
-            try
+            FileStream? file = null;
+#if NET
+            if (!IsProtected && !OperatingSystem.IsWindows())
             {
-                storage.WriteData(secret);
+                // The owner-only file fallback holds the bytes as they are: open the file now (0600, empty until written;
+                // an empty secret reads as none), so the write later is one write(2) with nothing to load or JIT first.
+                string path = Path.Combine(Directory, FileName(name));
+                file = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
-            catch (Exception ex) when (ex is MsalCachePersistenceException || ex is IOException || ex is UnauthorizedAccessException)
+#endif
+            return new PreparedSecret(this, name, storage, file);
+        }
+
+        /// <summary>A secret's storage, opened; <see cref="Write"/> saves it.</summary>
+        public sealed class PreparedSecret : IDisposable
+        {
+            private readonly SecretVault _vault;
+            private readonly MsalStorage _storage;
+
+            private FileStream? _file;
+
+            internal PreparedSecret(SecretVault vault, string name, MsalStorage storage, FileStream? file = null)
             {
-                throw new PfaException("SecretWriteFailed", PfaErrorKind.ResourceUnavailable, $"The secret '{name}' could not be saved in {ProtectionDescription}: {ex.GetType().Name}. Nothing was changed.", name, ex);
+                _vault = vault;
+                Name = name;
+                _storage = storage;
+                _file = file;
             }
 
-            string file = Path.Combine(Directory, FileName(name));
-            if (File.Exists(file))
+            public string Name { get; }
+
+            /// <summary>Closes the file opened ahead of time if nothing was written (it stays empty: no secret).</summary>
+            public void Dispose()
             {
-                StateStore.SetOwnerOnly(file, ownerOnly: true);
+                _file?.Dispose();
+                _file = null;
+            }
+
+            public void Write(byte[] secret)
+            {
+                try
+                {
+                    if (_file != null)
+                    {
+                        FileStream handle = _file;
+                        _file = null;
+                        using (handle)
+                        {
+                            handle.Write(secret, 0, secret.Length);
+                            handle.Flush(flushToDisk: true);
+                        }
+
+                        return;
+                    }
+
+                    _storage.WriteData(secret);
+                }
+                catch (Exception ex) when (ex is MsalCachePersistenceException || ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new PfaException("SecretWriteFailed", PfaErrorKind.ResourceUnavailable, $"The secret '{Name}' could not be saved in {_vault.ProtectionDescription}: {ex.GetType().Name}. Nothing was changed.", Name, ex);
+                }
+
+                string file = Path.Combine(_vault.Directory, FileName(Name));
+                if (File.Exists(file))
+                {
+                    StateStore.SetOwnerOnly(file, ownerOnly: true);
+                }
             }
         }
 

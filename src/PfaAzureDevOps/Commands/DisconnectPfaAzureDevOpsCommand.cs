@@ -25,16 +25,32 @@ namespace PfaAzureDevOps.Commands
                 return;
             }
 
+            Core.Connection.ConnectionDocument? current = null;
+            try
+            {
+                current = service.Get();
+            }
+            catch (Core.PfaException)
+            {
+                // Unreadable: Disconnect below moves it aside.
+            }
+
+            if (current?.Provider == Core.Registration.IdentityProvider.EntraId)
+            {
+                // First MSAL's own sign-out of the account; then Disconnect deletes every MSAL cache file of the vault.
+                SignOutOfEntra(current);
+            }
+
             Core.Connection.ConnectionDocument? removed = service.Disconnect();
+            if (service.MsalCachesDeleted > 0)
+            {
+                WriteVerbose($"Deleted {service.MsalCachesDeleted} Microsoft Entra ID token cache(s) (MSAL) from {service.Vault.Directory}.");
+            }
+
             if (removed is null)
             {
                 WriteWarning($"The connection file could not be read; it was moved aside next to {service.DocumentPath}.");
                 return;
-            }
-
-            if (removed.Provider == Core.Registration.IdentityProvider.EntraId)
-            {
-                SignOutOfEntra(service, removed);
             }
 
             WriteVerbose($"Forgot the connection of {removed.UserDisplayName}. Azure DevOps keeps the authorization until you revoke it under User settings > Authorizations.");
@@ -46,9 +62,8 @@ namespace PfaAzureDevOps.Commands
 
         // Apart so Azure DevOps OAuth disconnects never JIT code that touches MSAL.
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void SignOutOfEntra(Core.Connection.ConnectionService service, Core.Connection.ConnectionDocument removed)
+        private void SignOutOfEntra(Core.Connection.ConnectionDocument removed)
         {
-            Core.Connection.EntraConnector.ForgetSecrets(service, removed);
             try
             {
                 int accounts = RunOffPipeline(token => Core.Connection.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));

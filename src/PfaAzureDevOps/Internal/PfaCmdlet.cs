@@ -102,6 +102,11 @@ namespace PfaAzureDevOps.Internal
             }
             catch (Exception ex) when (ErrorMapper.IsReportable(ex))
             {
+                if (ex is Core.PfaException pfa && pfa.SupportDetails != null)
+                {
+                    WriteVerbose("For support: " + pfa.SupportDetails + ".");
+                }
+
                 WriteError(ErrorMapper.ToErrorRecord(ex));
             }
         }

@@ -148,7 +148,9 @@ namespace PfaAzureDevOps.Core.Tests.Identity
             EntraSignInException ex = await Assert.ThrowsAsync<EntraSignInException>(() => EntraTokenProvider.AcquireForServicePrincipalAsync(ServicePrincipalCredential.FromSecret(clientId, tenant.ToString(), Wrong.ToCharArray()), Emulator.HttpsUrl, null, Options()));
             Assert.Equal("EntraInvalidClientSecret", ex.ErrorId);
             Assert.Equal(7000215, ex.AadstsCode);
-            Assert.Contains("Set-PfaAzureDevOpsApp -ClientSecret", ex.Message, StringComparison.Ordinal);
+            // A service principal's secret is fixed by connecting again with it, not by the registration's secret.
+            Assert.Contains("Connect-PfaAzureDevOps -ServicePrincipal", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Set-PfaAzureDevOpsApp", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(Wrong, ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(Wrong, ex.ToString(), StringComparison.Ordinal);
 
@@ -158,6 +160,10 @@ namespace PfaAzureDevOps.Core.Tests.Identity
             using var response = await Emulator.Client.GetAsync(request.Url);
             EntraSignInException redeem = await Assert.ThrowsAsync<EntraSignInException>(() => provider.RedeemAuthorizationCodeAsync(request, response.Headers.Location!));
             Assert.Equal("EntraInvalidClientSecret", redeem.ErrorId);
+            Assert.Contains("Set-PfaAzureDevOpsApp -ClientSecret", redeem.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Trace ID", redeem.Message, StringComparison.Ordinal);
+            Assert.NotNull(redeem.TraceId);
+            Assert.NotNull(redeem.CorrelationId);
         }
 
         [Fact]

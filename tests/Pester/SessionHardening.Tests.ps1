@@ -1,0 +1,203 @@
+#requires -Modules Pester
+# Issue 9, the session side: sign-out leaves no MSAL cache behind (every flow, every replaced connection), Entra
+# errors name the action that fixes that flow and keep the trace and correlation ids out of the one-line message,
+# -ForceRefresh of a service principal calls Entra. Each sign-in runs in a child pwsh that trusts the emulator's
+# certificate only through SSL_CERT_FILE.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+    Import-Module PfaAzureDevOps -Force
+    $script:SavedCI = $env:CI
+    $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
+    $env:CI = 'true'
+    $script:Ado = Start-LocalAzureDevOps
+    $script:Homes = [System.Collections.Generic.List[string]]::new()
+
+    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
+        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
+        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
+    }
+
+    $script:Tenant = (Control POST '/_test/entra/tenants' @{ name = 'Contoso'; domain = 'contoso.test' }).id
+    Control POST '/_test/orgs' @{ name = 'orgh'; tenantId = $Tenant } | Out-Null
+
+    function script:Use-FreshHome {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ('pfa-hs-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $Homes.Add($dir)
+        $env:PFA_AZUREDEVOPS_HOME = $dir
+        $dir
+    }
+
+    function script:New-PublicEntraApp {
+        $app = Control POST '/_test/entra/apps' @{ tenant = $Tenant; name = 'PFA desktop'; public = $true }
+        Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -TenantId $Tenant -AuthorizationServer $Ado.HttpsUrl `
+            -Scope CurrentUser -Force -WarningAction SilentlyContinue
+        $app
+    }
+
+    function script:Invoke-Child([string] $Script, [hashtable] $Environment = @{}) {
+        $env = @{ SSL_CERT_FILE = $Ado.CertificatePath; PFA_AZUREDEVOPS_HOME = $env:PFA_AZUREDEVOPS_HOME; CI = 'true' }
+        foreach ($k in $Environment.Keys) { $env[$k] = $Environment[$k] }
+        Invoke-FreshPwsh -Script ("`$ErrorActionPreference = 'Stop'; Import-Module PfaAzureDevOps`n" + $Script) -Environment $env -TimeoutSeconds 180
+    }
+
+    function script:Get-ChildError([string] $Script) {
+        Invoke-Child -Script "try { $Script; 'NOERROR' } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message.Replace(`"`r`", '<CR>').Replace(`"`n`", '<LF>'); 'TRACE=' + `$_.Exception.TraceId; 'CORRELATION=' + `$_.Exception.CorrelationId }"
+    }
+
+    function script:Read-Value([object] $Result, [string] $Name) {
+        $line = @($Result.Output | Where-Object { $_ -like "$Name=*" }) | Select-Object -First 1
+        if ($line) { $line.Substring($Name.Length + 1) } else { $null }
+    }
+
+    function script:Wait-DeviceCode([string] $ClientId, [int] $Seconds = 60) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            $pending = @(Control GET '/_test/entra/devicecode') | ForEach-Object { $_ } | Where-Object { $_.clientId -eq $ClientId -and $_.status -eq 'pending' }
+            if ($pending) { return @($pending)[0].userCode }
+            Start-Sleep -Milliseconds 200
+        }
+        $null
+    }
+
+    # Connect -UseDeviceCode in a job; approves the code when one is asked for. Code is $null when none was asked for.
+    function script:Connect-WithDeviceCode([string] $ClientId, [string] $UserEmail) {
+        $saved = $env:SSL_CERT_FILE
+        $env:SSL_CERT_FILE = $Ado.CertificatePath
+        try {
+            $job = Start-Job -ScriptBlock {
+                param($orgUrl)
+                $env:CI = 'true'
+                Import-Module PfaAzureDevOps
+                Connect-PfaAzureDevOps -UseDeviceCode -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop -WarningAction SilentlyContinue
+            } -ArgumentList "$($Ado.HttpsUrl)/orgh"
+        }
+        finally { $env:SSL_CERT_FILE = $saved }
+        try {
+            $code = Wait-DeviceCode $ClientId 30
+            if ($code) {
+                $approve = @{ userCode = $code }
+                if ($UserEmail) { $approve.user = $UserEmail }
+                Control POST '/_test/entra/devicecode/approve' $approve | Out-Null
+            }
+            $null = Wait-Job $job -Timeout 120
+            $out = @(Receive-Job $job -ErrorVariable jobErrors -ErrorAction SilentlyContinue)
+            [pscustomobject]@{ Code = $code; Connection = @($out)[0]; Errors = @($jobErrors) }
+        }
+        finally { Remove-Job $job -Force }
+    }
+
+    function script:New-ServicePrincipal { Control POST '/_test/entra/apps' @{ tenant = $Tenant; name = 'Agent'; confidential = $true } }
+
+    function script:Connect-ServicePrincipalText($Sp, [string] $Secret) {
+        "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($Sp.clientId) -TenantId $Tenant -ClientSecret (ConvertTo-SecureString '$Secret' -AsPlainText -Force) -WarningAction SilentlyContinue"
+    }
+
+    function script:Get-MsalCacheFiles { @(Get-ChildItem (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*' -ErrorAction Ignore) }
+}
+
+AfterAll {
+    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
+    $env:CI = $script:SavedCI
+    $env:PFA_AZUREDEVOPS_HOME = $script:SavedHome
+    foreach ($dir in $script:Homes) { Remove-Item $dir -Recurse -Force -ErrorAction Ignore }
+}
+
+Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
+    BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
+
+    It 'after Disconnect of a service principal, Connect with a wrong secret asks Entra and fails' {
+        Use-FreshHome | Out-Null
+        New-PublicEntraApp | Out-Null
+        $sp = New-ServicePrincipal
+        $r = Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $d = Invoke-Child -Script 'Disconnect-PfaAzureDevOps -Force'
+        $d.ExitCode | Should -Be 0 -Because $d.Text
+        Get-MsalCacheFiles | Should -BeNullOrEmpty
+        $before = [int](Control GET '/_test/entra/counters').'token:client_credentials'
+        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-7')
+        Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
+        [int](Control GET '/_test/entra/counters').'token:client_credentials' | Should -Be ($before + 1)
+    }
+
+    It 'Connect -ServicePrincipal checks the secret with Entra even while the same principal is connected' {
+        Use-FreshHome | Out-Null
+        New-PublicEntraApp | Out-Null
+        $sp = New-ServicePrincipal
+        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
+        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-8')
+        Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
+    }
+
+    It 'a user replaced by a service principal, then Disconnect: the next device-code Connect asks for a code' {
+        Use-FreshHome | Out-Null
+        $app = New-PublicEntraApp
+        $first = Connect-WithDeviceCode -ClientId $app.clientId
+        $first.Errors | Should -BeNullOrEmpty
+        $first.Code | Should -Not -BeNullOrEmpty
+        $sp = New-ServicePrincipal
+        $r = Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        @(Get-MsalCacheFiles | Where-Object Name -like 'entra-msal-user-*') | Should -BeNullOrEmpty -Because 'the replaced user''s cache goes with the connection'
+        (Invoke-Child -Script 'Disconnect-PfaAzureDevOps -Force').ExitCode | Should -Be 0
+        Get-MsalCacheFiles | Should -BeNullOrEmpty
+        $again = Connect-WithDeviceCode -ClientId $app.clientId
+        $again.Code | Should -Not -BeNullOrEmpty -Because 'no silent sign-in as the first user'
+        $again.Errors | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Entra error messages (issue 9, items 7 and 8)' {
+    BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
+
+    It 'AADSTS7000215 for a service principal names Connect -ServicePrincipal, not Set-PfaAzureDevOpsApp' {
+        Use-FreshHome | Out-Null
+        New-PublicEntraApp | Out-Null
+        $sp = New-ServicePrincipal
+        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-9')
+        Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret'
+        $message = Read-Value $e 'MSG'
+        $message | Should -Not -Match 'Set-PfaAzureDevOpsApp'
+        $message | Should -Match 'Connect-PfaAzureDevOps -ServicePrincipal'
+        # The same refusal on renewal (the secret was rotated in Entra) names the same fix.
+        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
+        Control POST '/_test/entra/errors' @{ code = 7000215; grant = 'client_credentials'; clientId = $sp.clientId; count = -1 } | Out-Null
+        $renew = Get-ChildError 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
+        Read-Value $renew 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $renew.Text
+        Read-Value $renew 'MSG' | Should -Match 'Connect-PfaAzureDevOps -ServicePrincipal'
+        Read-Value $renew 'MSG' | Should -Not -Match 'Set-PfaAzureDevOpsApp'
+    }
+
+    It 'Trace ID, Correlation ID and Timestamp (CR LF separated, as Entra sends them) stay out of the message, in properties and -Verbose' {
+        Use-FreshHome | Out-Null
+        $app = New-PublicEntraApp
+        (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
+        Control POST '/_test/entra/errors' @{ code = 50173; grant = 'refresh_token'; clientId = $app.clientId; count = -1 } | Out-Null
+        $e = Get-ChildError 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
+        Read-Value $e 'ERR' | Should -Be 'EntraInteractionRequired' -Because $e.Text
+        $message = Read-Value $e 'MSG'
+        $message | Should -Match 'revoked'
+        $message | Should -Not -Match 'Trace ID|Correlation ID|Timestamp|<CR>|<LF>'
+        Read-Value $e 'TRACE' | Should -Match '^[0-9a-f-]{36}$'
+        Read-Value $e 'CORRELATION' | Should -Match '^[0-9a-f-]{36}$'
+        $v = Invoke-Child -Script "try { Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 } catch { 'FAILED' }"
+        $v.Text | Should -Match 'Trace ID: [0-9a-f-]{36}'
+        $v.Text | Should -Match 'Correlation ID: [0-9a-f-]{36}'
+    }
+}
+
+Describe '-ForceRefresh of a service principal (issue 9, item 9)' {
+    It 'makes a token call and returns a new token' {
+        Use-FreshHome | Out-Null
+        New-PublicEntraApp | Out-Null
+        $sp = New-ServicePrincipal
+        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
+        $before = [int](Control GET '/_test/entra/counters').'token:client_credentials'
+        $r = Invoke-Child -Script "`$a = Get-PfaAzureDevOpsAccessToken -AsPlainText; `$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText; 'SAME=' + (`$a -eq `$b)"
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Read-Value $r 'SAME' | Should -Be 'False'
+        [int](Control GET '/_test/entra/counters').'token:client_credentials' | Should -Be ($before + 1)
+    }
+}
