@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.AccessControl;
 using System.Security.Principal;
@@ -201,7 +202,11 @@ namespace PfaAzureDevOps.Core.Git
                 knownHostsLine = await VerifyHostKeyAsync(url, key, policy, cancellationToken).ConfigureAwait(false);
             }
 
-            string folder = CreatePrivateFolder(tempRoot ?? System.IO.Path.GetTempPath());
+            string root = tempRoot ?? System.IO.Path.GetTempPath();
+            GitTempFolders.SweepDead(root);
+            string folder = CreatePrivateFolder(root);
+            GitTempFolders.MarkOwner(folder);
+            using (GitWatchdog.Start(folder))
             try
             {
                 string keyPath = System.IO.Path.Combine(folder, "id");
@@ -234,7 +239,7 @@ namespace PfaAzureDevOps.Core.Git
                     ["GIT_ASKPASS"] = null,
                     ["SSH_ASKPASS"] = null,
                 };
-                await RunGitAsync(arguments, environment, cancellationToken, progress, folder, git: git).ConfigureAwait(false);
+                await RunGitAsync(arguments, environment, cancellationToken, progress, folder, git: git, ownGroupMarker: System.IO.Path.Combine(folder, GitWatchdog.GroupFileName)).ConfigureAwait(false);
             }
             finally
             {
@@ -304,10 +309,24 @@ namespace PfaAzureDevOps.Core.Git
         private static PfaException NotInstalled(Exception? inner) =>
             new PfaException("GitNotInstalled", PfaErrorKind.NotInstalled, "The 'git' executable was not found on PATH. Install git (on Debian/Ubuntu: apt-get install git openssh-client; on Windows: Git for Windows) and make sure 'git' and 'ssh' are on PATH.", "git", inner);
 
-        internal static async Task<string> RunGitAsync(IList<string> arguments, IDictionary<string, string?>? environment, CancellationToken cancellationToken, IProgress<string>? progress, string? scrub, bool allowFailure = false, string? git = null)
+        /// <param name="ownGroupMarker">
+        /// Unix: start git in a session (and process group) of its own, and write its group id to this file, so the
+        /// watchdog can end git and the ssh it started if this process dies.
+        /// </param>
+        internal static async Task<string> RunGitAsync(IList<string> arguments, IDictionary<string, string?>? environment, CancellationToken cancellationToken, IProgress<string>? progress, string? scrub, bool allowFailure = false, string? git = null, string? ownGroupMarker = null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var startInfo = new ProcessStartInfo(git ?? FindGit())
+            string executable = git ?? FindGit();
+            string? setsid = ownGroupMarker != null ? GitWatchdog.FindSetsid() : null;
+            if (setsid != null)
+            {
+                var wrapped = new List<string> { executable };
+                wrapped.AddRange(arguments);
+                arguments = wrapped;
+                executable = setsid;
+            }
+
+            var startInfo = new ProcessStartInfo(executable)
             {
                 UseShellExecute = false,
                 RedirectStandardInput = true,
@@ -353,6 +372,12 @@ namespace PfaAzureDevOps.Core.Git
                     throw NotInstalled(ex);
                 }
 
+                if (setsid != null && ownGroupMarker != null)
+                {
+                    // setsid execs git in place (its pid is the new group's id): the watchdog kills that group.
+                    GitWatchdog.WriteGroup(ownGroupMarker, process.Id);
+                }
+
                 process.StandardInput.Close();
                 var stderrTail = new StringBuilder();
                 Task<string> stdout = process.StandardOutput.ReadToEndAsync();
@@ -367,7 +392,8 @@ namespace PfaAzureDevOps.Core.Git
                     if (process.ExitCode != 0 && !allowFailure)
                     {
                         string message = Scrub(stderrTail.ToString(), scrub).Trim();
-                        string command = arguments.Count > 0 && arguments[0] == "-C" && arguments.Count > 2 ? arguments[2] : arguments[0];
+                        IList<string> gitArguments = setsid != null ? arguments.Skip(1).ToList() : arguments;
+                        string command = gitArguments.Count > 0 && gitArguments[0] == "-C" && gitArguments.Count > 2 ? gitArguments[2] : gitArguments[0];
                         PfaException? hostKey = HostKeyChanged(message, command);
                         if (hostKey != null)
                         {

@@ -1,0 +1,234 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PfaAzureDevOps.Core.Git
+{
+    /// <summary>
+    /// The temporary folders (pfa-git-*) that hold a private key and known_hosts while git runs: each records the process
+    /// that made it, and the next run removes those of processes that are gone (killed before their own clean-up).
+    /// </summary>
+    internal static class GitTempFolders
+    {
+        public const string Prefix = "pfa-git-";
+        private const string OwnerFileName = "owner";
+
+        /// <summary>A folder without an owner file is left alone this long (its maker may be about to write it).</summary>
+        private static readonly TimeSpan UnmarkedGrace = TimeSpan.FromMinutes(1);
+
+        public static void MarkOwner(string folder)
+        {
+            using (Process self = Process.GetCurrentProcess())
+            {
+                string text = self.Id.ToString(CultureInfo.InvariantCulture) + " " + self.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture);
+                File.WriteAllText(Path.Combine(folder, OwnerFileName), text, new UTF8Encoding(false));
+            }
+        }
+
+        /// <summary>Removes the folders under <paramref name="root"/> whose process ended; returns how many. Never throws.</summary>
+        public static int SweepDead(string root)
+        {
+            int removed = 0;
+            string[] folders;
+            try
+            {
+                folders = Directory.Exists(root) ? Directory.GetDirectories(root, Prefix + "*") : Array.Empty<string>();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return 0;
+            }
+
+            foreach (string folder in folders)
+            {
+                try
+                {
+                    if (!IsDead(folder))
+                    {
+                        continue;
+                    }
+
+                    Directory.Delete(folder, recursive: true);
+                    removed++;
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // Another user's folder (not readable), or in use: not ours to remove.
+                }
+            }
+
+            return removed;
+        }
+
+        private static bool IsDead(string folder)
+        {
+            string owner = Path.Combine(folder, OwnerFileName);
+            if (!File.Exists(owner))
+            {
+                return DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) > UnmarkedGrace;
+            }
+
+            string[] parts = File.ReadAllText(owner).Trim().Split(' ');
+            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks))
+            {
+                return DateTime.UtcNow - File.GetLastWriteTimeUtc(owner) > UnmarkedGrace;
+            }
+
+            try
+            {
+                using (Process process = Process.GetProcessById(pid))
+                {
+                    // The same pid with another start time is a new process (the pid was reused).
+                    return Math.Abs(process.StartTime.ToUniversalTime().Ticks - ticks) > TimeSpan.TicksPerSecond;
+                }
+            }
+            catch (ArgumentException)
+            {
+                return true; // no such process
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // it exited meanwhile
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false; // not allowed to look: assume alive
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unix: a small shell process that outlives this one only long enough to clean up after it. While this process
+    /// lives and the folder exists it sleeps; if this process dies first (kill -9), it ends git and everything git
+    /// started (their process group) and removes the folder with the key. Windows has no such watchdog (the next
+    /// run's sweep removes the folder there).
+    /// </summary>
+    internal sealed class GitWatchdog : IDisposable
+    {
+        public const string GroupFileName = "git.pgid";
+
+        private const string Script =
+            "parent=$1; dir=$2\n" +
+            "alive() {\n" +
+            "  kill -0 \"$parent\" 2>/dev/null || return 1\n" +
+            "  if [ -r \"/proc/$parent/stat\" ]; then\n" +
+            "    s=$(cat \"/proc/$parent/stat\" 2>/dev/null) || return 1\n" +
+            "    s=${s##*) }\n" +
+            "    [ \"${s%% *}\" != Z ] || return 1\n" +
+            "  fi\n" +
+            "}\n" +
+            "while [ -d \"$dir\" ] && alive; do sleep 0.1; done\n" +
+            "[ -d \"$dir\" ] || exit 0\n" +
+            "if [ -r \"$dir/" + GroupFileName + "\" ]; then\n" +
+            "  g=$(cat \"$dir/" + GroupFileName + "\")\n" +
+            "  case \"$g\" in ''|*[!0-9]*) ;; *) kill -9 -\"$g\" 2>/dev/null; kill -9 \"$g\" 2>/dev/null ;; esac\n" +
+            "fi\n" +
+            "rm -rf -- \"$dir\"\n";
+
+        private readonly Process? _process;
+
+        private GitWatchdog(Process? process)
+        {
+            _process = process;
+        }
+
+        public static GitWatchdog Start(string folder)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || !File.Exists("/bin/sh"))
+            {
+                return new GitWatchdog(null);
+            }
+
+            var startInfo = new ProcessStartInfo("/bin/sh")
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                CreateNoWindow = true,
+            };
+#if NET
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add(Script);
+            startInfo.ArgumentList.Add("pfa-git-watchdog");
+            startInfo.ArgumentList.Add(CurrentProcessId().ToString(CultureInfo.InvariantCulture));
+            startInfo.ArgumentList.Add(folder);
+#else
+            startInfo.Arguments = "-c " + GitCommandRunner.ShellQuote(Script) + " pfa-git-watchdog " + CurrentProcessId().ToString(CultureInfo.InvariantCulture) + " " + GitCommandRunner.ShellQuote(folder);
+#endif
+            try
+            {
+                Process? process = Process.Start(startInfo);
+                process?.StandardInput.Close();
+                return new GitWatchdog(process);
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception || ex is InvalidOperationException)
+            {
+                return new GitWatchdog(null);
+            }
+        }
+
+        /// <summary>The setsid executable (Linux util-linux), or null where there is none (macOS): git then shares our group.</summary>
+        public static string? FindSetsid()
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return null;
+            }
+
+            foreach (string candidate in new[] { "/usr/bin/setsid", "/bin/setsid" })
+            {
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+
+        public static void WriteGroup(string path, int pid)
+        {
+            try
+            {
+                File.WriteAllText(path, pid.ToString(CultureInfo.InvariantCulture), new UTF8Encoding(false));
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_process == null)
+            {
+                return;
+            }
+
+            // The folder is gone by now, so the watchdog ends by itself within 0.1 s; ending it here is just quicker.
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is System.ComponentModel.Win32Exception)
+            {
+            }
+
+            _process.Dispose();
+        }
+
+        private static int CurrentProcessId()
+        {
+            using (Process self = Process.GetCurrentProcess())
+            {
+                return self.Id;
+            }
+        }
+    }
+}
