@@ -49,6 +49,12 @@ namespace PfaAzureDevOps.Core.Registration
 
         public DateTimeOffset? SecretExpiresOn { get; set; }
 
+        /// <summary>
+        /// AllUsers on Linux: the OS group whose members may use the client secret (a root:group 0640 copy in shared/),
+        /// so the instance's ordinary users can connect. Null: the administrator only.
+        /// </summary>
+        public string? UserGroup { get; set; }
+
         /// <summary>The name of the secret in the scope's vault, or null for a public client.</summary>
         public string? ClientSecretName { get; set; }
 

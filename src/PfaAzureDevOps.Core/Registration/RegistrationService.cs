@@ -32,6 +32,9 @@ namespace PfaAzureDevOps.Core.Registration
         public string? CertificatePath { get; set; }
 
         public bool Force { get; set; }
+
+        /// <summary>AllUsers on Linux: the OS group whose members may use the client secret.</summary>
+        public string? UserGroup { get; set; }
     }
 
     /// <summary>What Set-PfaAzureDevOpsApp changes; null leaves a value as it is.</summary>
@@ -46,6 +49,9 @@ namespace PfaAzureDevOps.Core.Registration
         public IEnumerable<string>? Scopes { get; set; }
 
         public Uri? AuthorizationServer { get; set; }
+
+        /// <summary>AllUsers on Linux: share the client secret with this OS group's members.</summary>
+        public string? UserGroup { get; set; }
     }
 
     /// <summary>Keeps the instance's OAuth application: the document in one scope, the secret in that scope's vault.</summary>
@@ -89,13 +95,22 @@ namespace PfaAzureDevOps.Core.Registration
                         DocumentPath);
                 }
 
+                if (request.UserGroup != null)
+                {
+                    RequireAllUsersForGroup();
+                    SharedMachineSecret.ResolveGroup(request.UserGroup);
+                    registration.UserGroup = request.UserGroup;
+                }
+
                 if (request.ClientSecret != null)
                 {
                     registration.ClientSecretName = NewSecretName();
                     Vault.Write(registration.ClientSecretName, Encoding.UTF8.GetBytes(request.ClientSecret));
                 }
 
+                Share(registration, request.ClientSecret);
                 Commit(registration, existing?.ClientSecretName);
+                StoreSweeper.Sweep(Store);
                 return registration;
             }
         }
@@ -126,6 +141,13 @@ namespace PfaAzureDevOps.Core.Registration
                     registration.SecretExpiresOn = CheckExpiry(change.SecretExpiresOn, now);
                 }
 
+                if (change.UserGroup != null)
+                {
+                    RequireAllUsersForGroup();
+                    SharedMachineSecret.ResolveGroup(change.UserGroup);
+                    registration.UserGroup = change.UserGroup;
+                }
+
                 string? retired = null;
                 if (change.ClientSecret != null)
                 {
@@ -139,8 +161,14 @@ namespace PfaAzureDevOps.Core.Registration
                     }
                 }
 
+                if (change.ClientSecret != null || change.UserGroup != null)
+                {
+                    Share(registration, change.ClientSecret);
+                }
+
                 registration.UpdatedOn = now;
                 Commit(registration, retired);
+                StoreSweeper.Sweep(Store);
                 return registration;
             }
         }
@@ -174,6 +202,12 @@ namespace PfaAzureDevOps.Core.Registration
                     Vault.Delete(existing.ClientSecretName);
                 }
 
+                if (SharedMachineSecret.IsSupported)
+                {
+                    SharedMachineSecret.RemoveOthers(Store, keep: null);
+                }
+
+                StoreSweeper.Sweep(Store);
                 return existing;
             }
         }
@@ -186,7 +220,23 @@ namespace PfaAzureDevOps.Core.Registration
                 return null;
             }
 
-            byte[] bytes = Vault.Read(registration.ClientSecretName) ?? throw new PfaException(
+            byte[]? shared = null;
+            if (Store.Scope == StateScope.AllUsers && SharedMachineSecret.IsSupported && !Elevation.IsElevated())
+            {
+                // An ordinary user of the instance: only the copy shared with the registration's group is readable.
+                if (registration.UserGroup == null)
+                {
+                    throw SharedMachineSecret.NotPermitted(null, null);
+                }
+
+                shared = SharedMachineSecret.Read(Store, registration.ClientSecretName, registration.UserGroup) ?? throw new PfaException(
+                    "ClientSecretMissing",
+                    PfaErrorKind.InvalidData,
+                    $"The client secret shared with group '{registration.UserGroup}' is missing from {SharedMachineSecret.FolderOf(Store)}. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.",
+                    DocumentPath);
+            }
+
+            byte[] bytes = shared ?? Vault.Read(registration.ClientSecretName) ?? throw new PfaException(
                 "ClientSecretMissing",
                 PfaErrorKind.InvalidData,
                 $"The client secret of the registered application is missing from {Vault.ProtectionDescription}. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.",
@@ -342,6 +392,43 @@ namespace PfaAzureDevOps.Core.Registration
             if (retiredSecret != null && retiredSecret != registration.ClientSecretName)
             {
                 Vault.Delete(retiredSecret);
+            }
+        }
+
+        private void RequireAllUsersForGroup()
+        {
+            if (Store.Scope != StateScope.AllUsers)
+            {
+                throw new PfaException("UserGroupNeedsAllUsers", PfaErrorKind.InvalidArgument, "-UserGroup shares the instance's (AllUsers) application with the members of an OS group; a CurrentUser registration is yours alone. Use -Scope AllUsers, or leave -UserGroup out.", Store.Scope);
+            }
+        }
+
+        /// <summary>Keeps the shared copy of the client secret in step with the registration (written before the registration names it).</summary>
+        private void Share(AppRegistration registration, char[]? newSecret)
+        {
+            if (!SharedMachineSecret.IsSupported || Store.Scope != StateScope.AllUsers)
+            {
+                return;
+            }
+
+            if (registration.ClientSecretName == null || registration.UserGroup == null)
+            {
+                SharedMachineSecret.RemoveOthers(Store, keep: null);
+                return;
+            }
+
+            byte[] bytes = newSecret != null ? Encoding.UTF8.GetBytes(newSecret) : (Vault.Read(registration.ClientSecretName) ?? throw new PfaException(
+                "ClientSecretMissing",
+                PfaErrorKind.InvalidData,
+                "The client secret to share is missing from the vault. Store it again with Set-PfaAzureDevOpsApp -ClientSecret -UserGroup <group>.",
+                DocumentPath));
+            try
+            {
+                SharedMachineSecret.Write(Store, registration.ClientSecretName, bytes, registration.UserGroup);
+            }
+            finally
+            {
+                Array.Clear(bytes, 0, bytes.Length);
             }
         }
 

@@ -12,8 +12,17 @@ namespace PfaAzureDevOps.Core.Storage
     {
         public const string HomeVariable = "PFA_AZUREDEVOPS_HOME";
 
+        /// <summary>Relocates the AllUsers scope only (it wins over <see cref="HomeVariable"/>): several OS users of one test machine share it.</summary>
+        public const string AllUsersVariable = "PFA_AZUREDEVOPS_ALLUSERS_HOME";
+
         public static string GetRoot(StateScope scope)
         {
+            string? allUsers = scope == StateScope.AllUsers ? Environment.GetEnvironmentVariable(AllUsersVariable) : null;
+            if (!string.IsNullOrWhiteSpace(allUsers))
+            {
+                return Path.GetFullPath(allUsers);
+            }
+
             string? home = Environment.GetEnvironmentVariable(HomeVariable);
             if (!string.IsNullOrWhiteSpace(home))
             {

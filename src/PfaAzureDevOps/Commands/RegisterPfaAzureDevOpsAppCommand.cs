@@ -59,6 +59,11 @@ namespace PfaAzureDevOps.Commands
         [Parameter]
         public PfaStateScope Scope { get; set; } = PfaStateScope.AllUsers;
 
+        /// <summary>AllUsers on Linux: the OS group whose members may use the client secret to connect.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? UserGroup { get; set; }
+
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -105,6 +110,7 @@ namespace PfaAzureDevOps.Commands
                     CertificateThumbprint = string.IsNullOrEmpty(CertificateThumbprint) ? null : CertificateThumbprint,
                     CertificatePath = string.IsNullOrEmpty(CertificatePath) ? null : SshModel.ResolveFileSystemPath(this, CertificatePath!, nameof(CertificatePath)),
                     Force = Force,
+                    UserGroup = UserGroup,
                 };
 
                 DateTimeOffset now = DateTimeOffset.UtcNow;

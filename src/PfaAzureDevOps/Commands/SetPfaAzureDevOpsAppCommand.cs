@@ -26,6 +26,11 @@ namespace PfaAzureDevOps.Commands
         [Alias("Authority")]
         public Uri? AuthorizationServer { get; set; }
 
+        /// <summary>AllUsers on Linux: the OS group whose members may use the client secret to connect.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? UserGroup { get; set; }
+
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public PfaStateScope? Scope { get; set; }
 
@@ -34,9 +39,9 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            if (ClientSecret is null && !SecretExpiresOn.HasValue && !ClearSecretExpiry && OAuthScope is null && AuthorizationServer is null)
+            if (ClientSecret is null && !SecretExpiresOn.HasValue && !ClearSecretExpiry && OAuthScope is null && AuthorizationServer is null && UserGroup is null)
             {
-                throw new Core.PfaException("NothingToChange", Core.PfaErrorKind.InvalidArgument, "Say what to change: -ClientSecret, -SecretExpiresOn, -ClearSecretExpiry, -OAuthScope or -AuthorizationServer.");
+                throw new Core.PfaException("NothingToChange", Core.PfaErrorKind.InvalidArgument, "Say what to change: -ClientSecret, -SecretExpiresOn, -ClearSecretExpiry, -OAuthScope, -AuthorizationServer or -UserGroup.");
             }
 
             if (ClearSecretExpiry && SecretExpiresOn.HasValue)
@@ -68,6 +73,7 @@ namespace PfaAzureDevOps.Commands
                         ClearSecretExpiry = ClearSecretExpiry,
                         Scopes = OAuthScope,
                         AuthorizationServer = AuthorizationServer,
+                        UserGroup = UserGroup,
                     },
                     now);
                 if (secret != null)

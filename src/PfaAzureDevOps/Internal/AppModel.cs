@@ -28,7 +28,8 @@ namespace PfaAzureDevOps.Internal
             HasClientSecret = registration.ClientSecretName != null,
             SecretExpiresOn = registration.SecretExpiresOn,
             SecretExpiresInDays = registration.SecretExpiresOn.HasValue ? DaysLeft(registration.SecretExpiresOn.Value, now) : null,
-            SecretProtection = registration.ClientSecretName != null ? service.Vault.ProtectionDescription : null,
+            SecretProtection = registration.ClientSecretName != null ? service.Vault.ProtectionDescription + (registration.UserGroup != null ? $"; a copy readable by group '{registration.UserGroup}'" : string.Empty) : null,
+            UserGroup = registration.UserGroup,
             Path = service.DocumentPath,
         };
 

@@ -38,6 +38,9 @@ namespace PfaAzureDevOps
         /// <summary>How the client secret is kept at rest.</summary>
         public string? SecretProtection { get; set; }
 
+        /// <summary>AllUsers on Linux: the OS group whose members may use the client secret to connect; null: the administrator only.</summary>
+        public string? UserGroup { get; set; }
+
         /// <summary>The state file that holds this registration.</summary>
         public string? Path { get; set; }
 
