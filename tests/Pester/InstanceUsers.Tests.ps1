@@ -111,16 +111,16 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
         Set-PfaAzureDevOpsApp -Scope AllUsers -UserGroup $Group
         (Get-PfaAzureDevOpsApp -Scope AllUsers).UserGroup | Should -Be $Group
 
-        $member = Connect-AsUser $Member
-        $member.Text | Should -Not -Match 'ERR='
-        Read-Value $member 'USER' | Should -Not -BeNullOrEmpty -Because $member.Text
-        [int](Read-Value $member 'LEN') | Should -BeGreaterThan 20 -Because $member.Text
-        $member.Text | Should -Not -Match ([regex]::Escape($Secret))
+        $memberRun = Connect-AsUser $Member
+        $memberRun.Text | Should -Not -Match 'ERR='
+        Read-Value $memberRun 'USER' | Should -Not -BeNullOrEmpty -Because $memberRun.Text
+        [int](Read-Value $memberRun 'LEN') | Should -BeGreaterThan 20 -Because $memberRun.Text
+        $memberRun.Text | Should -Not -Match ([regex]::Escape($Secret))
 
-        $outsider = Connect-AsUser $Outsider
-        Read-Value $outsider 'ERR' | Should -Be 'ClientSecretNotPermitted' -Because $outsider.Text
-        Read-Value $outsider 'MSG' | Should -Match ([regex]::Escape("usermod -aG $Group $Outsider"))
-        $outsider.Text | Should -Not -Match ([regex]::Escape($Secret))
+        $outsiderRun = Connect-AsUser $Outsider
+        Read-Value $outsiderRun 'ERR' | Should -Be 'ClientSecretNotPermitted' -Because $outsiderRun.Text
+        Read-Value $outsiderRun 'MSG' | Should -Match ([regex]::Escape("usermod -aG $Group $Outsider"))
+        $outsiderRun.Text | Should -Not -Match ([regex]::Escape($Secret))
 
         $shared = Join-Path $AllUsers 'shared'
         $files = @(Get-ChildItem $shared -File)
@@ -137,8 +137,8 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
         $files = @(Get-ChildItem (Join-Path $AllUsers 'shared') -File)
         $files.Count | Should -Be 1
         [IO.File]::ReadAllText($files[0].FullName) | Should -Be $app2.clientSecret
-        $member = Connect-AsUser $Member
-        [int](Read-Value $member 'LEN') | Should -BeGreaterThan 20 -Because $member.Text
+        $memberRun = Connect-AsUser $Member
+        [int](Read-Value $memberRun 'LEN') | Should -BeGreaterThan 20 -Because $memberRun.Text
         Unregister-PfaAzureDevOpsApp -Scope AllUsers -Force
         Test-Path (Join-Path $AllUsers 'shared') | Should -BeFalse
     }
