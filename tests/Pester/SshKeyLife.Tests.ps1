@@ -277,7 +277,11 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
             $result.DaysLeft | Should -BeGreaterThan 360
             $result.Resumed | Should -BeFalse
             ($said -join ' ') | Should -Match 'was rotated'
-            ($result | Format-Table | Out-String -Width 80) | Should -Match 'Rotated'
+            $shown = $result | Out-String -Width 80
+            $shown | Should -Match 'Status\s+: Rotated'
+            $shown | Should -Match ('KeyInUse\s+: MD5:' + [regex]::Escape($result.NewMd5Fingerprint))
+            $shown | Should -Match 'Organizations\s+: samplecorp, contoso'
+            @($shown -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
             "$((Test-PfaAzureDevOpsIntegration -Organization samplecorp, contoso | Where-Object Name -EQ 'SshKeyRegistered').Result -join ',')" | Should -Be 'Pass,Pass'
             Assert-Rotated $old
         }

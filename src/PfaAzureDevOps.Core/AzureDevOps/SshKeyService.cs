@@ -48,7 +48,8 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         public Uri VsspsUrl { get; }
 
         /// <summary>
-        /// The URLs for an organization: overrides first; else the organization URL from the name (or the connection's), and
+        /// The URLs for an organization: overrides first; else the organization URL from the name (next to the connection's
+        /// organization when connected, so another collection of the same server for Azure DevOps Server), and
         /// the vssps URL https://vssps.dev.azure.com/{org} for https://dev.azure.com/{org}, {org}.vssps.visualstudio.com for
         /// {org}.visualstudio.com, and the organization (collection) URL itself for any other server (Azure DevOps Server).
         /// </summary>
@@ -63,7 +64,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 if (!string.IsNullOrWhiteSpace(name) && connection != null)
                 {
                     bool sameAsConnection = string.Equals(name, connection.Organization, StringComparison.OrdinalIgnoreCase) && connection.OrganizationUrl != null;
-                    orgUrl = sameAsConnection ? new Uri(connection.OrganizationUrl!) : AzureDevOpsUrls.Organization(name, null, connection.AuthorizationServer);
+                    orgUrl = sameAsConnection ? new Uri(connection.OrganizationUrl!) : Sibling(connection, name!) ?? AzureDevOpsUrls.Organization(name, null, connection.AuthorizationServer);
                 }
                 else if (!string.IsNullOrWhiteSpace(name))
                 {
@@ -87,6 +88,31 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             name = string.IsNullOrWhiteSpace(name) ? AzureDevOpsUrls.NameFrom(orgUrl) : name!.Trim();
             Uri vssps = vsspsUrl ?? DefaultVssps(orgUrl, name);
             return new SshKeyEndpoints(name, orgUrl, vssps);
+        }
+
+        /// <summary>
+        /// Another organization next to the connection's: https://dev.azure.com/a gives https://dev.azure.com/b, and an Azure
+        /// DevOps Server collection https://server/tfs/A gives https://server/tfs/B (collections share the server's path).
+        /// Null when the connection's URL has no path (https://a.visualstudio.com): the default rule applies.
+        /// </summary>
+        private static Uri? Sibling(ConnectionDocument connection, string name)
+        {
+            if (connection.OrganizationUrl is null || !Uri.TryCreate(connection.OrganizationUrl, UriKind.Absolute, out Uri? url))
+            {
+                return null;
+            }
+
+            string path = url.AbsolutePath.Trim('/');
+            if (path.Length == 0)
+            {
+                return null;
+            }
+
+            // The name's own checks (no '/', ':' ...) first.
+            AzureDevOpsUrls.Organization(name, null, RegistrationRules.DefaultAzureDevOpsAuthorizationServer);
+            int slash = path.LastIndexOf('/');
+            string prefix = slash < 0 ? string.Empty : "/" + path.Substring(0, slash);
+            return new Uri(url.GetLeftPart(UriPartial.Authority) + prefix + "/" + Uri.EscapeDataString(name.Trim()));
         }
 
         private static Uri DefaultVssps(Uri organizationUrl, string name)

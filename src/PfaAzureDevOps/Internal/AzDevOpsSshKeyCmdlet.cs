@@ -123,7 +123,7 @@ namespace PfaAzureDevOps.Internal
             WriteInformation(new HostInformationMessage { Message = text, NoNewLine = false }, new[] { "PSHOST" });
 
         /// <summary>Runs <paramref name="action"/> for each organization; a failure in one is written as an error and the others go on.</summary>
-        internal void ForEachOrganization(System.Collections.Generic.IEnumerable<KeyContext> contexts, Action<KeyContext> action)
+        internal void ForEachOrganization(System.Collections.Generic.IReadOnlyCollection<KeyContext> contexts, Action<KeyContext> action)
         {
             foreach (KeyContext context in contexts)
             {
@@ -141,7 +141,15 @@ namespace PfaAzureDevOps.Internal
                 }
                 catch (Core.PfaException ex)
                 {
-                    WriteError(ErrorMapper.ToErrorRecord(ex));
+                    ErrorRecord record = ErrorMapper.ToErrorRecord(ex);
+                    string organization = context.Endpoints.Organization;
+                    if (contexts.Count > 1 && ex.Message.IndexOf(organization, StringComparison.OrdinalIgnoreCase) < 0)
+                    {
+                        // Several organizations: say which one failed when the message does not.
+                        record.ErrorDetails = new ErrorDetails($"{organization}: {ex.Message}") { RecommendedAction = ex.RecommendedAction };
+                    }
+
+                    WriteError(record);
                 }
             }
         }

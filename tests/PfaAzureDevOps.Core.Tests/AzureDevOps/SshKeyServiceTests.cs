@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.AzureDevOps;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Tests.OAuth;
@@ -59,6 +60,14 @@ namespace PfaAzureDevOps.Core.Tests.AzureDevOps
             Assert.Equal("https://tfs.example.com/tfs/DefaultCollection", server.VsspsUrl.AbsoluteUri);
             SshKeyEndpoints bare = SshKeyEndpoints.Resolve(null, new Uri("https://ado.example.com/DefaultCollection"), null, null);
             Assert.Equal("https://ado.example.com/DefaultCollection", bare.VsspsUrl.AbsoluteUri);
+            // Another organization next to the connection's: a sibling collection of the same server, under its path.
+            var onServer = new ConnectionDocument { Organization = "DefaultCollection", OrganizationUrl = "https://tfs.example.com/tfs/DefaultCollection", AuthorizationServer = RegistrationRules.DefaultAzureDevOpsAuthorizationServer };
+            SshKeyEndpoints sibling = SshKeyEndpoints.Resolve("OtherCollection", null, null, onServer);
+            Assert.Equal("https://tfs.example.com/tfs/OtherCollection", sibling.OrganizationUrl.AbsoluteUri);
+            Assert.Equal(sibling.OrganizationUrl, sibling.VsspsUrl);
+            var hosted = new ConnectionDocument { Organization = "samplecorp", OrganizationUrl = "https://dev.azure.com/samplecorp", AuthorizationServer = RegistrationRules.DefaultAzureDevOpsAuthorizationServer };
+            Assert.Equal("https://vssps.dev.azure.com/contoso", SshKeyEndpoints.Resolve("contoso", null, null, hosted).VsspsUrl.AbsoluteUri);
+            Assert.Equal("InvalidOrganization", Assert.Throws<PfaException>(() => SshKeyEndpoints.Resolve("a/b", null, null, onServer)).ErrorId);
             SshKeyEndpoints legacy = SshKeyEndpoints.Resolve(null, new Uri("https://samplecorp.visualstudio.com"), null, null);
             Assert.Equal("https://samplecorp.vssps.visualstudio.com/", legacy.VsspsUrl.AbsoluteUri);
             SshKeyEndpoints overridden = SshKeyEndpoints.Resolve("x", new Uri("https://ado.example.com/tfs/x"), new Uri("https://ado.example.com/tfs/_vssps"), null);
