@@ -137,6 +137,10 @@ namespace PfaAzureDevOps.Core.Git
 
         public static GitWatchdog Start(string folder)
         {
+#if !NET
+            // The .NET Framework build runs on Windows only (Windows PowerShell 5.1): no watchdog there.
+            return new GitWatchdog(null);
+#else
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || !File.Exists("/bin/sh"))
             {
                 return new GitWatchdog(null);
@@ -150,15 +154,11 @@ namespace PfaAzureDevOps.Core.Git
                 RedirectStandardError = true,
                 CreateNoWindow = true,
             };
-#if NET
             startInfo.ArgumentList.Add("-c");
             startInfo.ArgumentList.Add(Script);
             startInfo.ArgumentList.Add("pfa-git-watchdog");
             startInfo.ArgumentList.Add(CurrentProcessId().ToString(CultureInfo.InvariantCulture));
             startInfo.ArgumentList.Add(folder);
-#else
-            startInfo.Arguments = "-c " + GitCommandRunner.ShellQuote(Script) + " pfa-git-watchdog " + CurrentProcessId().ToString(CultureInfo.InvariantCulture) + " " + GitCommandRunner.ShellQuote(folder);
-#endif
             try
             {
                 Process? process = Process.Start(startInfo);
@@ -169,11 +169,15 @@ namespace PfaAzureDevOps.Core.Git
             {
                 return new GitWatchdog(null);
             }
+#endif
         }
 
         /// <summary>The setsid executable (Linux util-linux), or null where there is none (macOS): git then shares our group.</summary>
         public static string? FindSetsid()
         {
+#if !NET
+            return null;
+#else
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
                 return null;
@@ -188,6 +192,7 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             return null;
+#endif
         }
 
         public static void WriteGroup(string path, int pid)
