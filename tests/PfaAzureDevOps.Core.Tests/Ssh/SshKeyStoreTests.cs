@@ -78,6 +78,42 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
         }
 
         [Fact]
+        public void APendingKeyIsKeptAsideUntilPromoted_PromoteOnlyReplacesTheExpectedKeyAndKeepsTheOldSecret()
+        {
+            SshKeyStore keys = Keys();
+            StoredSshKey old = keys.Create(SshKeyType.Ed25519, 0, "old", false, DateTimeOffset.UtcNow, CancellationToken.None);
+            StoredSshKey next;
+            using (SshKeyPair pair = SshKeyGenerator.Generate(SshKeyType.Ed25519, 0, "next", CancellationToken.None))
+            {
+                next = keys.SavePending(pair, DateTimeOffset.UtcNow);
+            }
+
+            // Kept aside: the stored key is still the old one, both private keys are in the vault and the pending one loads.
+            Assert.Equal(old.Sha256Fingerprint, keys.GetRequired().Sha256Fingerprint);
+            Assert.Equal(2, Secrets(keys).Length);
+            using (SshKeyPair loaded = keys.LoadPrivateKey(next))
+            {
+                Assert.Equal(next.Sha256Fingerprint, loaded.Sha256Fingerprint);
+            }
+
+            // Only when the stored key is the one expected (not a key made by other means meanwhile).
+            Assert.False(keys.Promote(next, "SHA256:not-the-stored-key"));
+            Assert.Equal(old.Sha256Fingerprint, keys.GetRequired().Sha256Fingerprint);
+
+            Assert.True(keys.Promote(next, old.Sha256Fingerprint));
+            Assert.Equal(next.Sha256Fingerprint, keys.GetRequired().Sha256Fingerprint);
+            Assert.True(keys.Promote(next, old.Sha256Fingerprint), "promoting again (a resumed rotation) is fine");
+            Assert.Equal(2, Secrets(keys).Length);
+            using (SshKeyPair current = keys.LoadPrivateKey())
+            {
+                Assert.Equal("next", current.Comment);
+            }
+
+            keys.Vault.Delete(old.SecretName);
+            Assert.Single(Secrets(keys));
+        }
+
+        [Fact]
         public void ACancelledCreateStoresNothing()
         {
             SshKeyStore keys = Keys();
