@@ -221,7 +221,9 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
 
         It 'a token answer with expires_in 1e30, or a 64 MB token, is refused and the stored connection stays as it was' {
             $before = Get-PfaAzureDevOpsConnection
-            $document = Get-Content -Raw $Connection
+            # The connection as stored, without the refresh journal (a name written before each refresh is sent, issue 9 item 15).
+            function script:Get-StoredConnection { Get-Content -Raw $Connection | ConvertFrom-Json | Select-Object -Property * -ExcludeProperty pending* | ConvertTo-Json -Depth 5 }
+            $document = Get-StoredConnection
             foreach ($rule in @(
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":"1e30"}'; count = -1 },
                     @{ pathPrefix = '/oauth2/token'; body = '{"access_token":"a","refresh_token":"r","token_type":"jwt-bearer","expires_in":-5}'; count = -1 },
@@ -231,7 +233,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
                 $hits = Watch-Calls @($rule) { $script:id = Get-ErrorId { Get-PfaAzureDevOpsAccessToken -ForceRefresh } }
                 $hits | Should -Be 1
                 $script:id | Should -BeIn 'OAuthInvalidTokenResponse', 'ResponseTooLarge'
-                Get-Content -Raw $Connection | Should -Be $document
+                Get-StoredConnection | Should -Be $document
             }
             # The refresh token the server never rotated still works.
             Get-PfaAzureDevOpsAccessToken -ForceRefresh | Should -BeOfType ([securestring])
