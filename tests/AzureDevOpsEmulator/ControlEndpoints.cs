@@ -77,6 +77,7 @@ internal static class ControlEndpoints
         ["tenantId"] = o.TenantId,
         ["sshKeysDisabled"] = o.SshKeysDisabled,
         ["thirdPartyOAuthDisabled"] = o.ThirdPartyOAuthDisabled,
+        ["members"] = o.Members.ToList(),
         ["projects"] = o.Projects.Values.Select(p => new Dictionary<string, object?>
         {
             ["id"] = p.Id,
@@ -299,6 +300,16 @@ internal static class ControlEndpoints
                 SshKeysDisabled = Bool(b, "sshKeysDisabled") ?? false,
                 ThirdPartyOAuthDisabled = Bool(b, "thirdPartyOAuthDisabled") ?? false,
             };
+            if (TryGet(b, "members", out var members) && members.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var m in members.EnumerateArray())
+                {
+                    if (Guid.TryParse(m.GetString(), out var memberId))
+                    {
+                        org.Members.Add(memberId);
+                    }
+                }
+            }
             lock (store.Gate)
             {
                 if (store.Orgs.ContainsKey(name))

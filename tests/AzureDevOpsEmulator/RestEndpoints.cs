@@ -40,6 +40,53 @@ internal static class RestEndpoints
             });
         });
 
+        // The Accounts API: the organizations a member belongs to. Every user of the emulator belongs to every organization
+        // (as connectionData lets any user in), unless the organization lists its members (/_test/orgs {members:[...]}).
+        app.MapGet("/_apis/accounts", (HttpContext ctx) =>
+        {
+            var (token, fail) = Authenticate(ctx, store, null);
+            if (fail != null)
+            {
+                return fail;
+            }
+            string memberId = ctx.Request.Query["memberId"].ToString();
+            string ownerId = ctx.Request.Query["ownerId"].ToString();
+            if (memberId.Length == 0 && ownerId.Length == 0)
+            {
+                return Wire.VssError(400, "VS800026: The memberId or ownerId parameter is required. (emulator)", "ArgumentException", "System.ArgumentException, mscorlib");
+            }
+            var baseUrl = Wire.BaseUrl(ctx.Request);
+            var list = new List<Dictionary<string, object?>>();
+            lock (store.Gate)
+            {
+                if (!store.Users.TryGetValue(token!.UserId, out var user))
+                {
+                    return Wire.VssError(401, "TF400813: The user is not authorized to access this resource.", "UnauthorizedRequestException", Wire.UnauthorizedTypeName);
+                }
+                string asked = memberId.Length > 0 ? memberId : ownerId;
+                bool self = string.Equals(asked, user.Id.ToString(), StringComparison.OrdinalIgnoreCase) || string.Equals(asked, user.PublicAlias, StringComparison.OrdinalIgnoreCase) || string.Equals(asked, "me", StringComparison.OrdinalIgnoreCase);
+                if (!self)
+                {
+                    return Wire.VssError(401, $"TF400813: The user '{user.Id}' is not authorized to access this resource.", "UnauthorizedRequestException", Wire.UnauthorizedTypeName);
+                }
+                foreach (Org o in store.Orgs.Values.OrderBy(o => o.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    if (o.Members.Count > 0 && !o.Members.Contains(user.Id))
+                    {
+                        continue;
+                    }
+                    list.Add(new Dictionary<string, object?>
+                    {
+                        ["accountId"] = o.InstanceId,
+                        ["accountUri"] = baseUrl + "/vssps/" + o.Name + "/",
+                        ["accountName"] = o.Name,
+                        ["properties"] = new Dictionary<string, object?>(),
+                    });
+                }
+            }
+            return Results.Json(new Dictionary<string, object?> { ["count"] = list.Count, ["value"] = list });
+        });
+
         app.MapGet("/{org}/_apis/connectionData", (HttpContext ctx, string org) =>
         {
             var (o, token, fail) = OrgAuth(ctx, store, org);

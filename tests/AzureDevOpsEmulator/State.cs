@@ -105,6 +105,8 @@ internal sealed class Org
     public Guid TenantId { get; set; }
     public bool SshKeysDisabled { get; set; }
     public bool ThirdPartyOAuthDisabled { get; set; }
+    /// <summary>Users who belong to the organization (the Accounts API); empty means every user.</summary>
+    public HashSet<Guid> Members { get; } = new();
     public Dictionary<string, Project> Projects { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 

@@ -105,7 +105,8 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         $listed[0].Md5Fingerprint | Should -Be $local.Md5Fingerprint
         $table = ($listed | Format-Table | Out-String -Width 300)
         $table | Should -Match 'DaysLeft'
-        $table | Should -Match ([regex]::Escape($local.Md5Fingerprint))
+        $table | Should -Match ([regex]::Escape($key.Id.ToString()))
+        ($listed | Format-List | Out-String -Width 300) | Should -Match ([regex]::Escape($local.Md5Fingerprint))
 
         Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey -WhatIf
         @(Get-AzDevOpsSshKey).Count | Should -Be 1

@@ -104,9 +104,11 @@ Describe 'New-PfaSshKey and Get-PfaSshPublicKey' {
         (Invoke-SshKeygen @('-y', '-P', '', '-f', $file)).ExitCode | Should -Not -Be 0
     }
 
-    It 'makes an RSA 4096 key by default, commented user@machine, and writes nothing without -PassThru' {
-        New-PfaSshKey -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+    It 'makes an RSA 4096 key by default, commented user@machine, and returns it (New- convention)' {
+        $new = New-PfaSshKey -WarningAction SilentlyContinue -InformationAction SilentlyContinue
         $key = Get-PfaSshPublicKey
+        $new | Should -BeOfType ([PfaAzureDevOps.PfaSshPublicKey])
+        $new.PublicKey | Should -Be $key.PublicKey
         $key.KeyType | Should -Be 'Rsa'
         $key.Bits | Should -Be 4096
         $key.Comment | Should -Be "$([Environment]::UserName)@$([Environment]::MachineName)"

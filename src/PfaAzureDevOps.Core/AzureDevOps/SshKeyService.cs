@@ -490,10 +490,13 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             }
             catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotAuthenticated" || ex.ErrorId == "AzureDevOpsNotAuthorized" || ex.ErrorId == "AzureDevOpsForbidden")
             {
-                string what = UsingPersonalAccessToken
-                    ? "Check that the personal access token is for this organization, not expired, and has full access or the token administration scope (Tokens: Read & manage); make a new one if needed."
-                    : "Which scope these undocumented key endpoints need is not documented, and the connection's OAuth token (or the organization's OAuth policy) does not allow it. Make a personal access token in Azure DevOps (User settings > Personal access tokens, full access or 'Tokens: Read & manage') and pass it with -PersonalAccessToken, or add the key on the web page (User settings > SSH public keys). If the token expired or was revoked, run Connect-PfaAzureDevOps.";
-                throw new PfaException(SshKeyErrorIds.TokenRefused, ex.Kind, $"Azure DevOps refused {CredentialDescription} for the SSH key endpoint {url.GetLeftPart(UriPartial.Path)} ({ex.Message}) {what}", url.GetLeftPart(UriPartial.Path), ex);
+                // The cause in one line (with the service's own words, clipped), then what to do: a few lines in all.
+                System.Text.RegularExpressions.Match said = System.Text.RegularExpressions.Regex.Match(ex.Message, @"TF\d{6}:[^()]*");
+                string quote = said.Success ? " (" + (said.Value.Length > 90 ? said.Value.Substring(0, 90) + "..." : said.Value.TrimEnd(' ', '.')) + ")" : string.Empty;
+                string message = UsingPersonalAccessToken
+                    ? $"Azure DevOps refused the personal access token for the SSH keys of {endpoints.Organization}{quote}.\nCheck that it is for {endpoints.Organization}, not expired, with full access or 'Tokens: Read & manage'."
+                    : $"Azure DevOps refused {CredentialDescription} for the SSH keys of {endpoints.Organization}{quote}: these undocumented endpoints may need more than it allows.\nGive -PersonalAccessToken (full access or 'Tokens: Read & manage'), or add the key on the web page (User settings > SSH public keys). If the connection expired, run Connect-PfaAzureDevOps.";
+                throw new PfaException(SshKeyErrorIds.TokenRefused, ex.Kind, message, url.GetLeftPart(UriPartial.Path), ex);
             }
         }
 

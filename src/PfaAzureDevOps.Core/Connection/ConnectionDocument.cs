@@ -50,6 +50,9 @@ namespace PfaAzureDevOps.Core.Connection
 
         public string? OrganizationId { get; set; }
 
+        /// <summary>The organizations the Accounts API listed at sign-in (for choosing one and for tab completion); null when not looked up.</summary>
+        public List<string>? KnownOrganizations { get; set; }
+
         public string ProfileUrl { get; set; } = string.Empty;
 
         public string AuthorizationServer { get; set; } = string.Empty;

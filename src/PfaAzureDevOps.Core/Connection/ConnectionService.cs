@@ -227,17 +227,21 @@ namespace PfaAzureDevOps.Core.Connection
                 }
             }
 
+            string? organizationName = options.Organization;
+            if (organizationUrl is null)
+            {
+                DiscoveredOrganizations found = await OrganizationDiscovery.DiscoverAsync(RestClient, profileBase, document.UserPublicAlias ?? document.UserId, tokens.AccessToken, log, cancellationToken).ConfigureAwait(false);
+                document.KnownOrganizations = found.UnavailableReason is null ? found.Names.ToList() : null;
+                if (found.Names.Count == 1)
+                {
+                    organizationName = found.Names[0];
+                    organizationUrl = AzureDevOpsUrls.Organization(organizationName, null, registration.AuthorizationServer);
+                }
+            }
+
             if (organizationUrl != null)
             {
-                Uri connectionData = new Uri(organizationUrl.AbsoluteUri.TrimEnd('/') + "/_apis/connectionData");
-                log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
-                using (JsonDocument data = await RestClient.GetAsync(connectionData, tokens.AccessToken, cancellationToken).ConfigureAwait(false))
-                {
-                    document.OrganizationId = ReadOrganizationId(data.RootElement, connectionData);
-                }
-
-                document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
-                document.Organization = string.IsNullOrWhiteSpace(options.Organization) ? AzureDevOpsUrls.NameFrom(organizationUrl) : options.Organization!.Trim();
+                await CheckOrganizationAsync(document, organizationName, organizationUrl, tokens.AccessToken, log, cancellationToken).ConfigureAwait(false);
             }
 
             using (Store.Lock(LockName, LockTimeout, cancellationToken))
@@ -265,6 +269,38 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             return organizationId.ToString("D");
+        }
+
+        /// <summary>Checks the token reaches the organization (connectionData) and records it in the document.</summary>
+        internal async Task CheckOrganizationAsync(ConnectionDocument document, string? name, Uri organizationUrl, string accessToken, Action<string>? log, CancellationToken cancellationToken)
+        {
+            Uri connectionData = new Uri(organizationUrl.AbsoluteUri.TrimEnd('/') + "/_apis/connectionData");
+            log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
+            using (JsonDocument data = await RestClient.GetAsync(connectionData, accessToken, cancellationToken).ConfigureAwait(false))
+            {
+                document.OrganizationId = ReadOrganizationId(data.RootElement, connectionData);
+            }
+
+            document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
+            document.Organization = string.IsNullOrWhiteSpace(name) ? AzureDevOpsUrls.NameFrom(organizationUrl) : name!.Trim();
+        }
+
+        /// <summary>
+        /// Records the organization of an existing connection (chosen after sign-in from the discovered ones): checks
+        /// access with the connection's token, then rewrites the document; the tokens are not touched.
+        /// </summary>
+        public async Task<ConnectionDocument> SelectOrganizationAsync(string name, Action<string>? log, CancellationToken cancellationToken)
+        {
+            AccessTokenResult token = await GetAccessTokenAsync(false, log, cancellationToken).ConfigureAwait(false);
+            using (Store.Lock(LockName, LockTimeout, cancellationToken))
+            {
+                ConnectionDocument document = Get() ?? throw NotConnected(DocumentPath);
+                Uri organizationUrl = AzureDevOpsUrls.Organization(name, null, document.Provider == IdentityProvider.EntraId ? document.ProfileUrl : document.AuthorizationServer)
+                    ?? throw new PfaException("InvalidOrganization", PfaErrorKind.InvalidArgument, "Give an organization name, such as 'contoso' for https://dev.azure.com/contoso.", name);
+                await CheckOrganizationAsync(document, name, organizationUrl, token.Token, log, cancellationToken).ConfigureAwait(false);
+                Store.Write(ConnectionDocument.FileName, document, ownerOnly: true);
+                return document;
+            }
         }
 
         private ConnectionDocument? TryGetForReplace()

@@ -396,10 +396,41 @@ namespace PfaAzureDevOps.Core.Connection
             document.AccessTokenExpiresOn = token.ExpiresOn ?? DateTimeOffset.UtcNow.AddHours(1);
 
             Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, authorizationServer);
+            string? organizationName = options.Organization;
+            bool person = document.Flow == nameof(EntraFlow.Interactive) || document.Flow == nameof(EntraFlow.DeviceCode) || document.Flow == nameof(EntraFlow.AuthorizationCode);
+            if (organizationUrl is null && person)
+            {
+                // The Accounts API wants the Azure DevOps member id: the profile's id.
+                Uri profileBase = new Uri(document.ProfileUrl);
+                string? memberId = null;
+                try
+                {
+                    using (JsonDocument profile = await service.RestClient.GetAsync(new Uri(document.ProfileUrl + "/_apis/profile/profiles/me?api-version=" + AzureDevOpsRestClient.ApiVersion), token.AccessToken, cancellationToken).ConfigureAwait(false))
+                    {
+                        memberId = AzureDevOpsHttp.ReadString(profile.RootElement, "publicAlias") ?? AzureDevOpsHttp.ReadString(profile.RootElement, "id");
+                    }
+                }
+                catch (PfaException ex) when (ex.Kind != PfaErrorKind.ConnectionError && ex.Kind != PfaErrorKind.OperationTimeout)
+                {
+                    log?.Invoke($"Your Azure DevOps profile could not be read ({ex.ErrorId}), so your organizations are not looked up.");
+                }
+
+                if (memberId != null)
+                {
+                    DiscoveredOrganizations found = await OrganizationDiscovery.DiscoverAsync(service.RestClient, profileBase, memberId, token.AccessToken, log, cancellationToken).ConfigureAwait(false);
+                    document.KnownOrganizations = found.UnavailableReason is null ? found.Names.ToList() : null;
+                    if (found.Names.Count == 1)
+                    {
+                        organizationName = found.Names[0];
+                        organizationUrl = AzureDevOpsUrls.Organization(organizationName, null, authorizationServer);
+                    }
+                }
+            }
+
             if (organizationUrl != null)
             {
                 document.OrganizationUrl = organizationUrl.AbsoluteUri.TrimEnd('/');
-                document.Organization = string.IsNullOrWhiteSpace(options.Organization) ? AzureDevOpsUrls.NameFrom(organizationUrl) : options.Organization!.Trim();
+                document.Organization = string.IsNullOrWhiteSpace(organizationName) ? AzureDevOpsUrls.NameFrom(organizationUrl) : organizationName!.Trim();
                 if (document.Flow != nameof(EntraFlow.AccessToken))
                 {
                     Uri connectionData = new Uri(document.OrganizationUrl + "/_apis/connectionData");

@@ -42,6 +42,18 @@ namespace PfaAzureDevOps.Core.Git
         /// <summary>The text this URL was parsed from.</summary>
         public string Original { get; }
 
+        /// <summary>The organization of an Azure DevOps path (<c>v3/{organization}/{project}/{repository}</c>); null for any other shape.</summary>
+        public string? AzureDevOpsOrganization
+        {
+            get
+            {
+                string[] parts = Path.TrimStart('/').Split('/');
+                return parts.Length >= 4 && string.Equals(parts[0], "v3", StringComparison.OrdinalIgnoreCase) && parts[1].Length > 0
+                    ? Uri.UnescapeDataString(parts[1])
+                    : null;
+            }
+        }
+
         /// <summary>Whether the host is Azure DevOps' SSH endpoint (ssh.dev.azure.com or the legacy vs-ssh.visualstudio.com).</summary>
         public bool IsAzureDevOps => IsAzureDevOpsHost(Host);
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.IO;
 using System.Runtime.InteropServices;
 
 namespace PfaAzureDevOps.Core.Interaction
@@ -79,9 +80,29 @@ namespace PfaAzureDevOps.Core.Interaction
 
         private static Process? TryStart(ProcessStartInfo info)
         {
+            // The browser gets no standard input (an empty, closed pipe): inheriting the console's would let it take
+            // the next line the user types at the prompt.
+            if (!info.UseShellExecute)
+            {
+                info.RedirectStandardInput = true;
+            }
+
             try
             {
-                return Process.Start(info);
+                Process? started = Process.Start(info);
+                if (started != null && !info.UseShellExecute)
+                {
+                    try
+                    {
+                        started.StandardInput.Close();
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is InvalidOperationException)
+                    {
+                        // Already gone: nothing to keep from it.
+                    }
+                }
+
+                return started;
             }
             catch (Win32Exception)
             {

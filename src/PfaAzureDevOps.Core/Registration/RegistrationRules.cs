@@ -31,6 +31,14 @@ namespace PfaAzureDevOps.Core.Registration
             }
 
             string text = instanceUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+            // The callback URL given for the instance URL (it is what the registration page shows): its base is meant.
+            string suffix = "/" + CallbackPath;
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && text.Length > suffix.Length)
+            {
+                text = text.Substring(0, text.Length - suffix.Length).TrimEnd('/');
+            }
+
             return new Uri(text, UriKind.Absolute);
         }
 

@@ -389,6 +389,19 @@ namespace PfaAzureDevOps.Core.Ssh
         /// Writes the key to <paramref name="path"/> (openssh-key-v1, encrypted when a passphrase is given) with owner-only
         /// permissions, and the public key to <paramref name="path"/>.pub. Refuses to overwrite either without force.
         /// </summary>
+        /// <summary>True for the current user's ~/.ssh folder (the only folder Export makes by itself).</summary>
+        internal static bool IsUserSshFolder(string directory)
+        {
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (string.IsNullOrEmpty(home))
+            {
+                return false;
+            }
+
+            StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            return string.Equals(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar), Path.Combine(Path.GetFullPath(home), ".ssh").TrimEnd(Path.DirectorySeparatorChar), comparison);
+        }
+
         public SshKeyExport Export(string path, char[]? passphrase, bool force)
         {
             Rules.FileRules.RequireUsablePath(path, "Path");
@@ -416,6 +429,12 @@ namespace PfaAzureDevOps.Core.Ssh
             }
 
             string? directory = Path.GetDirectoryName(privatePath);
+            if (directory != null && !Directory.Exists(directory) && IsUserSshFolder(directory))
+            {
+                // As ssh-keygen does: the user's ~/.ssh is made when missing, owner-only.
+                StateStore.EnsureDirectory(directory, ownerOnly: true);
+            }
+
             if (directory is null || !Directory.Exists(directory))
             {
                 throw new PfaException(ExportFailedId, PfaErrorKind.NotFound, $"The folder '{directory}' does not exist. Create it first (for ~/.ssh with owner-only permissions: mkdir -m 700 ~/.ssh).", directory);

@@ -57,6 +57,7 @@ namespace PfaAzureDevOps.Commands
 
             var contexts = OpenContexts();
             Core.Ssh.StoredSshKey? local = TryGetLocalKey();
+            bool any = false;
             ForEachOrganization(contexts, context =>
             {
                 string target = $"{context.Endpoints.Organization} ({context.Endpoints.OrganizationUrl})";
@@ -66,24 +67,32 @@ namespace PfaAzureDevOps.Commands
                 }
 
                 var request = new Core.AzureDevOps.SshKeyAddRequest(key, description, validTo);
-                Core.AzureDevOps.AzureDevOpsSshKey added = RunOffPipeline(cancel => context.Service.AddAsync(
+                Core.AzureDevOps.AzureDevOpsSshKey added = RunWithProgress("Adding your SSH key to Azure DevOps", $"Waiting for {context.Endpoints.Organization}", cancel => context.Service.AddAsync(
                     context.Endpoints, context.Credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
                 PfaAzDevOpsSshKey output = ToOutput(added, local, DateTimeOffset.UtcNow);
+                Core.Storage.RecentValues.Remember(Core.Storage.RecentValues.SshKeys, new[] { Completion.Item(added.AuthorizationId.ToString(), $"{added.DisplayName} ({context.Endpoints.Organization})") });
+                string until = added.ValidTo.HasValue ? " until " + UserMessages.Date(added.ValidTo.Value) : string.Empty;
                 if (added.AlreadyPresent)
                 {
-                    WriteVerbose($"The key was already registered in {added.Organization} as '{added.DisplayName}' (valid to {added.ValidTo:yyyy-MM-dd}); nothing was added.");
+                    UserMessages.Show(this, $"Your key MD5:{key.Md5Fingerprint} is already in {context.Endpoints.Organization} as '{added.DisplayName}', valid{until}; nothing was added.");
                 }
                 else
                 {
-                    Say(
-                        $"Added the SSH key to {added.Organization} as '{added.DisplayName}', valid to {added.ValidTo:yyyy-MM-dd}{(ExpiresOn is null ? " (one year: the default, and the longest Azure DevOps allows)" : string.Empty)}. Azure DevOps e-mails you about new keys. Before the key expires, run Update-PfaSshKey to replace it.");
+                    UserMessages.Show(this, $"Added your key MD5:{key.Md5Fingerprint} to {context.Endpoints.Organization} as '{added.DisplayName}', valid{until}.");
+                    WriteVerbose($"Key id {added.AuthorizationId}{(ExpiresOn is null ? "; one year, the default and the longest Azure DevOps allows" : string.Empty)}. Azure DevOps e-mails you about new keys. Before the key expires, run Update-PfaSshKey to replace it.");
                 }
 
+                any = true;
                 if (PassThru)
                 {
                     WriteObject(output);
                 }
             });
+
+            if (any)
+            {
+                UserMessages.Show(this, "Next: Test-PfaAzureDevOpsSshAccess <repository SSH URL> proves you can clone.");
+            }
         }
 
         private Core.Ssh.SshPublicKey ReadKey()
@@ -93,6 +102,14 @@ namespace PfaAzureDevOps.Commands
                 case ObjectSet:
                     return Core.Ssh.SshPublicKey.Parse(InputObject.PublicKey);
                 case LineSet:
+                    if (LooksLikePath(PublicKey))
+                    {
+                        // The gh habit (gh ssh-key add file.pub): a file given where the key line goes.
+                        string given = SshModel.ResolveFileSystemPath(this, PublicKey.Trim(), nameof(PublicKey));
+                        WriteVerbose($"'{PublicKey}' is a file: reading the public key from {given}.");
+                        return Core.Ssh.SshPublicKey.FromFile(given);
+                    }
+
                     return Core.Ssh.SshPublicKey.Parse(PublicKey);
                 case PathSet:
                     string file = SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
@@ -101,6 +118,30 @@ namespace PfaAzureDevOps.Commands
                 default:
                     var store = new Core.Ssh.SshKeyStore();
                     return store.GetRequired().ParsePublicKey();
+            }
+        }
+
+        /// <summary>A single word (no space: a key line always has one) naming an existing file, or ending in .pub.</summary>
+        private bool LooksLikePath(string value)
+        {
+            string text = value.Trim();
+            if (text.IndexOf(' ') >= 0 || text.IndexOf('\t') >= 0)
+            {
+                return false;
+            }
+
+            if (text.EndsWith(".pub", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            try
+            {
+                return System.IO.File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(text));
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is PSInvalidOperationException)
+            {
+                return false;
             }
         }
 

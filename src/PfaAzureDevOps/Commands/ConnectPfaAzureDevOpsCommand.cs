@@ -22,6 +22,7 @@ namespace PfaAzureDevOps.Commands
 
         /// <summary>The organization to check access to and record, such as 'contoso' for https://dev.azure.com/contoso.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(OrganizationCompleter))]
         public string? Organization { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -58,6 +59,7 @@ namespace PfaAzureDevOps.Commands
         public SecureString ClientSecret { get; set; } = null!;
 
         [Parameter(ParameterSetName = ServicePrincipalCertificateSet)]
+        [ArgumentCompleter(typeof(CertificateThumbprintCompleter))]
         public string? CertificateThumbprint { get; set; }
 
         [Parameter(ParameterSetName = ServicePrincipalCertificateSet)]
@@ -76,10 +78,15 @@ namespace PfaAzureDevOps.Commands
         [Parameter(ParameterSetName = ServicePrincipalSecretSet)]
         [Parameter(ParameterSetName = ServicePrincipalCertificateSet)]
         [Alias("Tenant")]
+        [ArgumentCompleter(typeof(TenantCompleter))]
         public string? TenantId { get; set; }
 
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        /// <summary>After connecting: create your SSH key when you have none and add it to the organization, as gh auth login offers.</summary>
+        [Parameter]
+        public SwitchParameter AddSshKey { get; set; }
 
         protected override void ProcessRecordCore()
         {
@@ -162,8 +169,7 @@ namespace PfaAzureDevOps.Commands
                         ShowLink(request.AuthorizeUrl);
                         OpenBrowser(request.AuthorizeUrl);
                         WriteVerbose($"Waiting up to {TimeoutSeconds} seconds for the browser to come back to {request.CallbackUrl.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{request.CallbackUrl.Port} only).");
-                        TimeSpan timeout = TimeSpan.FromSeconds(TimeoutSeconds);
-                        returned = RunOffPipeline(token => listener.WaitAsync(timeout, token));
+                        returned = WaitForBrowser(listener, TimeSpan.FromSeconds(TimeoutSeconds));
                     }
                 }
                 else
@@ -184,11 +190,200 @@ namespace PfaAzureDevOps.Commands
             Core.Connection.ConnectionDocument document = RunOffPipeline(token => service.CompleteAsync(
                 request, returned, registrationService, registration, options, message => OnPipeline(() => WriteVerbose(message)), token));
             WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
-            WriteVerbose($"Connected as {document.UserDisplayName} <{document.UserEmail}>{(document.Organization != null ? " to " + document.Organization : string.Empty)}; the access token expires at {document.AccessTokenExpiresOn:u}.");
+            Finish(document, service);
+        }
+
+        /// <summary>
+        /// After sign-in: settles the organization (the only one discovered is already taken; several: an interactive user
+        /// picks one, a script gets an error listing them, the connection kept), says who is connected where until when and
+        /// what to run next, and writes the connection with -PassThru.
+        /// </summary>
+        private void Finish(Core.Connection.ConnectionDocument document, Core.Connection.ConnectionService service)
+        {
+            // A person signed in (not a pipeline token, service principal or managed identity): they may be offered a key.
+            bool person = document.Flow is null || document.Flow == "Interactive" || document.Flow == "DeviceCode" || document.Flow == "AuthorizationCode";
+            System.Collections.Generic.List<string>? known = document.KnownOrganizations;
+            Core.PfaException? choiceNeeded = null;
+            if (document.Organization is null && known != null && known.Count > 1)
+            {
+                string? chosen = IsInteractive() ? AskForOrganization(known) : null;
+                if (chosen != null)
+                {
+                    document = RunOffPipeline(token => service.SelectOrganizationAsync(chosen, message => OnPipeline(() => WriteVerbose(message)), token));
+                }
+                else
+                {
+                    choiceNeeded = new Core.PfaException(
+                        "OrganizationChoiceRequired",
+                        Core.PfaErrorKind.InvalidArgument,
+                        $"You are connected, but you belong to {known.Count} organizations ({string.Join(", ", known)}) and this session cannot ask which one.\nNext: Connect-PfaAzureDevOps -Organization {known[0]}, or give -Organization to each key cmdlet.",
+                        string.Join(",", known));
+                }
+            }
+
+            string who = document.UserEmail != null && document.UserEmail != document.UserDisplayName ? $"{document.UserDisplayName} <{document.UserEmail}>" : document.UserDisplayName ?? document.UserId;
+            string where = document.Organization != null
+                ? $" to organization {document.Organization}"
+                : known != null && known.Count == 0 ? " (you belong to no Azure DevOps organization yet)" : string.Empty;
+            UserMessages.Show(this, $"Connected as {who}{where}; the access token is valid until {UserMessages.Time(document.AccessTokenExpiresOn)} and renews itself.");
+            if (document.Organization is null && choiceNeeded is null)
+            {
+                UserMessages.Show(this, "No organization is recorded (your organizations could not be listed): connect with -Organization <name>, or give -Organization to each key cmdlet.");
+            }
+            else if (choiceNeeded is null)
+            {
+                bool hasKey = UserMessages.HasLocalKey();
+                if (AddSshKey || (!hasKey && person && OfferSshKey(document.Organization!)))
+                {
+                    SetUpSshKey(document, service);
+                }
+                else
+                {
+                    UserMessages.Show(this, hasKey
+                        ? "Next: Add-AzDevOpsSshKey adds your SSH key to Azure DevOps."
+                        : "Next: New-PfaSshKey creates your SSH key, then Add-AzDevOpsSshKey adds it to Azure DevOps.");
+                }
+            }
+            else if (AddSshKey)
+            {
+                WriteWarning("-AddSshKey: no SSH key was added, because the organization is not settled (see the error).");
+            }
+
             if (PassThru)
             {
                 WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
             }
+
+            if (choiceNeeded != null)
+            {
+                WriteError(ErrorMapper.ToErrorRecord(choiceNeeded));
+            }
+        }
+
+        /// <summary>Asks an interactive user with no key whether to make one and add it (the default), as gh auth login does.</summary>
+        private bool OfferSshKey(string organization)
+        {
+            if (!IsInteractive())
+            {
+                return false;
+            }
+
+            var choices = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>
+            {
+                new System.Management.Automation.Host.ChoiceDescription("&Yes", $"Create an RSA 4096 SSH key and add it to {organization}."),
+                new System.Management.Automation.Host.ChoiceDescription("&No", "Do it later with New-PfaSshKey and Add-AzDevOpsSshKey."),
+            };
+            return Host.UI.PromptForChoice("You have no SSH key yet", $"Create one and add it to {organization}, so git can clone over SSH?", choices, 0) == 0;
+        }
+
+        /// <summary>
+        /// The rest of the user phase in the same command: the key (made when missing, RSA 4096), then added to the
+        /// connection's organization (already there is fine), each step said in a line. A failure here keeps the connection.
+        /// </summary>
+        private void SetUpSshKey(Core.Connection.ConnectionDocument document, Core.Connection.ConnectionService connections)
+        {
+            try
+            {
+                var store = new Core.Ssh.SshKeyStore();
+                Core.Ssh.StoredSshKey? key = store.Get();
+                if (key is null)
+                {
+                    const string Activity = "Generating an RSA 4096-bit SSH key";
+                    key = RunOffPipelineWithTicks(
+                        token => store.Create(Core.Ssh.SshKeyType.Rsa, Core.Ssh.SshKeyGenerator.DefaultRsaBits, null, false, DateTimeOffset.UtcNow, token),
+                        TimeSpan.FromMilliseconds(200),
+                        elapsed => WriteProgress(new ProgressRecord(1, Activity, $"{elapsed.TotalSeconds:0.0} s elapsed (usually 1 to 3 s)")));
+                    WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+                    WarnIfSecretsUnprotected(store.Vault.IsProtected, store.Vault.ProtectionDescription);
+                    UserMessages.Show(this, $"Created your RSA {key.Bits}-bit SSH key MD5:{key.Md5Fingerprint}, kept in {store.Vault.ProtectionDescription}.");
+                }
+                else if (key.Type != Core.Ssh.SshKeyType.Rsa)
+                {
+                    WriteWarning($"Your SSH key is {key.Type}; Azure DevOps accepts only RSA keys, so it was not added. Run New-PfaSshKey -KeyType Rsa -Force, then Add-AzDevOpsSshKey.");
+                    return;
+                }
+
+                Core.AzureDevOps.SshKeyEndpoints endpoints = Core.AzureDevOps.SshKeyEndpoints.Resolve(null, null, null, document);
+                Core.Connection.AccessTokenResult token = RunOffPipeline(cancel => connections.GetAccessTokenAsync(false, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                var service = new Core.AzureDevOps.SshKeyService(connections.RestClient)
+                {
+                    CredentialDescription = $"the connection's OAuth access token (scopes: {string.Join(" ", document.Scopes)})",
+                };
+                var request = new Core.AzureDevOps.SshKeyAddRequest(
+                    key.ParsePublicKey(),
+                    Core.AzureDevOps.SshKeyService.CheckDisplayName(AddAzDevOpsSshKeyCommand.DefaultDescription()),
+                    Core.AzureDevOps.SshKeyService.CheckExpiry(null, DateTimeOffset.UtcNow, out _));
+                var credential = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
+                Core.AzureDevOps.AzureDevOpsSshKey added = RunWithProgress("Adding your SSH key to Azure DevOps", $"Waiting for {endpoints.Organization}", cancel => service.AddAsync(
+                    endpoints, credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                string until = added.ValidTo.HasValue ? " until " + UserMessages.Date(added.ValidTo.Value) : string.Empty;
+                UserMessages.Show(this, added.AlreadyPresent
+                    ? $"Your key MD5:{key.Md5Fingerprint} is already in {endpoints.Organization}, valid{until}."
+                    : $"Added your key MD5:{key.Md5Fingerprint} to {endpoints.Organization} as '{added.DisplayName}', valid{until}.");
+                UserMessages.Show(this, "Next: Test-PfaAzureDevOpsSshAccess <repository SSH URL> proves you can clone.");
+            }
+            catch (Core.PfaException ex)
+            {
+                // Connected all the same: say so with the error.
+                WriteError(ErrorMapper.ToErrorRecord(ex));
+                UserMessages.Show(this, "You are connected; the SSH key step failed (above). Run Add-AzDevOpsSshKey when it is fixed.");
+            }
+        }
+
+        /// <summary>Lists the organizations and reads a name or number; Enter takes the first.</summary>
+        private string AskForOrganization(System.Collections.Generic.List<string> names)
+        {
+            ShowText($"You belong to {names.Count} Azure DevOps organizations:");
+            for (int i = 0; i < names.Count; i++)
+            {
+                ShowText($"  [{i + 1}] {names[i]}");
+            }
+
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                Host.UI.Write($"Which one should this connection use? (number or name, Enter for {names[0]}): ");
+                string answer = (Host.UI.ReadLine() ?? string.Empty).Trim();
+                if (answer.Length == 0)
+                {
+                    return names[0];
+                }
+
+                if (int.TryParse(answer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && number >= 1 && number <= names.Count)
+                {
+                    return names[number - 1];
+                }
+
+                string? match = names.Find(n => string.Equals(n, answer, StringComparison.OrdinalIgnoreCase));
+                if (match != null)
+                {
+                    return match;
+                }
+
+                ShowText($"'{answer}' is not one of them: type a number from 1 to {names.Count} or a name from the list.");
+            }
+
+            return names[0];
+        }
+
+        /// <summary>
+        /// Waits for the browser's redirect with a waiting line and a countdown, so a person sees that something is
+        /// expected of them; Ctrl+C stops it.
+        /// </summary>
+        private Uri WaitForBrowser(Core.OAuth.LoopbackListener listener, TimeSpan timeout)
+        {
+            ShowText($"Waiting for you to click Accept in the browser (up to {timeout.TotalSeconds:0} s; Ctrl+C stops).");
+            const string Activity = "Waiting for the browser";
+            int total = (int)timeout.TotalSeconds;
+            Uri received = RunOffPipelineWithTicks(
+                token => listener.WaitAsync(timeout, token).GetAwaiter().GetResult(),
+                TimeSpan.FromSeconds(1),
+                elapsed => WriteProgress(new ProgressRecord(2, Activity, $"Click Accept in the browser ({(int)elapsed.TotalSeconds} s of {total} s)")
+                {
+                    PercentComplete = Math.Min(100, (int)(elapsed.TotalSeconds * 100 / Math.Max(1, total))),
+                    SecondsRemaining = Math.Max(0, total - (int)elapsed.TotalSeconds),
+                }));
+            WriteProgress(new ProgressRecord(2, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+            return received;
         }
 
         private static bool HasEntraRegistration()
@@ -415,8 +610,7 @@ namespace PfaAzureDevOps.Commands
                                         _c.ShowText(url.AbsoluteUri);
                                         _c.OpenBrowser(url);
                                         _c.WriteVerbose($"Waiting up to {_c.TimeoutSeconds} seconds for the browser to come back to {callback.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{callback.Port} only).");
-                                        TimeSpan timeout = TimeSpan.FromSeconds(_c.TimeoutSeconds);
-                                        received = _c.RunOffPipeline(token => listener.WaitAsync(timeout, token));
+                                        received = _c.WaitForBrowser(listener, TimeSpan.FromSeconds(_c.TimeoutSeconds));
                                     }
 
                                     document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, received, options, log, token));
@@ -454,6 +648,7 @@ namespace PfaAzureDevOps.Commands
 
                             request.Flow = Core.Identity.EntraFlow.Interactive;
                             request.InteractiveTimeout = TimeSpan.FromSeconds(_c.TimeoutSeconds);
+                            _c.ShowText($"Sign in in the browser that opens; waiting up to {_c.TimeoutSeconds} s (Ctrl+C stops).");
                             document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
                     }
@@ -464,11 +659,8 @@ namespace PfaAzureDevOps.Commands
                 }
 
                 _c.WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
-                _c.WriteVerbose($"Connected as {document.UserDisplayName} ({document.Flow}, tenant {document.TenantId}){(document.Organization != null ? " to " + document.Organization : string.Empty)}; the access token expires at {document.AccessTokenExpiresOn:u}.");
-                if (_c.PassThru)
-                {
-                    _c.WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
-                }
+                _c.WriteVerbose($"Connected as {document.UserDisplayName} ({document.Flow}, tenant {document.TenantId}).");
+                _c.Finish(document, service);
             }
 
             private static Core.PfaException ConfidentialOnly(string what) => new Core.PfaException(

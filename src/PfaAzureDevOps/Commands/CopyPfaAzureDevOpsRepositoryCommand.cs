@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using PfaAzureDevOps.Internal;
 
@@ -13,6 +14,7 @@ namespace PfaAzureDevOps.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("SshUrl")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
         public string RepositoryUrl { get; set; } = null!;
 
         [Parameter(Mandatory = true, Position = 1)]
@@ -45,6 +47,7 @@ namespace PfaAzureDevOps.Commands
             Core.Git.GitCommandResult result = RunGit($"Cloning {url}", (progress, token) => service.CloneAsync(url, destination, policy, Branch, Depth, token, progress));
 
             WriteVerbose($"Cloned {result.Branch ?? "(detached HEAD)"} at {result.CommitId} in {result.Elapsed.TotalSeconds:0.0} s.");
+            Core.Storage.RecentValues.Remember(Core.Storage.RecentValues.Repositories, new[] { Completion.Item(RepositoryUrl.Trim(), $"{RepositoryUrl.Trim()} (cloned {UserMessages.Date(DateTimeOffset.UtcNow)})") });
             WriteObject(SshModel.ToOutput(result, url));
         }
     }

@@ -16,6 +16,7 @@ namespace PfaAzureDevOps.Commands
         private const string OrphanedSet = "Orphaned";
 
         [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(SshKeyIdCompleter))]
         public Guid[]? Id { get; set; }
 
         [Parameter(ParameterSetName = LocalSet)]
@@ -53,6 +54,8 @@ namespace PfaAzureDevOps.Commands
 
                     WriteObject(output);
                 }
+
+                Core.Storage.RecentValues.Remember(Core.Storage.RecentValues.SshKeys, System.Linq.Enumerable.Select(keys, k => Completion.Item(k.AuthorizationId.ToString(), $"{k.DisplayName} ({context.Endpoints.Organization}{(k.ValidTo.HasValue ? ", to " + UserMessages.Date(k.ValidTo.Value) : string.Empty)})")));
             });
         }
 

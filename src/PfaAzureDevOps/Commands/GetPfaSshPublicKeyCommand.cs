@@ -15,7 +15,44 @@ namespace PfaAzureDevOps.Commands
             var store = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = store.GetRequired();
             WriteVerbose($"Read {store.DocumentPath}.");
+            if (IsShownAlone())
+            {
+                // Alone at the prompt: the key line whole, on one line (the terminal wraps it softly, so a mouse copy
+                // pastes as one line; a formatted view would break it with newlines).
+                UserMessages.Show(this, key.Type == Core.Ssh.SshKeyType.Rsa
+                    ? "Your SSH public key; paste this one line in Azure DevOps (User settings > SSH public keys), or run Add-AzDevOpsSshKey:"
+                    : "Your SSH public key; paste this one line into your git server:");
+                UserMessages.Show(this, key.PublicKey);
+                if (UserMessages.ClipboardAvailable())
+                {
+                    UserMessages.Show(this, "To copy it: Get-PfaSshPublicKey | Set-Clipboard");
+                }
+            }
+
             WriteObject(SshModel.ToOutput(key));
+        }
+
+        /// <summary>
+        /// True when the command is the whole statement (<c>Get-PfaSshPublicKey</c> at the prompt): not piped, assigned or
+        /// used in an expression such as <c>(Get-PfaSshPublicKey).Md5Fingerprint</c>, where the line would only be noise.
+        /// </summary>
+        private bool IsShownAlone()
+        {
+            if (MyInvocation.PipelineLength != 1 || MyInvocation.PipelinePosition != 1)
+            {
+                return false;
+            }
+
+            string line = (MyInvocation.Line ?? string.Empty).TrimStart();
+            string name = MyInvocation.InvocationName ?? string.Empty;
+            if (name.Length == 0 || !line.StartsWith(name, System.StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            // Only this command on the line, apart from its parameters and a final ';'.
+            string rest = line.Substring(name.Length);
+            return rest.IndexOf('|') < 0 && rest.IndexOf(')') < 0 && rest.IndexOf('=') < 0;
         }
     }
 }

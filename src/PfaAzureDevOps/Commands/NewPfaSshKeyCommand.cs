@@ -12,6 +12,7 @@ namespace PfaAzureDevOps.Commands
     public sealed class NewPfaSshKeyCommand : PfaCmdlet
     {
         [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(KeyTypeCompleter))]
         public PfaSshKeyType KeyType { get; set; } = PfaSshKeyType.Rsa;
 
         [Parameter]
@@ -84,10 +85,14 @@ namespace PfaAzureDevOps.Commands
             }
 
             WriteVerbose($"Created {key.Type} {key.Bits} key {key.Sha256Fingerprint} in {store.DocumentPath}; private key kept in {store.Vault.ProtectionDescription}.");
-            if (PassThru)
-            {
-                WriteObject(SshModel.ToOutput(key));
-            }
+            string typeName = key.Type == Core.Ssh.SshKeyType.Rsa ? "RSA" : key.Type == Core.Ssh.SshKeyType.Ed25519 ? "Ed25519" : "ECDSA P-256";
+            UserMessages.Show(this, $"Created your {typeName} {key.Bits}-bit SSH key MD5:{key.Md5Fingerprint}, kept in {store.Vault.ProtectionDescription}.");
+            UserMessages.Show(this, key.Type == Core.Ssh.SshKeyType.Rsa
+                ? "Next: Add-AzDevOpsSshKey adds it to Azure DevOps."
+                : "Next: Get-PfaSshPublicKey shows the line to paste into your git server.");
+
+            // New- returns what it made (PowerShell's convention); -PassThru is kept so existing scripts still run.
+            WriteObject(SshModel.ToOutput(key));
         }
     }
 }

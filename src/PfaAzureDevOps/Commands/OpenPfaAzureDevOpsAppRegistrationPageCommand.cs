@@ -72,17 +72,22 @@ namespace PfaAzureDevOps.Commands
                 };
             }
 
-            if (!NoBrowser)
+            if (NoBrowser)
             {
-                if (Core.Interaction.BrowserLauncher.CanOpen() && (IsInteractive() || Core.Interaction.BrowserLauncher.HasBrowserOverride))
-                {
-                    guide.BrowserOpened = Core.Interaction.BrowserLauncher.Open(guide.RegistrationPage!) != null;
-                    WriteVerbose(guide.BrowserOpened ? $"Opened {guide.RegistrationPage} in the browser." : "No browser could be started; open the page yourself.");
-                }
-                else
-                {
-                    WriteVerbose("No browser in this session (non-interactive or no desktop); open the page yourself.");
-                }
+                guide.BrowserNote = "not opened (-NoBrowser): open RegistrationPage yourself";
+            }
+            else if (Core.Interaction.BrowserLauncher.CanOpen() && (IsInteractive() || Core.Interaction.BrowserLauncher.HasBrowserOverride))
+            {
+                guide.BrowserOpened = Core.Interaction.BrowserLauncher.Open(guide.RegistrationPage!) != null;
+                guide.BrowserNote = guide.BrowserOpened ? "opened on the registration page" : "could not be started: open RegistrationPage yourself";
+                WriteVerbose(guide.BrowserOpened ? $"Opened {guide.RegistrationPage} in the browser." : "No browser could be started; open the page yourself.");
+            }
+            else
+            {
+                guide.BrowserNote = Core.Interaction.BrowserLauncher.CanOpen()
+                    ? "not opened (non-interactive session; set $env:BROWSER to open one): open RegistrationPage yourself"
+                    : "not opened (no desktop and no $env:BROWSER): open RegistrationPage yourself";
+                WriteVerbose("No browser in this session (non-interactive or no desktop); open the page yourself.");
             }
 
             WriteObject(guide);

@@ -28,6 +28,7 @@ namespace PfaAzureDevOps.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Tenant")]
+        [ArgumentCompleter(typeof(TenantCompleter))]
         public string? TenantId { get; set; }
 
         [Parameter]
@@ -36,6 +37,7 @@ namespace PfaAzureDevOps.Commands
 
         /// <summary>Entra ID confidential client: its certificate's thumbprint in the CurrentUser\My store (instead of -ClientSecret).</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(CertificateThumbprintCompleter))]
         public string? CertificateThumbprint { get; set; }
 
         /// <summary>Entra ID confidential client: its certificate file, .pfx or PEM with the private key (instead of -ClientSecret).</summary>
@@ -44,6 +46,7 @@ namespace PfaAzureDevOps.Commands
 
         /// <summary>Entra ID without -TenantId: the organization whose tenant is discovered (https://dev.azure.com/{name}).</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(OrganizationCompleter))]
         public string? Organization { get; set; }
 
         /// <summary>Entra ID without -TenantId: the organization URL whose tenant is discovered.</summary>
@@ -51,6 +54,7 @@ namespace PfaAzureDevOps.Commands
         public Uri? OrganizationUrl { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(OAuthScopeCompleter))]
         public string[]? OAuthScope { get; set; }
 
         [Parameter]

@@ -16,6 +16,7 @@ namespace PfaAzureDevOps.Commands
         private string? _contextsFor;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SshKeyIdCompleter))]
         public Guid Id { get; set; }
 
         [Parameter]
@@ -45,6 +46,7 @@ namespace PfaAzureDevOps.Commands
                     return true;
                 });
                 WriteVerbose($"Removed SSH key {id} from {context.Endpoints.Organization}.");
+                Core.Storage.RecentValues.Forget(Core.Storage.RecentValues.SshKeys, id.ToString());
             });
         }
     }

@@ -20,6 +20,7 @@ namespace PfaAzureDevOps.Commands
         public SwitchParameter ClearSecretExpiry { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(OAuthScopeCompleter))]
         public string[]? OAuthScope { get; set; }
 
         [Parameter]

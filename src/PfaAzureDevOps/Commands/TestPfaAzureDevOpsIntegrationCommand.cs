@@ -20,6 +20,7 @@ namespace PfaAzureDevOps.Commands
 
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
         public string[]? RepositoryUrl { get; set; }
 
         [Parameter]
@@ -51,6 +52,44 @@ namespace PfaAzureDevOps.Commands
                 Emit("AppRegistered", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
             }
 
+            // 3-4 first (not shown yet): the token refresh is the one place the service checks the client secret.
+            Step("Checking your connection and refreshing its token", 2);
+            var connections = new Core.Connection.ConnectionService();
+            Core.Connection.ConnectionDocument? connection = null;
+            Core.PfaException? connectionError = null;
+            try
+            {
+                connection = connections.Get();
+            }
+            catch (Core.PfaException ex)
+            {
+                connectionError = ex;
+            }
+
+            bool tokenWorks = false;
+            Core.Connection.AccessTokenResult? refreshed = null;
+            Core.PfaException? refreshError = null;
+            if (connection != null)
+            {
+                try
+                {
+                    refreshed = RunOffPipeline(cancel => connections.GetAccessTokenAsync(true, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                    tokenWorks = true;
+                }
+                catch (Core.PfaException ex)
+                {
+                    refreshError = ex;
+                }
+            }
+
+            // Whether this refresh went through the registered application's secret (Azure DevOps OAuth, same client).
+            bool secretUsed = registration != null && registration.ClientSecretName != null && connection != null
+                && connection.Provider == Core.Registration.IdentityProvider.AzureDevOps && connection.ClientId == registration.ClientId;
+            bool secretRefused = secretUsed && refreshError != null && (refreshError.ErrorId.StartsWith("OAuthClientSecret", StringComparison.Ordinal) || refreshError.ErrorId == "OAuthInvalidClient");
+            string verified = secretUsed && tokenWorks
+                ? " Azure DevOps accepted it just now (token refresh)."
+                : " Checked by its recorded date only: not verified with Azure DevOps (that needs a connection through this application).";
+
             if (registration is null)
             {
                 Emit("ClientSecret", PfaCheckResult.Fail, "No application is registered, so there is no client secret to check. An administrator runs Register-PfaAzureDevOpsApp.");
@@ -59,40 +98,37 @@ namespace PfaAzureDevOps.Commands
             {
                 Emit("ClientSecret", PfaCheckResult.Pass, "The application is a public client; it has no client secret.");
             }
+            else if (secretRefused)
+            {
+                Emit("ClientSecret", PfaCheckResult.Fail, "Azure DevOps refused the stored client secret just now (see TokenRefreshable). The administrator stores the current Client Secret with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.", errorId: refreshError!.ErrorId);
+            }
             else if (registration.SecretExpiresOn is null)
             {
-                Emit("ClientSecret", PfaCheckResult.Warn, "The client secret's expiry date is not recorded, so nobody will be warned before it expires. The administrator records it with Set-PfaAzureDevOpsApp -SecretExpiresOn.");
+                Emit("ClientSecret", PfaCheckResult.Warn, "The client secret's expiry date is not recorded, so nobody will be warned before it expires. The administrator records it with Set-PfaAzureDevOpsApp -SecretExpiresOn." + verified);
             }
             else
             {
                 double days = (registration.SecretExpiresOn.Value - now).TotalDays;
                 if (days <= 0)
                 {
-                    Emit("ClientSecret", PfaCheckResult.Fail, $"The client secret expired on {registration.SecretExpiresOn:yyyy-MM-dd}: tokens can no longer be refreshed. The administrator makes a new secret for the application in Azure DevOps and stores it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.");
+                    Emit("ClientSecret", PfaCheckResult.Fail, $"The client secret expired on {UserMessages.Date(registration.SecretExpiresOn.Value)}: tokens can no longer be refreshed. The administrator makes a new secret for the application in Azure DevOps and stores it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.");
                 }
                 else if (days < SecretWarningDays)
                 {
-                    Emit("ClientSecret", PfaCheckResult.Warn, $"The client secret expires in {Math.Floor(days)} day(s), on {registration.SecretExpiresOn:yyyy-MM-dd}. The administrator should make a new one now and store it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn.");
+                    Emit("ClientSecret", PfaCheckResult.Warn, $"The client secret expires in {Math.Floor(days)} day(s), on {UserMessages.Date(registration.SecretExpiresOn.Value)}. The administrator should make a new one now and store it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn." + verified);
                 }
                 else
                 {
-                    Emit("ClientSecret", PfaCheckResult.Pass, $"The client secret is valid for {Math.Floor(days)} more days (to {registration.SecretExpiresOn:yyyy-MM-dd}).");
+                    Emit("ClientSecret", PfaCheckResult.Pass, $"The client secret is valid for {Math.Floor(days)} more days (to {UserMessages.Date(registration.SecretExpiresOn.Value)})." + verified);
                 }
             }
 
             // 3-4. The user's connection and its refresh.
-            var connections = new Core.Connection.ConnectionService();
-            Core.Connection.ConnectionDocument? connection = null;
-            try
+            if (connectionError != null)
             {
-                connection = connections.Get();
-            }
-            catch (Core.PfaException ex)
-            {
-                Emit("UserConnected", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+                Emit("UserConnected", PfaCheckResult.Fail, connectionError.Message, errorId: connectionError.ErrorId);
             }
 
-            bool tokenWorks = false;
             if (connection is null)
             {
                 Emit("UserConnected", PfaCheckResult.Fail, "You have not connected Azure DevOps in this account. Run Connect-PfaAzureDevOps.");
@@ -100,20 +136,19 @@ namespace PfaAzureDevOps.Commands
             }
             else
             {
-                Emit("UserConnected", PfaCheckResult.Pass, $"Connected as {connection.UserDisplayName ?? connection.UserId}{(connection.Organization != null ? " to " + connection.Organization : string.Empty)} since {connection.ConnectedOn:yyyy-MM-dd}.");
-                try
+                Emit("UserConnected", PfaCheckResult.Pass, $"Connected as {connection.UserDisplayName ?? connection.UserId}{(connection.Organization != null ? " to " + connection.Organization : string.Empty)} since {UserMessages.Date(connection.ConnectedOn)}.");
+                if (refreshed != null)
                 {
-                    Core.Connection.AccessTokenResult token = RunOffPipeline(cancel => connections.GetAccessTokenAsync(true, message => OnPipeline(() => WriteVerbose(message)), cancel));
-                    tokenWorks = true;
-                    Emit("TokenRefreshable", PfaCheckResult.Pass, $"The refresh token works; the new access token expires at {token.ExpiresOn:u}.");
+                    Emit("TokenRefreshable", PfaCheckResult.Pass, $"The refresh token works; the new access token is valid until {UserMessages.Time(refreshed.ExpiresOn)}.");
                 }
-                catch (Core.PfaException ex)
+                else
                 {
-                    Emit("TokenRefreshable", PfaCheckResult.Fail, ex.Message, errorId: ex.ErrorId);
+                    Emit("TokenRefreshable", PfaCheckResult.Fail, refreshError!.Message, errorId: refreshError.ErrorId);
                 }
             }
 
             // 5. The local SSH key.
+            Step("Checking your SSH key", 4);
             Core.Ssh.StoredSshKey? local = null;
             try
             {
@@ -137,6 +172,7 @@ namespace PfaAzureDevOps.Commands
             }
 
             // 6. The key in Azure DevOps.
+            Step("Looking for your SSH key in Azure DevOps", 5);
             if (local is null)
             {
                 Emit("SshKeyRegistered", PfaCheckResult.Fail, "There is no local SSH key to look for in Azure DevOps. Run New-PfaSshKey, then Add-AzDevOpsSshKey.");
@@ -147,14 +183,35 @@ namespace PfaAzureDevOps.Commands
             }
             else
             {
+                if (string.IsNullOrEmpty(Organization) && OrganizationUrl is null)
+                {
+                    // The repository URL names the organization whose keys matter for cloning it.
+                    foreach (string url in RepositoryUrl ?? Array.Empty<string>())
+                    {
+                        if (Core.Git.GitSshUrl.TryParse(url, out Core.Git.GitSshUrl? parsed) && parsed!.AzureDevOpsOrganization is string named)
+                        {
+                            if (!string.Equals(named, connection?.Organization, StringComparison.OrdinalIgnoreCase))
+                            {
+                                WriteVerbose($"Looking for the key in {named}, the organization of {url}.");
+                            }
+
+                            Organization = named;
+                            break;
+                        }
+                    }
+                }
+
                 CheckRegistration(local, now, tokenWorks);
             }
 
             // 7. Clone access.
+            Step("Checking clone access over SSH", 6);
             foreach (string url in RepositoryUrl ?? Array.Empty<string>())
             {
                 CheckClone(url);
             }
+
+            WriteProgress(new ProgressRecord(3, "Checking the Azure DevOps integration", "Done") { RecordType = ProgressRecordType.Completed });
         }
 
         private void CheckRegistration(Core.Ssh.StoredSshKey local, DateTimeOffset now, bool tokenWorks)
@@ -231,7 +288,7 @@ namespace PfaAzureDevOps.Commands
                 var keys = new Core.Ssh.SshKeyStore();
                 keys.GetRequired();
                 var service = new Core.Ssh.SshRepositoryService(keys);
-                Core.Git.GitAccessResult result = RunOffPipeline(token => service.TestAccessAsync(parsed, policy, Timeout, token));
+                Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {parsed.Host} for the refs of {parsed.Path}", token => service.TestAccessAsync(parsed, policy, Timeout, token));
                 if (result.Success)
                 {
                     Emit("CloneAccess", PfaCheckResult.Pass, $"Can clone {url} ({result.Refs.Count} ref(s), default branch {result.DefaultBranch ?? "none"}).", url);
@@ -245,6 +302,12 @@ namespace PfaAzureDevOps.Commands
             {
                 Emit("CloneAccess", PfaCheckResult.Fail, ex.Message, url, ex.ErrorId);
             }
+        }
+
+        /// <summary>Progress: which of the seven checks runs now (the network ones take seconds).</summary>
+        private void Step(string what, int done)
+        {
+            WriteProgress(new ProgressRecord(3, "Checking the Azure DevOps integration", what) { PercentComplete = Math.Min(100, done * 100 / 7) });
         }
 
         private void Emit(string name, PfaCheckResult result, string message, string? target = null, string? errorId = null)

@@ -14,6 +14,7 @@ namespace PfaAzureDevOps.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SshUrl")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
         public string RepositoryUrl { get; set; } = null!;
 
         [Parameter]
@@ -28,11 +29,16 @@ namespace PfaAzureDevOps.Commands
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             var service = new Core.Ssh.SshRepositoryService(keys);
             WriteVerbose($"Checking read access to {url} as '{url.User}' with SSH key {key.Sha256Fingerprint} (timeout {Timeout.TotalSeconds:0.##} s).");
-            Core.Git.GitAccessResult result = RunOffPipeline(token => service.TestAccessAsync(url, policy, Timeout, token));
+            Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {url.Host} for the refs of {url.Path}", token => service.TestAccessAsync(url, policy, Timeout, token));
             PfaSshAccessResult output = SshModel.ToOutput(result, key.Sha256Fingerprint);
             if (result.HostKeyFingerprint != null)
             {
                 WriteVerbose($"Host key: {result.HostKeyFingerprint}.");
+            }
+
+            if (result.Success)
+            {
+                Core.Storage.RecentValues.Remember(Core.Storage.RecentValues.Repositories, new[] { Completion.Item(RepositoryUrl.Trim(), $"{RepositoryUrl.Trim()} (access checked {UserMessages.Date(DateTimeOffset.UtcNow)})") });
             }
 
             WriteObject(output);

@@ -24,6 +24,7 @@ namespace PfaAzureDevOps.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
         public string? RepositoryUrl { get; set; }
 
         protected override void ProcessRecordCore()

@@ -17,6 +17,7 @@ namespace PfaAzureDevOps.Internal
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(OrganizationCompleter))]
         public string[]? Organization { get; set; }
 
         /// <summary>One or more organization URLs (an Azure DevOps Server collection URL, https://server/tfs/DefaultCollection).</summary>

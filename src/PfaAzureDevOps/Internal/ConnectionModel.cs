@@ -15,6 +15,7 @@ namespace PfaAzureDevOps.Internal
             Organization = document.Organization,
             OrganizationUrl = document.OrganizationUrl != null ? new Uri(document.OrganizationUrl) : null,
             OrganizationId = Guid.TryParse(document.OrganizationId, out Guid id) ? id : (Guid?)null,
+            KnownOrganizations = document.KnownOrganizations?.ToArray() ?? Array.Empty<string>(),
             Provider = (document.Provider == IdentityProvider.EntraId ? PfaIdentityProvider.EntraId : PfaIdentityProvider.AzureDevOps).ToString(),
             ClientId = document.ClientId,
             OAuthScope = document.Scopes.ToArray(),

@@ -241,6 +241,32 @@ namespace PfaAzureDevOps.Internal
             }
         }
 
+        /// <summary>
+        /// Runs network work off the pipeline thread with a progress line once it takes more than a second (what is being
+        /// waited for, and for how long); Ctrl+C cancels it.
+        /// </summary>
+        protected T RunWithProgress<T>(string activity, string status, Func<CancellationToken, Task<T>> work)
+        {
+            bool shown = false;
+            T result = RunOffPipelineWithTicks(
+                token => work(token).GetAwaiter().GetResult(),
+                TimeSpan.FromMilliseconds(500),
+                elapsed =>
+                {
+                    if (elapsed >= TimeSpan.FromSeconds(1))
+                    {
+                        shown = true;
+                        WriteProgress(new ProgressRecord(7, activity, $"{status} ({elapsed.TotalSeconds:0} s)"));
+                    }
+                });
+            if (shown)
+            {
+                WriteProgress(new ProgressRecord(7, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+
+            return result;
+        }
+
         /// <summary>Runs an action on the pipeline thread: at once when called there, queued when called from a worker.</summary>
         protected void OnPipeline(Action action)
         {

@@ -73,5 +73,8 @@ namespace PfaAzureDevOps
         public string[] NextSteps { get; set; } = Array.Empty<string>();
 
         public bool BrowserOpened { get; set; }
+
+        /// <summary>What happened with the browser, and why when it was not opened.</summary>
+        public string? BrowserNote { get; set; }
     }
 }

@@ -18,6 +18,9 @@ namespace PfaAzureDevOps
         /// <summary>The organization's instance ID (from connectionData), when an organization was given.</summary>
         public Guid? OrganizationId { get; set; }
 
+        /// <summary>The organizations Azure DevOps listed for you at sign-in (empty when it could not say).</summary>
+        public string[] KnownOrganizations { get; set; } = Array.Empty<string>();
+
         public string Provider { get; set; } = string.Empty;
 
         /// <summary>The client ID of the application that issued the tokens.</summary>

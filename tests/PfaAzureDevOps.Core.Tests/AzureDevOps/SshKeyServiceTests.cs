@@ -145,6 +145,10 @@ namespace PfaAzureDevOps.Core.Tests.AzureDevOps
             Assert.Equal("AzDevOpsSshKeyTokenRefused", ex.ErrorId);
             Assert.Contains("-PersonalAccessToken", ex.Message);
             Assert.DoesNotContain("tok", ex.Message.Replace("token", string.Empty).Replace("Tokens", string.Empty));
+
+            // The cause, then what to do, in a few lines (it once ran to 1,072 characters).
+            Assert.True(ex.Message.Length <= 420, $"{ex.Message.Length} characters: {ex.Message}");
+            Assert.True(ex.Message.Split('\n').Length <= 3, ex.Message);
         }
 
         [Fact]

@@ -1,0 +1,45 @@
+# How HelpExamples.Tests.ps1 runs the examples of docs/en-US. Every example of every page runs unless it is listed
+# under NotRun with the reason it cannot run here; a NotRun entry that names no example fails the test (so stale
+# entries do not hide anything). Examples added later run without any entry here, in the default stage.
+#
+# Stages (each builds on the one before, against the local Azure DevOps):
+#   Empty       nothing stored
+#   Registered  the instance's application registered for AllUsers and CurrentUser (https://samplecorp.pipelines.com)
+#   Connected   + the user connected to samplecorp
+#   Key         + the user's SSH key (RSA 3072)
+#   KeyAdded    + the key added to samplecorp (the default)
+#   Cloned      + clones of Modules/puppet-base and Control/control-repo in the working folder
+@{
+    DefaultStage = 'KeyAdded'
+
+    Pages = @{
+        'Register-PfaAzureDevOpsApp'             = @{ Stage = 'Empty' }
+        'Open-PfaAzureDevOpsAppRegistrationPage' = @{ Stage = 'Empty' }
+        'Connect-PfaAzureDevOps'                 = @{ Stage = 'Registered' }
+        'New-PfaSshKey'                          = @{ Stage = 'Connected' }
+        'Update-PfaAzureDevOpsRepository'        = @{ Stage = 'Cloned' }
+        'about_PfaAzureDevOps'                   = @{ Stage = 'Empty' }
+    }
+
+    # Per example ('Page/N'): Stage, Setup (PowerShell run first, in the example's folder), Environment.
+    Examples = @{
+        'Register-PfaAzureDevOpsApp/4'      = @{ Setup = "Set-Content -Path ./pfa-app.csv -Value 'InstanceUrl,ClientId,Provider,TenantId', 'https://samplecorp.pipelines.com,6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b,EntraId,organizations'" }
+        'Copy-PfaAzureDevOpsRepository/2'   = @{ Environment = @{ BUILD_DIR = 'build' } }
+        'Update-PfaAzureDevOpsRepository/2' = @{ Setup = "Remove-Item -Recurse -Force ./puppet-base" }
+    }
+
+    NotRun = @{
+        'Connect-PfaAzureDevOps/2'          = 'the -CallbackUri address is a placeholder for the one the browser ends on'
+        'Connect-PfaAzureDevOps/4'          = 'needs a Microsoft Entra ID registration and a person to enter the device code'
+        'Connect-PfaAzureDevOps/5'          = 'needs a Microsoft Entra ID registration and an Azure Pipelines job token'
+        'Connect-PfaAzureDevOps/6'          = 'needs a Microsoft Entra ID registration, a service principal and a managed identity endpoint'
+        'Copy-PfaAzureDevOpsRepository/3'   = 'git.example.com is an example server'
+        'Test-PfaAzureDevOpsSshAccess/3'    = 'git.example.com is an example server'
+        'Export-PfaSshKey/1'                = 'its second line runs OpenSSH against the real ssh.dev.azure.com'
+        'Get-PfaAzureDevOpsAccessToken/1'   = 'calls the projects API, which the local Azure DevOps does not serve'
+        'Remove-AzDevOpsSshKey/2'           = 'the key id is a placeholder, and it asks for confirmation at a console'
+        'Remove-PfaSshKey/1'                = 'asks for confirmation at a console (example 2 is the script form)'
+        'Unregister-PfaAzureDevOpsApp/1'    = 'asks for confirmation at a console (example 4 is the script form)'
+        'about_PfaAzureDevOps/1'            = 'a walkthrough of both phases with example names; each step runs as its own cmdlet page example'
+    }
+}
