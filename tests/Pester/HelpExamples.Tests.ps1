@@ -3,12 +3,17 @@
     Every example of every help page (docs/en-US/*.md, the first powershell block of each '### Example N'), run as
     written in a fresh pwsh against the local Azure DevOps, so an example that breaks fails the build. Pages and
     examples added later are picked up by themselves. HelpExamples.psd1 says which state an example starts from and
-    lists, with the reason, the few examples that cannot run here; nothing is skipped silently.
+    lists, with the reason, the few examples that cannot run here; nothing is skipped silently. The local Azure DevOps
+    is shared by all examples, so the newest tokens of the connection are carried back into the stages after each
+    example (Azure DevOps rotates the refresh token), and an example that removes something there names an After
+    step that puts it back.
 
     What the runner changes, and only this: the hosted addresses in the text point at the local Azure DevOps
-    (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin); Register-PfaAzureDevOpsApp
-    gets -AuthorizationServer and the SSH cmdlets the local host key through $PSDefaultParameterValues; Read-Host
-    answers with a fixed value and Set-Clipboard writes ./clipboard.txt (there is nobody to type and no clipboard).
+    (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin, /opt/tools/consent.mjs the
+    headless browser of tests/Browser, which the Connect page gets as $env:BROWSER); the SSH cmdlets get the local
+    host key through $PSDefaultParameterValues; Read-Host
+    answers with $env:PFA_EXAMPLE_ANSWER or a fixed value, and Set-Clipboard writes ./clipboard.txt (there is nobody to
+    type and no clipboard).
 #>
 
 BeforeDiscovery {
@@ -44,7 +49,11 @@ BeforeDiscovery {
             elseif ($config.Pages[$page] -and $config.Pages[$page].Stage) { $config.Pages[$page].Stage }
             else { $config.DefaultStage }
             $case.Setup = if ($config.Examples[$key]) { $config.Examples[$key].Setup }
-            $case.Environment = if ($config.Examples[$key] -and $config.Examples[$key].Environment) { $config.Examples[$key].Environment } else { @{} }
+            $case.After = if ($config.Examples[$key]) { $config.Examples[$key].After }
+            $case.Environment = @{}
+            foreach ($source in @($config.Pages[$page], $config.Examples[$key])) {
+                if ($source -and $source.Environment) { foreach ($k in $source.Environment.Keys) { $case.Environment[$k] = $source.Environment[$k] } }
+            }
             $script:ExampleCases.Add($case)
         }
     }
@@ -60,7 +69,7 @@ BeforeAll {
     $script:SavedCI = $env:CI
     $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
     $env:CI = 'true'
-    $script:Ado = Start-LocalAzureDevOps -WithSsh
+    $script:Ado = Start-LocalAzureDevOps -WithSsh -AllowHttpCallbacks
     function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
         if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
         else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
@@ -76,12 +85,18 @@ BeforeAll {
     $control = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Control'; repo = 'control-repo' }
     & git -C $control.path branch production main 2>&1 | Out-Null
     $script:SshBase = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/"
-    $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://samplecorp.pipelines.com/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+    # The instance is on this machine (a loopback callback), so Connect receives the browser's redirect itself and
+    # the Connect examples run for real with the headless browser of tests/Browser as $env:BROWSER.
+    $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $script:Instance = "http://127.0.0.1:$port"
+    $script:Consent = Join-Path $env:PFA_TEST_REPOSITORY 'tests/Browser/consent.mjs'
+    $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = "$Instance/oauth2/azureDevOps"; scopes = 'vso.code_write' }
 
     # The stages, built once by the public cmdlets and copied for each example.
     $script:Stages = Join-Path ([IO.Path]::GetTempPath()) ('pfa-examples-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $Stages | Out-Null
-    $live = Join-Path $Stages 'live'
+    $script:live = Join-Path $Stages 'live'
     New-Item -ItemType Directory -Path $live | Out-Null
     $env:PFA_AZUREDEVOPS_HOME = $live
     function script:Save-Stage([string] $Name) { Copy-Tree $live (Join-Path $Stages $Name) }
@@ -89,18 +104,14 @@ BeforeAll {
 
     $secret = ConvertTo-SecureString $app.clientSecret -AsPlainText -Force
     foreach ($scope in 'AllUsers', 'CurrentUser') {
-        Register-PfaAzureDevOpsApp -InstanceUrl https://samplecorp.pipelines.com -ClientId $app.id -ClientSecret $secret -AuthorizationServer $Ado.HttpUrl `
+        Register-PfaAzureDevOpsApp -InstanceUrl $Instance -ClientId $app.id -ClientSecret $secret -AuthorizationServer $Ado.HttpUrl `
             -Scope $scope -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue -InformationAction SilentlyContinue
     }
     Save-Stage 'Registered'
 
-    Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-    $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-    $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-    $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-    $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-        -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-    Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization samplecorp -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
+    $env:BROWSER = "node $Consent"
+    try { Connect-PfaAzureDevOps -Organization samplecorp -TimeoutSeconds 120 -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null }
+    finally { Remove-Item Env:BROWSER -ErrorAction Ignore }
     Save-Stage 'Connected'
 
     New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
@@ -116,10 +127,11 @@ BeforeAll {
 
     $script:Prelude = @"
 `$ErrorActionPreference = 'Stop'
-`$PSDefaultParameterValues['Register-PfaAzureDevOpsApp:AuthorizationServer'] = '$($Ado.HttpUrl)'
+if (`$PSStyle) { `$PSStyle.OutputRendering = 'PlainText' }
 `$PSDefaultParameterValues['*-PfaAzureDevOps*:HostKeyFingerprint'] = '$($Ado.SshHostKeyFingerprint)'
 function Read-Host { param([Parameter(Position = 0)] [object] `$Prompt, [switch] `$AsSecureString, [switch] `$MaskInput)
-    if (`$AsSecureString) { ConvertTo-SecureString 'example-answer-0123456789abcdef' -AsPlainText -Force } else { 'example answer' } }
+    `$answer = if (`$env:PFA_EXAMPLE_ANSWER) { `$env:PFA_EXAMPLE_ANSWER } else { 'example-answer-0123456789abcdef' }
+    if (`$AsSecureString) { ConvertTo-SecureString `$answer -AsPlainText -Force } else { `$answer } }
 function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [object] `$Value) process { Add-Content -Path ./clipboard.txt -Value "`$Value" } }
 
 "@
@@ -131,11 +143,15 @@ function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [obj
         New-Item -ItemType Directory -Path $run, $userHome | Out-Null
         Copy-Tree (Join-Path $Stages $Case.Stage) (Join-Path $run 'state')
         if ($Case.Stage -eq 'Cloned') { Copy-Tree $ClonedWork $work } else { New-Item -ItemType Directory -Path $work | Out-Null }
-        $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $SshBase).Replace('https://dev.azure.com/', "$($Ado.HttpUrl)/")
+        $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $SshBase).Replace('https://dev.azure.com/', "$($Ado.HttpUrl)/").Replace('/opt/tools/consent.mjs', $Consent)
         $script = Join-Path $run 'example.ps1'
         Set-Content -Path $script -Encoding utf8 -Value ($Prelude + $(if ($Case.Setup) { $Case.Setup + "`n" }) + $code + "`n")
         $environment = @{ PFA_AZUREDEVOPS_HOME = (Join-Path $run 'state'); HOME = $userHome; CI = 'true' }
-        foreach ($k in $Case.Environment.Keys) { $environment[$k] = $Case.Environment[$k] }
+        foreach ($k in $Case.Environment.Keys) {
+            $value = $Case.Environment[$k].Replace('{Consent}', $Consent)
+            if ($value -eq '{Pat}') { $value = (Control POST '/_test/tokens' @{}).accessToken }   # a personal access token of the user
+            $environment[$k] = $value
+        }
         $saved = @{}
         Push-Location $work
         try {
@@ -146,7 +162,26 @@ function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [obj
         finally {
             foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
             Pop-Location
+            Save-NewerConnection (Join-Path $run 'state')
             Remove-Item -LiteralPath $run -Recurse -Force -ErrorAction Ignore
+            if ($Case.After) { & ([scriptblock]::Create($Case.After)) }
+        }
+    }
+
+    # After an example refreshed the samplecorp connection, every stage (and the live state) takes its tokens: the
+    # refresh token they held is spent.
+    function script:Save-NewerConnection([string] $State) {
+        $file = Join-Path $State 'CurrentUser/connection.json'
+        if (-not (Test-Path -LiteralPath $file)) { return }
+        $new = Get-Content -Raw -LiteralPath $file | ConvertFrom-Json
+        if ($new.organization -ne 'samplecorp') { return }
+        foreach ($target in @('Connected', 'Key', 'KeyAdded', 'Cloned' | ForEach-Object { Join-Path $Stages $_ }) + $live) {
+            $old = Join-Path $target 'CurrentUser/connection.json'
+            if (-not (Test-Path -LiteralPath $old) -or (Get-Content -Raw -LiteralPath $old | ConvertFrom-Json).generation -ge $new.generation) { continue }
+            foreach ($name in @($new.accessTokenSecret, $new.refreshTokenSecret) | Where-Object { $_ }) {
+                Copy-Tree (Join-Path $State "CurrentUser/secrets/$name.bin") (Join-Path $target "CurrentUser/secrets/$name.bin")
+            }
+            Copy-Tree $file $old
         }
     }
 }
@@ -174,6 +209,7 @@ Describe 'Help examples' {
         $result.ExitCode | Should -Be 0 -Because "the example`n$($result.Code)`nprinted`n$($result.Text)"
     }
 
-    It '<Key> is not run here: <NotRun>' -ForEach $NotRunCases -Skip {
+    It '<Key> is not run here: <NotRun>' -ForEach $NotRunCases {
+        Set-ItResult -Skipped -Because $NotRun
     }
 }

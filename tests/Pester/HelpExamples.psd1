@@ -4,7 +4,8 @@
 #
 # Stages (each builds on the one before, against the local Azure DevOps):
 #   Empty       nothing stored
-#   Registered  the instance's application registered for AllUsers and CurrentUser (https://samplecorp.pipelines.com)
+#   Registered  the instance's application registered for AllUsers and CurrentUser (an instance on 127.0.0.1, so
+#               Connect receives the redirect of the headless browser itself)
 #   Connected   + the user connected to samplecorp
 #   Key         + the user's SSH key (RSA 3072)
 #   KeyAdded    + the key added to samplecorp (the default)
@@ -15,17 +16,24 @@
     Pages = @{
         'Register-PfaAzureDevOpsApp'             = @{ Stage = 'Empty' }
         'Open-PfaAzureDevOpsAppRegistrationPage' = @{ Stage = 'Empty' }
-        'Connect-PfaAzureDevOps'                 = @{ Stage = 'Registered' }
+        'Connect-PfaAzureDevOps'                 = @{ Stage = 'Registered'; Environment = @{ BROWSER = 'node {Consent}' } }
         'New-PfaSshKey'                          = @{ Stage = 'Connected' }
         'Update-PfaAzureDevOpsRepository'        = @{ Stage = 'Cloned' }
         'about_PfaAzureDevOps'                   = @{ Stage = 'Empty' }
     }
 
-    # Per example ('Page/N'): Stage, Setup (PowerShell run first, in the example's folder), Environment.
+    # Per page or example ('Page/N'): Stage, Environment ({Consent} = tests/Browser/consent.mjs, {Pat} = a personal
+# access token of the user; PFA_EXAMPLE_ANSWER is what Read-Host answers); per example: Setup (PowerShell run first,
+# in the example's folder), After (run by the test itself afterwards, to undo what the example changed in the shared
+# local Azure DevOps).
     Examples = @{
         'Register-PfaAzureDevOpsApp/4'      = @{ Setup = "Set-Content -Path ./pfa-app.csv -Value 'InstanceUrl,ClientId,Provider,TenantId', 'https://samplecorp.pipelines.com,6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b,EntraId,organizations'" }
         'Copy-PfaAzureDevOpsRepository/2'   = @{ Environment = @{ BUILD_DIR = 'build' } }
+        'Add-AzDevOpsSshKey/2'              = @{ Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }   # the reader's own key
+        'Add-AzDevOpsSshKey/3'              = @{ Environment = @{ PFA_EXAMPLE_ANSWER = '{Pat}' } }   # what Read-Host answers
         'Update-PfaAzureDevOpsRepository/2' = @{ Setup = "Remove-Item -Recurse -Force ./puppet-base" }
+        # It removes the key from the shared local Azure DevOps: put it back for the examples after it.
+        'Remove-AzDevOpsSshKey/1'           = @{ After = "Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization samplecorp -PersonalAccessToken (ConvertTo-SecureString (Control POST '/_test/tokens' @{}).accessToken -AsPlainText -Force) -InformationAction SilentlyContinue | Out-Null" }
     }
 
     NotRun = @{

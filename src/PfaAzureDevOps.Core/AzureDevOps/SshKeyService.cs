@@ -492,7 +492,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             {
                 // The cause in one line (with the service's own words, clipped), then what to do: a few lines in all.
                 System.Text.RegularExpressions.Match said = System.Text.RegularExpressions.Regex.Match(ex.Message, @"TF\d{6}:[^()]*");
-                string quote = said.Success ? " (" + (said.Value.Length > 90 ? said.Value.Substring(0, 90) + "..." : said.Value.TrimEnd(' ', '.')) + ")" : string.Empty;
+                string quote = said.Success ? " (" + (said.Value.Length > 64 ? said.Value.Substring(0, 64).TrimEnd() + "..." : said.Value.TrimEnd(' ', '.')) + ")" : string.Empty;
                 string message = UsingPersonalAccessToken
                     ? $"Azure DevOps refused the personal access token for the SSH keys of {endpoints.Organization}{quote}.\nCheck that it is for {endpoints.Organization}, not expired, with full access or 'Tokens: Read & manage'."
                     : $"Azure DevOps refused {CredentialDescription} for the SSH keys of {endpoints.Organization}{quote}: these undocumented endpoints may need more than it allows.\nGive -PersonalAccessToken (full access or 'Tokens: Read & manage'), or add the key on the web page (User settings > SSH public keys). If the connection expired, run Connect-PfaAzureDevOps.";

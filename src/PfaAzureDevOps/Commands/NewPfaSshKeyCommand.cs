@@ -12,7 +12,6 @@ namespace PfaAzureDevOps.Commands
     public sealed class NewPfaSshKeyCommand : PfaCmdlet
     {
         [Parameter(Position = 0)]
-        [ArgumentCompleter(typeof(KeyTypeCompleter))]
         public PfaSshKeyType KeyType { get; set; } = PfaSshKeyType.Rsa;
 
         [Parameter]

@@ -171,16 +171,4 @@ namespace PfaAzureDevOps.Internal
             return values;
         }
     }
-
-    /// <summary>-KeyType: Rsa first (the only type Azure DevOps accepts), then the others.</summary>
-    public sealed class KeyTypeCompleter : IArgumentCompleter
-    {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            Completion.Safely(wordToComplete, () => new[]
-            {
-                Completion.Item(nameof(PfaSshKeyType.Rsa), "Rsa: RSA 4096, the only type Azure DevOps accepts"),
-                Completion.Item(nameof(PfaSshKeyType.Ed25519), "Ed25519: for other git servers"),
-                Completion.Item(nameof(PfaSshKeyType.EcdsaP256), "EcdsaP256: ECDSA P-256, for other git servers"),
-            });
-    }
 }
