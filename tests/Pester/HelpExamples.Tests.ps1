@@ -5,8 +5,7 @@
     examples added later are picked up by themselves. HelpExamples.psd1 says which state an example starts from and
     lists, with the reason, the few examples that cannot run here; nothing is skipped silently. The local Azure DevOps
     is shared by all examples, so the newest tokens of the connection are carried back into the stages after each
-    example (Azure DevOps rotates the refresh token), and an example that removes something there names an After
-    step that puts it back.
+    example (Azure DevOps rotates the refresh token).
 
     What the runner changes, and only this: the hosted addresses in the text point at the local Azure DevOps
     (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin, /opt/tools/consent.mjs the
@@ -49,7 +48,6 @@ BeforeDiscovery {
             elseif ($config.Pages[$page] -and $config.Pages[$page].Stage) { $config.Pages[$page].Stage }
             else { $config.DefaultStage }
             $case.Setup = if ($config.Examples[$key]) { $config.Examples[$key].Setup }
-            $case.After = if ($config.Examples[$key]) { $config.Examples[$key].After }
             $case.Environment = @{}
             foreach ($source in @($config.Pages[$page], $config.Examples[$key])) {
                 if ($source -and $source.Environment) { foreach ($k in $source.Environment.Keys) { $case.Environment[$k] = $source.Environment[$k] } }
@@ -80,7 +78,7 @@ BeforeAll {
         else { Copy-Item -LiteralPath $From -Destination $To -Recurse }
     }
 
-    foreach ($org in 'samplecorp', 'contoso') { $null = Control POST '/_test/orgs' @{ name = $org } }
+    foreach ($org in 'samplecorp', 'contoso', 'fabrikam') { $null = Control POST '/_test/orgs' @{ name = $org } }
     $null = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Modules'; repo = 'puppet-base' }
     $control = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Control'; repo = 'control-repo' }
     & git -C $control.path branch production main 2>&1 | Out-Null
@@ -164,7 +162,6 @@ function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [obj
             Pop-Location
             Save-NewerConnection (Join-Path $run 'state')
             Remove-Item -LiteralPath $run -Recurse -Force -ErrorAction Ignore
-            if ($Case.After) { & ([scriptblock]::Create($Case.After)) }
         }
     }
 

@@ -24,16 +24,19 @@
 
     # Per page or example ('Page/N'): Stage, Environment ({Consent} = tests/Browser/consent.mjs, {Pat} = a personal
 # access token of the user; PFA_EXAMPLE_ANSWER is what Read-Host answers); per example: Setup (PowerShell run first,
-# in the example's folder), After (run by the test itself afterwards, to undo what the example changed in the shared
-# local Azure DevOps).
+# in the example's folder). The local Azure DevOps is shared: an example must not take away what later ones need.
     Examples = @{
         'Register-PfaAzureDevOpsApp/4'      = @{ Setup = "Set-Content -Path ./pfa-app.csv -Value 'InstanceUrl,ClientId,Provider,TenantId', 'https://samplecorp.pipelines.com,6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b,EntraId,organizations'" }
         'Copy-PfaAzureDevOpsRepository/2'   = @{ Environment = @{ BUILD_DIR = 'build' } }
-        'Add-AzDevOpsSshKey/2'              = @{ Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }   # the reader's own key
-        'Add-AzDevOpsSshKey/3'              = @{ Environment = @{ PFA_EXAMPLE_ANSWER = '{Pat}' } }   # what Read-Host answers
         'Update-PfaAzureDevOpsRepository/2' = @{ Setup = "Remove-Item -Recurse -Force ./puppet-base" }
-        # It removes the key from the shared local Azure DevOps: put it back for the examples after it.
-        'Remove-AzDevOpsSshKey/1'           = @{ After = "Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization samplecorp -PersonalAccessToken (ConvertTo-SecureString (Control POST '/_test/tokens' @{}).accessToken -AsPlainText -Force) -InformationAction SilentlyContinue | Out-Null" }
+        # The reader's own keys, made by ssh-keygen (the passphrase is what Read-Host answers).
+        'Add-AzDevOpsSshKey/2'              = @{ Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }
+        'Import-PfaSshKey/1'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }
+        'Import-PfaSshKey/2'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N 'example-answer-0123456789abcdef' -C reader -f ~/.ssh/id_rsa_ado" }
+        'Import-PfaSshKey/3'                = @{ Stage = 'Connected'; Setup = "ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C agent -f ./agent-key.pem" }
+        'Add-AzDevOpsSshKey/5'              = @{ Environment = @{ PFA_EXAMPLE_ANSWER = '{Pat}' } }   # what Read-Host answers
+        # It removes this machine's key from the shared local Azure DevOps: give it a key of its own to remove.
+        'Remove-AzDevOpsSshKey/1'           = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -InformationAction Ignore' }
     }
 
     NotRun = @{
@@ -45,6 +48,10 @@
         'Test-PfaAzureDevOpsSshAccess/3'    = 'git.example.com is an example server'
         'Export-PfaSshKey/1'                = 'its second line runs OpenSSH against the real ssh.dev.azure.com'
         'Get-PfaAzureDevOpsAccessToken/1'   = 'calls the projects API, which the local Azure DevOps does not serve'
+        'Get-PfaAzureDevOpsAccessToken/2'   = 'calls the projects API, which the local Azure DevOps does not serve'
+        'Get-PfaAzureDevOpsAccessToken/4'   = 'calls the projects API, which the local Azure DevOps does not serve'
+        'Add-AzDevOpsSshKey/4'              = 'tfs.contoso.com is an example Azure DevOps Server'
+        'Get-AzDevOpsSshKey/4'              = 'asks for confirmation at a console before removing'
         'Remove-AzDevOpsSshKey/2'           = 'the key id is a placeholder, and it asks for confirmation at a console'
         'Remove-PfaSshKey/1'                = 'asks for confirmation at a console (example 2 is the script form)'
         'Unregister-PfaAzureDevOpsApp/1'    = 'asks for confirmation at a console (example 4 is the script form)'

@@ -196,6 +196,10 @@ Describe 'Success lines and the small traps of the key path' {
         $assigned.Count | Should -Be 0 -Because 'assigned, the object is enough'
         $null = (Get-PfaSshPublicKey -InformationVariable inExpression).Md5Fingerprint
         $inExpression.Count | Should -Be 0
+        $null = 1; Get-PfaSshPublicKey -InformationVariable afterSemicolon > $null
+        @($afterSemicolon | ForEach-Object { "$_" }) | Should -Contain $key.PublicKey -Because 'a statement of its own after ";" is still alone'
+        $null = 1; $k = Get-PfaSshPublicKey -InformationVariable assignedAfterSemicolon
+        $assignedAfterSemicolon.Count | Should -Be 0
         $list = Get-View $key -As List
         $list | Should -Match ([regex]::Escape($key.Md5Fingerprint))
         $list | Should -Not -Match ([regex]::Escape($key.PublicKey.Substring(30, 40)))   # no broken copy of the line

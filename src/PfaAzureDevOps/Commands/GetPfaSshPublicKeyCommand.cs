@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using PfaAzureDevOps.Internal;
 
@@ -43,16 +44,25 @@ namespace PfaAzureDevOps.Commands
                 return false;
             }
 
-            string line = (MyInvocation.Line ?? string.Empty).TrimStart();
-            string name = MyInvocation.InvocationName ?? string.Empty;
-            if (name.Length == 0 || !line.StartsWith(name, System.StringComparison.OrdinalIgnoreCase))
+            // The statement this command is in: nothing before it (no "$k =", "(", "&{"), and no pipe or ")" after it.
+            string line = MyInvocation.Line ?? string.Empty;
+            int at = Math.Max(0, MyInvocation.OffsetInLine - 1);
+            if (at > line.Length)
             {
                 return false;
             }
 
-            // Only this command on the line, apart from its parameters and a final ';'.
-            string rest = line.Substring(name.Length);
-            return rest.IndexOf('|') < 0 && rest.IndexOf(')') < 0 && rest.IndexOf('=') < 0;
+            string before = line.Substring(0, at);
+            int previous = before.LastIndexOf(';');
+            if ((previous >= 0 ? before.Substring(previous + 1) : before).Trim().Length != 0)
+            {
+                return false;
+            }
+
+            string rest = line.Substring(at);
+            int next = rest.IndexOf(';');
+            rest = next >= 0 ? rest.Substring(0, next) : rest;
+            return rest.IndexOf('|') < 0 && rest.IndexOf(')') < 0 && rest.IndexOf('}') < 0;
         }
     }
 }

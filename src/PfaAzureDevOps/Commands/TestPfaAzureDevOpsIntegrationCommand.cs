@@ -183,21 +183,23 @@ namespace PfaAzureDevOps.Commands
             }
             else
             {
-                if (string.IsNullOrEmpty(Organization) && OrganizationUrl is null)
+                if ((Organization is null || Organization.Length == 0) && (OrganizationUrl is null || OrganizationUrl.Length == 0))
                 {
-                    // The repository URL names the organization whose keys matter for cloning it.
+                    // The repository URLs name the organizations whose keys matter for cloning them.
+                    var named = new System.Collections.Generic.List<string>();
                     foreach (string url in RepositoryUrl ?? Array.Empty<string>())
                     {
-                        if (Core.Git.GitSshUrl.TryParse(url, out Core.Git.GitSshUrl? parsed) && parsed!.AzureDevOpsOrganization is string named)
+                        if (Core.Git.GitSshUrl.TryParse(url, out Core.Git.GitSshUrl? parsed) && parsed!.AzureDevOpsOrganization is string name
+                            && !named.Exists(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
                         {
-                            if (!string.Equals(named, connection?.Organization, StringComparison.OrdinalIgnoreCase))
-                            {
-                                WriteVerbose($"Looking for the key in {named}, the organization of {url}.");
-                            }
-
-                            Organization = named;
-                            break;
+                            named.Add(name);
+                            WriteVerbose($"Looking for the key in {name}, the organization of {url}.");
                         }
+                    }
+
+                    if (named.Count > 0)
+                    {
+                        Organization = named.ToArray();
                     }
                 }
 
