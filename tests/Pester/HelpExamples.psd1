@@ -35,8 +35,13 @@
         'Import-PfaSshKey/2'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N 'example-answer-0123456789abcdef' -C reader -f ~/.ssh/id_rsa_ado" }
         'Import-PfaSshKey/3'                = @{ Stage = 'Connected'; Setup = "ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C agent -f ./agent-key.pem" }
         'Add-AzDevOpsSshKey/5'              = @{ Environment = @{ PFA_EXAMPLE_ANSWER = '{Pat}' } }   # what Read-Host answers
-        # It removes this machine's key from the shared local Azure DevOps: give it a key of its own to remove.
+        # They remove this machine's key from the shared local Azure DevOps: give them a key of their own.
         'Remove-AzDevOpsSshKey/1'           = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -InformationAction Ignore' }
+        'Remove-AzDevOpsSshKey/3'           = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
+        # Rotation removes the old key from Azure DevOps: rotate a key of its own.
+        'Update-PfaSshKey/1'                = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -InformationAction Ignore' }
+        'Update-PfaSshKey/2'                = @{ Setup = 'Add-AzDevOpsSshKey -Organization contoso -InformationAction Ignore' }   # the plan covers both
+        'Update-PfaSshKey/3'                = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
     }
 
     NotRun = @{
@@ -51,6 +56,7 @@
         'Get-PfaAzureDevOpsAccessToken/2'   = 'calls the projects API, which the local Azure DevOps does not serve'
         'Get-PfaAzureDevOpsAccessToken/4'   = 'calls the projects API, which the local Azure DevOps does not serve'
         'Add-AzDevOpsSshKey/4'              = 'tfs.contoso.com is an example Azure DevOps Server'
+        'Update-PfaSshKey/4'                = 'tfs.contoso.com is an example Azure DevOps Server'
         'Get-AzDevOpsSshKey/4'              = 'asks for confirmation at a console before removing'
         'Remove-AzDevOpsSshKey/2'           = 'the key id is a placeholder, and it asks for confirmation at a console'
         'Remove-PfaSshKey/1'                = 'asks for confirmation at a console (example 2 is the script form)'
