@@ -126,7 +126,7 @@ BeforeAll {
     $script:Prelude = @"
 `$ErrorActionPreference = 'Stop'
 if (`$PSStyle) { `$PSStyle.OutputRendering = 'PlainText' }
-`$PSDefaultParameterValues['*-PfaAzureDevOps*:HostKeyFingerprint'] = '$($Ado.SshHostKeyFingerprint)'
+`$PSDefaultParameterValues['*:HostKeyFingerprint'] = '$($Ado.SshHostKeyFingerprint)'
 function Read-Host { param([Parameter(Position = 0)] [object] `$Prompt, [switch] `$AsSecureString, [switch] `$MaskInput)
     `$answer = if (`$env:PFA_EXAMPLE_ANSWER) { `$env:PFA_EXAMPLE_ANSWER } else { 'example-answer-0123456789abcdef' }
     if (`$AsSecureString) { ConvertTo-SecureString `$answer -AsPlainText -Force } else { `$answer } }
