@@ -57,6 +57,8 @@
         'Get-PfaAzureDevOpsAccessToken/4'   = 'calls the projects API, which the local Azure DevOps does not serve'
         'Add-AzDevOpsSshKey/4'              = 'tfs.contoso.com is an example Azure DevOps Server'
         'Update-PfaSshKey/4'                = 'tfs.contoso.com is an example Azure DevOps Server'
+        'Register-PfaAzureDevOpsApp/5'      = 'asks for the client secret at a console, and needs the OS group pfa-users'
+        'Set-PfaAzureDevOpsApp/5'           = 'needs the OS group pfa-users (creating it changes this machine)'
         'Get-AzDevOpsSshKey/4'              = 'asks for confirmation at a console before removing'
         'Remove-AzDevOpsSshKey/2'           = 'the key id is a placeholder, and it asks for confirmation at a console'
         'Remove-PfaSshKey/1'                = 'asks for confirmation at a console (example 2 is the script form)'
