@@ -734,8 +734,11 @@ namespace PfaAzureDevOps.Core.Connection
             string suffix = NewSecretSuffix();
             string nextRefreshName = "connection-refresh-" + suffix;
             SecretVault.PreparedSecret nextRefresh;
+            byte[]? original = null;
             try
             {
+                // The document as it is, so a refresh that fails leaves it exactly so (the journal is only for a refresh that succeeds).
+                original = File.ReadAllBytes(DocumentPath);
                 ConnectionDocument journal = Clone(document);
                 journal.PendingRefreshTokenSecret = nextRefreshName;
                 Store.Write(ConnectionDocument.FileName, journal, ownerOnly: true);
@@ -748,16 +751,17 @@ namespace PfaAzureDevOps.Core.Connection
             catch
             {
                 Array.Clear(secret, 0, secret.Length);
+                RestoreDocument(original);
                 throw;
             }
 
             using (nextRefresh)
             {
-                return await RefreshAndSaveAsync(document, secret, refreshToken, nextRefresh, suffix, log).ConfigureAwait(false);
+                return await RefreshAndSaveAsync(document, secret, refreshToken, nextRefresh, suffix, original, log).ConfigureAwait(false);
             }
         }
 
-        private async Task<AccessTokenResult> RefreshAndSaveAsync(ConnectionDocument document, char[] secret, string refreshToken, SecretVault.PreparedSecret nextRefresh, string suffix, Action<string>? log)
+        private async Task<AccessTokenResult> RefreshAndSaveAsync(ConnectionDocument document, char[] secret, string refreshToken, SecretVault.PreparedSecret nextRefresh, string suffix, byte[]? original, Action<string>? log)
         {
             string nextRefreshName = nextRefresh.Name;
             TokenResponse tokens;
@@ -767,6 +771,14 @@ namespace PfaAzureDevOps.Core.Connection
                 // Not cancellable once sent (its own time limit still applies): a refresh the server made but this process
                 // never read would leave only a dead refresh token behind.
                 tokens = await TokenClient.RefreshAsync(new Uri(document.AuthorizationServer), secret, refreshToken, new Uri(document.CallbackUrl), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Refused or unreadable: no new refresh token exists here, so the journal entry and its empty file go.
+                nextRefresh.Dispose();
+                DeleteSecret(nextRefreshName);
+                RestoreDocument(original);
+                throw;
             }
             finally
             {
@@ -797,6 +809,24 @@ namespace PfaAzureDevOps.Core.Connection
         }
 
         private static readonly byte[] WarmUpAnswer = Encoding.UTF8.GetBytes("{\"access_token\":\"a\",\"token_type\":\"jwt-bearer\",\"expires_in\":\"3599\",\"refresh_token\":\"r\",\"scope\":\"vso.code_write\"}");
+
+        /// <summary>Puts connection.json back byte for byte (a failed refresh changes nothing stored).</summary>
+        private void RestoreDocument(byte[]? original)
+        {
+            if (original == null)
+            {
+                return;
+            }
+
+            try
+            {
+                StateStore.WriteAtomic(DocumentPath, original, ownerOnly: true);
+            }
+            catch (PfaException)
+            {
+                // The journal entry left in place is harmless: it names a secret that does not exist.
+            }
+        }
 
         private static string NewSecretSuffix() => Guid.NewGuid().ToString("N").Substring(0, 12);
 
