@@ -133,7 +133,7 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
             @($failed).Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -Be 'AzDevOpsSshKeysDisabled,PfaAzureDevOps.Commands.AddAzDevOpsSshKeyCommand'
             # the default validity is said aloud
-            ($said -join "`n") | Should -Match 'valid to \d{4}-\d\d-\d\d \(one year: the default'
+            ($said -join "`n") | Should -Match "to samplecorp as '.+', valid until $([regex]::Escape([DateTimeOffset]::UtcNow.AddDays(365).ToString('yyyy-MM-dd')))"
             Test-Clone $Repo1 | Should -BeTrue
             Test-Clone $Repo2 | Should -BeTrue
 
