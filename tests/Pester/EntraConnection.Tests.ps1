@@ -255,7 +255,7 @@ Describe 'Entra ID: confidential client at a loopback instance callback' {
         $browser = Join-Path $env:PFA_AZUREDEVOPS_HOME 'follow.sh'
         Set-Content -Path $browser -NoNewline -Value ("#!/bin/sh`n(sleep 0.5; curl -s -L -o /dev/null --cacert '$($Ado.CertificatePath)' `"`$1`") >/dev/null 2>&1 &`nexit 0`n")
         chmod +x $browser
-        $r = Invoke-Child -Script "Connect-PfaAzureDevOps -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $browser }
+        $r = Invoke-Child -Script "Connect-PfaAzureDevOps -Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga' -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $browser }
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Read-Value $r 'FLOW' | Should -Be 'AuthorizationCode'
         Read-Value $r 'TENANT' | Should -Be $TenantA
@@ -280,7 +280,7 @@ Describe 'Entra ID: confidential client with a certificate' {
         $link.Count | Should -Be 1 -Because $start.Text
         $answer = Invoke-WebRequest -Uri $link[0].Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue
         $redirect = [string]$answer.Headers.Location[0]
-        $done = Invoke-Child -Script "Connect-PfaAzureDevOps -CallbackUri '$redirect' -WarningAction SilentlyContinue; $ShowConnection"
+        $done = Invoke-Child -Script "Connect-PfaAzureDevOps -CallbackUri '$redirect' -Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection"
         $done.ExitCode | Should -Be 0 -Because $done.Text
         Read-Value $done 'FLOW' | Should -Be 'AuthorizationCode'
         { Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -CertificatePath $pfx -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Scope CurrentUser -Force -ErrorAction Stop } |
@@ -417,7 +417,7 @@ Describe 'Entra ID: isolation and refusals' {
         $page.Content -match 'name="consentId" value="([^"]+)"' | Should -BeTrue
         $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
             -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -WarningAction SilentlyContinue
+        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization orga -WarningAction SilentlyContinue
         $r = Invoke-Child -Script "`$t = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText -Verbose 4>&1; 'REFRESHED=' + ((@(`$t) -join ' ') -match 'refreshed'); 'PROVIDER=' + (Get-PfaAzureDevOpsConnection).Provider; 'MSAL=' + ([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Microsoft.Identity.Client')"
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Read-Value $r 'PROVIDER' | Should -Be 'AzureDevOps'
