@@ -69,7 +69,7 @@ BeforeAll {
         Use-FreshHome | Out-Null
         Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
-        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
         Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
         (Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue).Id
     }
@@ -152,13 +152,13 @@ Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
 
     It '-Debug shows debug output only: a warning does not ask "Continue with this operation?" (with -Confirm:$false, and under -NonInteractive)' {
         Use-FreshHome | Out-Null
-        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType"
+        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType"
         $r.TimedOut | Should -BeFalse
         $r.Text | Should -Not -Match 'Continue with this operation|NonInteractive mode|UnexpectedError'
         @(Read-Values $r 'WARN')[0] | Should -Match 'Azure DevOps accepts only RSA'
         Read-Values $r 'KEY' | Should -Be 'Ed25519'
         # -WarningAction still rules when given.
-        $s = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | ForEach-Object { 'WARN=' + `$_ }; 'DONE'"
+        $s = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; 'DONE'"
         Read-Values $s 'WARN' | Should -BeNullOrEmpty
     }
 }
@@ -172,7 +172,7 @@ Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' 
         $c.OrganizationUrl | Should -Be $OrgUrl
         $c.Organization | Should -Be 'pipe'
         Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
-        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
         $added = Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue
         (Get-AzDevOpsSshKey).Id | Should -Contain $added.Id
         Get-Content -Raw (Join-Path $stateHome 'CurrentUser/connection.json') | Should -Not -Match ([regex]::Escape($token)) -Because 'the token lives in the vault, never in the document'
@@ -288,7 +288,7 @@ Describe 'JSON of every output type' {
         Use-FreshHome | Out-Null
         Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(30)) -WarningAction SilentlyContinue
-        New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+        $null = New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
         $key = Get-PfaSshPublicKey | ConvertTo-Json | ConvertFrom-Json -DateKind String
         $key.KeyType | Should -BeExactly 'Ed25519'
         $key.CreatedOn | Should -Match $Iso8601
@@ -352,10 +352,10 @@ $names = { [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetN
 'VIEWS=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
 $null = Get-PfaAzureDevOpsAccessToken -ErrorAction SilentlyContinue
 'VIEWSAFTERTOKEN=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
-New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
+$null = New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
 $key = Get-PfaSshPublicKey
 'VIEWSAFTEROUTPUT=' + @(Get-FormatData -TypeName PfaAzureDevOps.PfaSshPublicKey).Count
-'TABLE=' + (($key | Format-Table | Out-String -Width 200) -match 'KeyType\s+Bits\s+Sha256Fingerprint')
+'TABLE=' + (($key | Format-Table | Out-String -Width 200) -match 'KeyType\s+Bits\s+Md5Fingerprint')
 'ENGINEAFTER=' + ((& $names) -contains 'PfaAzureDevOps.Core')
 '@
         $r.TimedOut | Should -BeFalse
