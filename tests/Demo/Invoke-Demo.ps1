@@ -76,7 +76,7 @@ Get-PfaSshPublicKey | Format-List | Out-Host
 Show 'Get-PfaSshPublicKey | Add-AzDevOpsSshKey -PassThru'
 Get-PfaSshPublicKey | Add-AzDevOpsSshKey -PassThru | Format-List | Out-Host
 Show 'Get-AzDevOpsSshKey'
-Get-AzDevOpsSshKey | Format-List Description, Md5Fingerprint, ValidTo, DaysLeft, IsLocalKey, Id | Out-Host
+Get-AzDevOpsSshKey | Format-List | Out-Host
 
 Write-Host '### User phase, step 3: clone access over SSH' -ForegroundColor Cyan
 Show "Test-PfaAzureDevOpsSshAccess $url -HostKeyFingerprint $hostKey"
@@ -99,7 +99,7 @@ Update-PfaSshKey $url -HostKeyFingerprint $hostKey -WhatIf
 Show "Update-PfaSshKey $url -HostKeyFingerprint $hostKey    # new key added, proven, in use; old key removed"
 Update-PfaSshKey $url -HostKeyFingerprint $hostKey | Format-List | Out-Host
 Show 'Get-AzDevOpsSshKey'
-Get-AzDevOpsSshKey | Format-List Description, Md5Fingerprint, ValidTo, DaysLeft, IsLocalKey, Id | Out-Host
+Get-AzDevOpsSshKey | Format-List | Out-Host
 Show "Update-PfaAzureDevOpsRepository $destination -HostKeyFingerprint $hostKey    # the clone fetches with the new key"
 Update-PfaAzureDevOpsRepository $destination -HostKeyFingerprint $hostKey | Format-List | Out-Host
 '@
