@@ -189,7 +189,7 @@ namespace PfaAzureDevOps.Commands
 
             Core.Connection.ConnectionDocument document = RunOffPipeline(token => service.CompleteAsync(
                 request, returned, registrationService, registration, options, message => OnPipeline(() => WriteVerbose(message)), token));
-            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
+            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
             Finish(document, service);
         }
 
@@ -294,7 +294,7 @@ namespace PfaAzureDevOps.Commands
                         TimeSpan.FromMilliseconds(200),
                         elapsed => WriteProgress(new ProgressRecord(1, Activity, $"{elapsed.TotalSeconds:0.0} s elapsed (usually 1 to 3 s)")));
                     WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-                    WarnIfSecretsUnprotected(store.Vault.IsProtected, store.Vault.ProtectionDescription);
+                    WarnIfSecretsUnprotected(store.Vault.IsProtected);
                     UserMessages.Show(this, $"Created your RSA {key.Bits}-bit SSH key MD5:{key.Md5Fingerprint}, kept in {store.Vault.ProtectionDescription}.");
                 }
                 else if (key.Type != Core.Ssh.SshKeyType.Rsa)
@@ -426,7 +426,7 @@ namespace PfaAzureDevOps.Commands
                 Secrets.Clear(secret);
             }
 
-            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
+            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
             WriteVerbose($"Connected to {document.OrganizationUrl} with the given access token; it expires at {document.AccessTokenExpiresOn:u} and is not renewed: connect again with a new token after that.");
             if (PassThru)
             {
@@ -658,7 +658,7 @@ namespace PfaAzureDevOps.Commands
                     Secrets.Clear(secret);
                 }
 
-                _c.WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage, service.Vault.ProtectionDescription);
+                _c.WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
                 _c.WriteVerbose($"Connected as {document.UserDisplayName} ({document.Flow}, tenant {document.TenantId}).");
                 _c.Finish(document, service);
             }

@@ -145,7 +145,7 @@ namespace PfaAzureDevOps.Commands
                 }
 
                 Core.Ssh.StoredSshKey saved = store.Save(pair, Force, DateTimeOffset.UtcNow, StopToken);
-                WarnIfSecretsUnprotected(store.Vault.IsProtected, store.Vault.ProtectionDescription);
+                WarnIfSecretsUnprotected(store.Vault.IsProtected);
                 if (existing != null)
                 {
                     WriteWarning($"Your previous SSH key ({existing.Sha256Fingerprint}) was replaced and no longer works: register the new public key (Get-PfaSshPublicKey | Add-AzDevOpsSshKey) wherever the old one was registered.");

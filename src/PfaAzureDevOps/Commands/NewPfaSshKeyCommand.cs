@@ -77,7 +77,7 @@ namespace PfaAzureDevOps.Commands
                 WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
 
-            WarnIfSecretsUnprotected(store.Vault.IsProtected, store.Vault.ProtectionDescription);
+            WarnIfSecretsUnprotected(store.Vault.IsProtected);
             if (existing != null)
             {
                 WriteWarning($"Your previous SSH key ({existing.Sha256Fingerprint}) was replaced and no longer works: register the new public key (Get-PfaSshPublicKey) wherever the old one was registered.");

@@ -145,7 +145,7 @@ namespace PfaAzureDevOps.Commands
                 Core.Registration.AppRegistration registration = service.Register(request, now);
                 if (registration.ClientSecretName != null)
                 {
-                    WarnIfSecretsUnprotected(service.Vault.IsProtected, service.Vault.ProtectionDescription);
+                    WarnIfSecretsUnprotected(service.Vault.IsProtected);
                 }
 
                 if (registration.Provider == Core.Registration.IdentityProvider.AzureDevOps)

@@ -79,7 +79,7 @@ namespace PfaAzureDevOps.Commands
                     now);
                 if (secret != null)
                 {
-                    WarnIfSecretsUnprotected(service.Vault.IsProtected, service.Vault.ProtectionDescription);
+                    WarnIfSecretsUnprotected(service.Vault.IsProtected);
                     WriteVerbose("The client secret was replaced; the previous one was deleted. On Azure DevOps, tokens minted with the old secret stop working: users connect again.");
                     if (!SecretExpiresOn.HasValue && !ClearSecretExpiry)
                     {

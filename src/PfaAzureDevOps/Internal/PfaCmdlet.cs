@@ -435,11 +435,11 @@ namespace PfaAzureDevOps.Internal
             MyInvocation.BoundParameters.TryGetValue(name, out object? value) && (value is SwitchParameter s ? s.IsPresent : value is bool b && b);
 
         /// <summary>Tells the user once per process that secrets are kept in an owner-only file, not encrypted.</summary>
-        protected void WarnIfSecretsUnprotected(bool isProtected, string description)
+        protected void WarnIfSecretsUnprotected(bool isProtected)
         {
             if (!isProtected && Interlocked.Exchange(ref _unprotectedWarningShown, 1) == 0)
             {
-                WriteWarning($"No keyring or other protected storage is available in this session, so secrets are kept in {description}, in an owner-only folder. Run on a desktop session with a keyring (or Windows/macOS) to have them encrypted.");
+                WriteWarning("No keyring or other protected storage is available in this session, so secrets are kept unencrypted in owner-only files in an owner-only folder. To have them encrypted, use a session with a keyring (a Linux desktop session, Windows or macOS).");
             }
         }
 
