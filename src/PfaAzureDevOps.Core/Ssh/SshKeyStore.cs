@@ -185,27 +185,7 @@ namespace PfaAzureDevOps.Core.Ssh
             {
                 StoredSshKey? existing = CheckCanCreate(force);
                 cancellationToken.ThrowIfCancellationRequested();
-                var document = new StoredSshKey
-                {
-                    Type = pair.Type,
-                    Bits = pair.Bits,
-                    Comment = pair.Comment,
-                    PublicKey = pair.PublicKeyLine,
-                    Sha256Fingerprint = pair.Sha256Fingerprint,
-                    Md5Fingerprint = pair.Md5Fingerprint,
-                    CreatedOn = now,
-                    SecretName = NewSecretName(),
-                };
-
-                byte[] privateKey = pair.ToOpenSshPrivateKeyBytes();
-                try
-                {
-                    Vault.Write(document.SecretName, privateKey);
-                }
-                finally
-                {
-                    Array.Clear(privateKey, 0, privateKey.Length);
-                }
+                var document = WriteNewKey(pair, now);
 
                 try
                 {
@@ -226,11 +206,8 @@ namespace PfaAzureDevOps.Core.Ssh
             }
         }
 
-        /// <summary>
-        /// Keeps a key pair's private key in the vault under a new name without making it the user's key (a rotation's
-        /// next key). Returns its document, which <see cref="Promote"/> later makes the stored one.
-        /// </summary>
-        public StoredSshKey SavePending(SshKeyPair pair, DateTimeOffset now)
+        /// <summary>Writes a key pair's private key to the vault under a new name; returns the document that names it.</summary>
+        private StoredSshKey WriteNewKey(SshKeyPair pair, DateTimeOffset now)
         {
             var document = new StoredSshKey
             {
@@ -256,6 +233,12 @@ namespace PfaAzureDevOps.Core.Ssh
 
             return document;
         }
+
+        /// <summary>
+        /// Keeps a key pair's private key in the vault under a new name without making it the user's key (a rotation's
+        /// next key). Returns its document, which <see cref="Promote"/> later makes the stored one.
+        /// </summary>
+        public StoredSshKey SavePending(SshKeyPair pair, DateTimeOffset now) => WriteNewKey(pair, now);
 
         /// <summary>
         /// Makes <paramref name="next"/> (from <see cref="SavePending"/>) the user's key, in one atomic replace, when the
