@@ -10,7 +10,8 @@ using System.Threading.Tasks;
 using PfaAzureDevOps.Core;
 using PfaAzureDevOps.Core.AzureDevOps;
 using PfaAzureDevOps.Core.Git;
-using PfaAzureDevOps.Core.OAuth;
+using PfaAzureDevOps.Core.SignIn;
+using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
 using PfaAzureDevOps.Core.Ssh;
 using Xunit;
 

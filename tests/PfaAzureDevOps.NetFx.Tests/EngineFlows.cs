@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using PfaAzureDevOps.Core.Git;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Storage;

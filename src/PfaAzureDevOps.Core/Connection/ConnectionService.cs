@@ -9,9 +9,10 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.OAuth;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
+using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -403,7 +404,7 @@ namespace PfaAzureDevOps.Core.Connection
                 if (document.Generation <= 1)
                 {
                     // A Connect replaced the connection: the replaced one's MSAL caches go with it (a renewal keeps them).
-                    DeleteMsalCaches(keep: Identity.MsalCacheNames.ForConnection(document));
+                    DeleteMsalCaches(keep: SignIn.Entra.MsalCacheNames.ForConnection(document));
                 }
             }
         }
@@ -419,7 +420,7 @@ namespace PfaAzureDevOps.Core.Connection
             string[] files;
             try
             {
-                files = Directory.Exists(Vault.Directory) ? Directory.GetFiles(Vault.Directory, Identity.MsalCacheNames.Prefix + "*.bin") : Array.Empty<string>();
+                files = Directory.Exists(Vault.Directory) ? Directory.GetFiles(Vault.Directory, SignIn.Entra.MsalCacheNames.Prefix + "*.bin") : Array.Empty<string>();
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -138,8 +138,8 @@ namespace PfaAzureDevOps.Core.Registration
         /// <summary>The certificate file of a confidential client: an existing regular file that holds a certificate and its private key.</summary>
         public static void RequireCertificateFile(string fullPath)
         {
-            Identity.CertificateLoader.RequireFile(fullPath);
-            using (System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = Identity.CertificateLoader.FromFile(fullPath, null))
+            CertificateLoader.RequireFile(fullPath);
+            using (System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = CertificateLoader.FromFile(fullPath, null))
             {
                 if (!certificate.HasPrivateKey)
                 {

@@ -123,7 +123,7 @@ namespace PfaAzureDevOps.Commands
             string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
             string action = $"Connect through application {registration.ClientId}{(Organization != null ? " to organization " + Organization : string.Empty)}, replacing any existing connection";
 
-            Core.OAuth.AuthorizationRequest request;
+            Core.SignIn.AzureDevOpsOAuth.AuthorizationRequest request;
             Uri returned;
             if (ParameterSetName == CallbackSet)
             {
@@ -165,7 +165,7 @@ namespace PfaAzureDevOps.Commands
 
                 if (loopback)
                 {
-                    using (Core.OAuth.LoopbackListener listener = Core.OAuth.LoopbackListener.Start(request.CallbackUrl))
+                    using (Core.SignIn.LoopbackListener listener = Core.SignIn.LoopbackListener.Start(request.CallbackUrl))
                     {
                         listener.ExpectedState = request.State;
                         ShowLink(request.AuthorizeUrl);
@@ -371,7 +371,7 @@ namespace PfaAzureDevOps.Commands
         /// Waits for the browser's redirect with a waiting line and a countdown, so a person sees that something is
         /// expected of them; Ctrl+C stops it.
         /// </summary>
-        private Uri WaitForBrowser(Core.OAuth.LoopbackListener listener, TimeSpan timeout)
+        private Uri WaitForBrowser(Core.SignIn.LoopbackListener listener, TimeSpan timeout)
         {
             ShowText($"Waiting for you to click Accept in the browser (up to {timeout.TotalSeconds:0} s; Ctrl+C stops).");
             const string Activity = "Waiting for the browser";
@@ -421,7 +421,7 @@ namespace PfaAzureDevOps.Commands
             Core.Connection.ConnectionDocument document;
             try
             {
-                document = RunOffPipeline(token => Core.Connection.EntraConnector.ConnectWithAccessTokenAsync(service, secret, options, message => OnPipeline(() => WriteVerbose(message)), token));
+                document = RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectWithAccessTokenAsync(service, secret, options, message => OnPipeline(() => WriteVerbose(message)), token));
             }
             finally
             {
@@ -500,11 +500,11 @@ namespace PfaAzureDevOps.Commands
                 var options = new Core.Connection.ConnectOptions { Organization = _c.Organization, OrganizationUrl = _c.OrganizationUrl, ProfileUrl = _c.ProfileUrl };
                 Core.Connection.AzureDevOpsUrls.Organization(_c.Organization, _c.OrganizationUrl, registration.AuthorizationServer);
                 Action<string> log = message => _c.OnPipeline(() => _c.WriteVerbose(message));
-                bool confidential = Core.Connection.EntraConnector.IsConfidential(registration);
+                bool confidential = Core.SignIn.Entra.EntraConnector.IsConfidential(registration);
                 string set = _c.ParameterSetName;
-                var request = new Core.Connection.EntraConnectRequest { Options = options, Log = log };
+                var request = new Core.SignIn.Entra.EntraConnectRequest { Options = options, Log = log };
                 string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
-                _c.WriteVerbose($"Microsoft Entra ID application {registration.ClientId} ({registrations.Store.Scope}, {(confidential ? "confidential" : "public")} client); authority {Core.Identity.EntraAuthority.For(registration)}; scopes {string.Join(" ", registration.Scopes)}.");
+                _c.WriteVerbose($"Microsoft Entra ID application {registration.ClientId} ({registrations.Store.Scope}, {(confidential ? "confidential" : "public")} client); authority {Core.SignIn.Entra.EntraAuthority.For(registration)}; scopes {string.Join(" ", registration.Scopes)}.");
                 Core.Connection.ConnectionDocument document;
                 char[]? secret = null;
                 try
@@ -517,7 +517,7 @@ namespace PfaAzureDevOps.Commands
                                 return;
                             }
 
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, _c.CallbackUri, options, log, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, _c.CallbackUri, options, log, token));
                             break;
 
                         case DeviceCodeSet:
@@ -526,7 +526,7 @@ namespace PfaAzureDevOps.Commands
                                 throw ConfidentialOnly("-UseDeviceCode");
                             }
 
-                            request.Flow = Core.Identity.EntraFlow.DeviceCode;
+                            request.Flow = Core.SignIn.Entra.EntraFlow.DeviceCode;
                             request.DeviceCodePrompt = prompt =>
                             {
                                 _c.OnPipeline(() => _c.WriteWarning(prompt.Message));
@@ -537,24 +537,24 @@ namespace PfaAzureDevOps.Commands
                                 return;
                             }
 
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
 
                         case AccessTokenSet:
                             secret = Secrets.ToChars(_c.AccessToken);
-                            request.Flow = Core.Identity.EntraFlow.AccessToken;
+                            request.Flow = Core.SignIn.Entra.EntraFlow.AccessToken;
                             request.AccessToken = secret;
                             if (!_c.ShouldProcess(target, "Connect with the given access token"))
                             {
                                 return;
                             }
 
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
 
                         case ServicePrincipalSecretSet:
                         case ServicePrincipalCertificateSet:
-                            request.Flow = Core.Identity.EntraFlow.ServicePrincipal;
+                            request.Flow = Core.SignIn.Entra.EntraFlow.ServicePrincipal;
                             request.ClientId = _c.MyInvocation.BoundParameters.ContainsKey(nameof(ClientId)) ? _c.ClientId : (Guid?)null;
                             request.TenantId = _c.TenantId;
                             if (set == ServicePrincipalSecretSet)
@@ -577,18 +577,18 @@ namespace PfaAzureDevOps.Commands
                                 return;
                             }
 
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
 
                         case ManagedIdentitySet:
-                            request.Flow = Core.Identity.EntraFlow.ManagedIdentity;
+                            request.Flow = Core.SignIn.Entra.EntraFlow.ManagedIdentity;
                             request.ManagedIdentityClientId = _c.MyInvocation.BoundParameters.ContainsKey(nameof(ClientId)) ? _c.ClientId.ToString("D") : null;
                             if (!_c.ShouldProcess(target, "Connect as the managed identity"))
                             {
                                 return;
                             }
 
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
 
                         default:
@@ -599,15 +599,15 @@ namespace PfaAzureDevOps.Commands
                                     return;
                                 }
 
-                                Uri url = _c.RunOffPipeline(token => Core.Connection.EntraConnector.BeginAuthorizationAsync(service, registrations, registration, log, token));
+                                Uri url = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.BeginAuthorizationAsync(service, registrations, registration, log, token));
                                 var callback = new Uri(registration.CallbackUrl);
                                 if (callback.Scheme == Uri.UriSchemeHttp && Core.Registration.RegistrationRules.IsLoopback(callback) && !callback.IsDefaultPort)
                                 {
                                     // The instance callback is on this machine: receive the browser's redirect here, as for Azure DevOps OAuth.
                                     Uri received;
-                                    using (Core.OAuth.LoopbackListener listener = Core.OAuth.LoopbackListener.Start(callback))
+                                    using (Core.SignIn.LoopbackListener listener = Core.SignIn.LoopbackListener.Start(callback))
                                     {
-                                        listener.ExpectedState = Core.OAuth.LoopbackListener.QueryValue(url.Query, "state");
+                                        listener.ExpectedState = Core.SignIn.LoopbackListener.QueryValue(url.Query, "state");
                                         _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
                                         _c.ShowText(url.AbsoluteUri);
                                         _c.OpenBrowser(url);
@@ -615,7 +615,7 @@ namespace PfaAzureDevOps.Commands
                                         received = _c.WaitForBrowser(listener, TimeSpan.FromSeconds(_c.TimeoutSeconds));
                                     }
 
-                                    document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, received, options, log, token));
+                                    document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, received, options, log, token));
                                     break;
                                 }
 
@@ -629,7 +629,7 @@ namespace PfaAzureDevOps.Commands
                                 }
 
                                 Uri returned = _c.AskForAddress(new Uri(registration.CallbackUrl));
-                                document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, returned, options, log, token));
+                                document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, returned, options, log, token));
                                 break;
                             }
 
@@ -648,10 +648,10 @@ namespace PfaAzureDevOps.Commands
                                 return;
                             }
 
-                            request.Flow = Core.Identity.EntraFlow.Interactive;
+                            request.Flow = Core.SignIn.Entra.EntraFlow.Interactive;
                             request.InteractiveTimeout = TimeSpan.FromSeconds(_c.TimeoutSeconds);
                             _c.ShowText($"Sign in in the browser that opens; waiting up to {_c.TimeoutSeconds} s (Ctrl+C stops).");
-                            document = _c.RunOffPipeline(token => Core.Connection.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
+                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
                             break;
                     }
                 }

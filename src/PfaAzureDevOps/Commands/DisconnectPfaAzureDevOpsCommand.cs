@@ -66,7 +66,7 @@ namespace PfaAzureDevOps.Commands
         {
             try
             {
-                int accounts = RunOffPipeline(token => Core.Connection.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
+                int accounts = RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
                 WriteVerbose($"Cleared {accounts} account(s) from MSAL's token cache.");
             }
             catch (Core.PfaException ex) when (ex.ErrorId == "ConnectionRegistrationChanged")

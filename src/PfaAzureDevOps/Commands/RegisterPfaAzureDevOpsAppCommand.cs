@@ -96,7 +96,7 @@ namespace PfaAzureDevOps.Commands
                     Uri organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer)!;
                     // A plain lambda, not an async one: an async lambda's state machine would name an engine type
                     // and make loading the cmdlets assembly's types load the engine.
-                    Core.Identity.TenantDiscoveryResult found = RunOffPipeline(token => Core.Identity.EntraTenantDiscovery.DiscoverAsync(organizationUrl, token));
+                    Core.SignIn.Entra.TenantDiscoveryResult found = RunOffPipeline(token => Core.SignIn.Entra.EntraTenantDiscovery.DiscoverAsync(organizationUrl, token));
                     tenant = found.Tenant;
                     WriteVerbose($"The organization {organizationUrl} belongs to tenant '{tenant}' ({found.Source}).");
                 }
@@ -125,7 +125,7 @@ namespace PfaAzureDevOps.Commands
                 request.ClientSecret = secret;
                 if (preview.Provider == Core.Registration.IdentityProvider.EntraId)
                 {
-                    WriteVerbose($"MSAL accepts the authority {Core.Identity.EntraConfiguration.Validate(preview)}.");
+                    WriteVerbose($"MSAL accepts the authority {Core.SignIn.Entra.EntraConfiguration.Validate(preview)}.");
                 }
 
                 var service = new Core.Registration.RegistrationService(AppModel.ToCore(Scope));

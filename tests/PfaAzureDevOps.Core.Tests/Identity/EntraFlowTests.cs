@@ -9,7 +9,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 using Xunit;

@@ -2,7 +2,7 @@ using System;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Identity

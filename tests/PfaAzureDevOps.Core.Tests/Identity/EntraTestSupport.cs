@@ -11,7 +11,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 

@@ -1,5 +1,5 @@
 using System;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using PfaAzureDevOps.Core.Registration;
 using Xunit;
 

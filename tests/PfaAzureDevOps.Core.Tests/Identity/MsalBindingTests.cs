@@ -1,6 +1,6 @@
 using System;
 using System.Reflection;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.SignIn.Entra;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Identity

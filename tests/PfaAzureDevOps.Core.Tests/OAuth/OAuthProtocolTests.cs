@@ -7,7 +7,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.OAuth;
+using PfaAzureDevOps.Core.SignIn;
+using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.OAuth

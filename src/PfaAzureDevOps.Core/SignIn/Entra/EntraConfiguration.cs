@@ -2,7 +2,7 @@ using System;
 using Microsoft.Identity.Client;
 using PfaAzureDevOps.Core.Registration;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>Checks, with MSAL itself and without any network call, that MSAL accepts an Entra ID registration.</summary>
     public static class EntraConfiguration

@@ -15,7 +15,7 @@ using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>
     /// Azure DevOps access tokens from Microsoft Entra ID through MSAL.NET, for an instance's registered Entra app:

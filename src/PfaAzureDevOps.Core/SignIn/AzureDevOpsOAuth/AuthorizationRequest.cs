@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PfaAzureDevOps.Core.OAuth
+namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
 {
     /// <summary>
     /// One Azure DevOps OAuth authorization: the authorize URL with a fresh, unguessable state, and the checks

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using PfaAzureDevOps.Core.Registration;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>The authority MSAL signs in against: {AuthorizationServer}/{tenant}, and whether to validate it.</summary>
     public static class EntraAuthority

@@ -5,7 +5,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace PfaAzureDevOps.Core.OAuth
+namespace PfaAzureDevOps.Core.SignIn
 {
     /// <summary>
     /// Waits for the browser's redirect to an http loopback callback: listens on 127.0.0.1 only, at the callback's

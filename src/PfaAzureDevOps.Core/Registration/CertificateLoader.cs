@@ -3,7 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.Registration
 {
     /// <summary>Loads a service principal's certificate (with its private key) from a file or a certificate store.</summary>
     internal static class CertificateLoader

@@ -4,7 +4,7 @@ using System.Net.Http;
 using System.Text.RegularExpressions;
 using Microsoft.Identity.Client;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>The stable error IDs of Entra sign-in failures (<see cref="PfaException.ErrorId"/>; the FullyQualifiedErrorId's first part in the cmdlets).</summary>
     public static class EntraErrorIds

@@ -3,7 +3,7 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.Identity.Client;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>
     /// Which MSAL the engine runs. In Windows PowerShell 5.1 another module (Az.Accounts, Microsoft.Graph, ...) may have

@@ -9,7 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Rest;
 
-namespace PfaAzureDevOps.Core.OAuth
+namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
 {
     /// <summary>What the token endpoint returned. Holds secrets: callers clear nothing here, but never print it.</summary>
     public sealed class TokenResponse

@@ -1,6 +1,6 @@
 using System;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>
     /// A failed Entra ID sign-in or token request, already turned into what the user or admin must do. Carries what a

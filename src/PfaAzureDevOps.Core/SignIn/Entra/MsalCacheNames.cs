@@ -5,7 +5,7 @@ using System.Text;
 using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Registration;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>
     /// The vault names of MSAL's token caches (no MSAL types here, so sign-out and replacement can drop a cache without

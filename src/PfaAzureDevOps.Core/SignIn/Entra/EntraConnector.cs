@@ -6,12 +6,12 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Identity;
+using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Storage;
 
-namespace PfaAzureDevOps.Core.Connection
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>What Connect-PfaAzureDevOps asks of an Entra ID sign-in.</summary>
     public sealed class EntraConnectRequest

@@ -2,7 +2,7 @@ using System;
 using Microsoft.Identity.Client;
 using PfaAzureDevOps.Core.Storage;
 
-namespace PfaAzureDevOps.Core.Identity
+namespace PfaAzureDevOps.Core.SignIn.Entra
 {
     /// <summary>
     /// Persists one MSAL token cache (SerializeMsalV3) as a secret of the user's vault. Reads happen in BeforeAccess and
