@@ -118,12 +118,14 @@ namespace PfaAzureDevOps.Core.Connection
                 }
             }
 
-            throw new PfaException(
-                "RegistrationNotFound",
-                PfaErrorKind.NotFound,
-                "No Azure DevOps application is registered, so there is nothing to connect with. An administrator registers one with Register-PfaAzureDevOpsApp first.",
-                "AllUsers");
+            throw RegistrationNotFound();
         }
+
+        public static PfaException RegistrationNotFound() => new PfaException(
+            "RegistrationNotFound",
+            PfaErrorKind.NotFound,
+            "No Azure DevOps application is registered, so there is nothing to connect with. An administrator registers one with Register-PfaAzureDevOpsApp first.",
+            "AllUsers");
 
         public static void RequireAzureDevOpsProvider(AppRegistration registration)
         {

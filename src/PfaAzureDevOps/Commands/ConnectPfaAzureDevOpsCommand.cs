@@ -1,5 +1,3 @@
-// Over 450 lines: not yet split by responsibility. The split is the structure step (issue 12); see
-// docs/ARCHITECTURE.md, "Known structural debt", for what goes where.
 using System;
 using System.Management.Automation;
 using System.Security;
@@ -92,137 +90,155 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            if (ParameterSetName == AccessTokenSet && !HasEntraRegistration())
+            char[]? accessToken = ParameterSetName == AccessTokenSet ? Secrets.ToChars(AccessToken) : null;
+            char[]? clientSecret = ParameterSetName == ServicePrincipalSecretSet ? Secrets.ToChars(ClientSecret) : null;
+            try
             {
-                // A token the caller already holds needs no application: only the organization it is for.
-                ConnectWithSuppliedToken();
-                return;
-            }
-
-            Core.Registration.RegistrationService registrationService = Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
-            if (registration.Provider == Core.Registration.IdentityProvider.EntraId)
-            {
-                new EntraConnect(this).Run(registrationService, registration);
-                return;
-            }
-
-            if (ParameterSetName != BrowserSet && ParameterSetName != CallbackSet)
-            {
-                throw new Core.PfaException("ProviderNotSupported", Core.PfaErrorKind.InvalidOperation, $"-{ParameterSetName} signs in through Microsoft Entra ID, but the registered application ({registration.ClientId}) is an Azure DevOps OAuth application. Connect without it, or register an Entra ID application (Register-PfaAzureDevOpsApp -Provider EntraId).", registration.ClientId);
-            }
-
-            var service = new Core.Connection.ConnectionService();
-            var options = new Core.Connection.ConnectOptions { Organization = Organization, OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl };
-
-            // Check the URLs before anything is opened or asked.
-            Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, registration.AuthorizationServer);
-            Core.Connection.AzureDevOpsUrls.Profile(ProfileUrl, registration.AuthorizationServer);
-            WriteVerbose($"Application {registration.ClientId} ({registrationService.Store.Scope}); callback {registration.CallbackUrl}; scopes {string.Join(" ", registration.Scopes)}.");
-
-            string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
-            string action = $"Connect through application {registration.ClientId}{(Organization != null ? " to organization " + Organization : string.Empty)}, replacing any existing connection";
-
-            Core.SignIn.AzureDevOpsOAuth.AuthorizationRequest request;
-            Uri returned;
-            if (ParameterSetName == CallbackSet)
-            {
-                request = service.LoadPending(registration, now);
-                if (!ShouldProcess(target, action))
+                Core.SignIn.SignInRequest request = NewRequest(accessToken, clientSecret);
+                var service = new Core.Connection.ConnectionService();
+                Core.SignIn.SignInResult result = RunOffPipeline(token => new Core.SignIn.SignInService(service).ConnectAsync(request, NewUser(), token));
+                if (result.Connection is null)
                 {
                     return;
                 }
 
-                returned = CallbackUri;
-            }
-            else
-            {
-                request = Core.Connection.ConnectionService.Begin(registration);
-                bool loopback = request.CanListenOnLoopback;
-                bool interactive = IsInteractive();
-                if (!loopback && !NoBrowser && !interactive && !IsWhatIf)
+                Core.Connection.ConnectionDocument document = result.Connection;
+                WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
+                if (result.WithoutApplication)
                 {
-                    throw new Core.PfaException(
-                        "CallbackAddressPromptUnavailable",
-                        Core.PfaErrorKind.InvalidOperation,
-                        $"The callback URL '{registration.CallbackUrl}' is not on this machine, so Connect-PfaAzureDevOps would have to ask for the address the browser ends on, and this session is non-interactive. In a script, run Connect-PfaAzureDevOps -NoBrowser to get the sign-in link, open it and click Accept, then run Connect-PfaAzureDevOps -CallbackUri '<the address the browser ended on>'.",
-                        registration.CallbackUrl);
-                }
+                    WriteVerbose($"Connected to {document.OrganizationUrl} with the given access token; it expires at {document.AccessTokenExpiresOn:u} and is not renewed: connect again with a new token after that.");
+                    if (PassThru)
+                    {
+                        WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
+                    }
 
-                if (loopback && !NoBrowser && !interactive && !IsWhatIf && !Core.Interaction.BrowserLauncher.CanOpen())
-                {
-                    throw new Core.PfaException(
-                        "BrowserUnavailable",
-                        Core.PfaErrorKind.ResourceUnavailable,
-                        "This non-interactive session has no browser (no desktop and no $env:BROWSER), so nobody could click Accept. Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and open the printed link yourself before -TimeoutSeconds ends.",
-                        registration.CallbackUrl);
-                }
-
-                if (!ShouldProcess(target, action))
-                {
                     return;
                 }
 
-                if (loopback)
+                if (document.Provider == Core.Registration.IdentityProvider.EntraId)
                 {
-                    using (Core.SignIn.LoopbackListener listener = Core.SignIn.LoopbackListener.Start(request.CallbackUrl))
-                    {
-                        listener.ExpectedState = request.State;
-                        ShowLink(request.AuthorizeUrl);
-                        OpenBrowser(request.AuthorizeUrl);
-                        WriteVerbose($"Waiting up to {TimeoutSeconds} seconds for the browser to come back to {request.CallbackUrl.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{request.CallbackUrl.Port} only).");
-                        returned = WaitForBrowser(listener, TimeSpan.FromSeconds(TimeoutSeconds));
-                    }
+                    WriteVerbose($"Connected as {document.UserDisplayName} ({document.Flow}, tenant {document.TenantId}).");
                 }
-                else
-                {
-                    service.SavePending(request, now);
-                    ShowLink(request.AuthorizeUrl);
-                    OpenBrowser(request.AuthorizeUrl);
-                    if (!interactive)
+
+                Finish(result, service);
+            }
+            finally
+            {
+                Secrets.Clear(accessToken);
+                Secrets.Clear(clientSecret);
+            }
+        }
+
+        /// <summary>The parameters as the engine's sign-in request: the engine picks the provider from it and the registration.</summary>
+        private Core.SignIn.SignInRequest NewRequest(char[]? accessToken, char[]? clientSecret)
+        {
+            var request = new Core.SignIn.SignInRequest
+            {
+                Options = new Core.Connection.ConnectOptions { Organization = Organization, OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl },
+                NoBrowser = NoBrowser,
+                Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+                Preview = IsWhatIf,
+                AccessToken = accessToken,
+                ClientSecret = clientSecret,
+                TenantId = TenantId,
+                CertificateThumbprint = CertificateThumbprint,
+            };
+            bool clientIdGiven = MyInvocation.BoundParameters.ContainsKey(nameof(ClientId));
+            switch (ParameterSetName)
+            {
+                case CallbackSet:
+                    request.Method = Core.SignIn.SignInMethod.CallbackUri;
+                    request.ReturnedAddress = CallbackUri;
+                    break;
+                case DeviceCodeSet:
+                    request.Method = Core.SignIn.SignInMethod.DeviceCode;
+                    break;
+                case AccessTokenSet:
+                    request.Method = Core.SignIn.SignInMethod.AccessToken;
+                    break;
+                case ServicePrincipalSecretSet:
+                case ServicePrincipalCertificateSet:
+                    request.Method = Core.SignIn.SignInMethod.ServicePrincipal;
+                    request.ClientId = clientIdGiven ? ClientId : (Guid?)null;
+                    if (!string.IsNullOrEmpty(CertificatePath) && string.IsNullOrEmpty(CertificateThumbprint))
                     {
-                        ShowText($"After clicking Accept, copy the address the browser ended on (it starts with {request.CallbackUrl.GetLeftPart(UriPartial.Path)}) and run: Connect-PfaAzureDevOps -CallbackUri '<that address>' (within {Core.Connection.PendingAuthorization.Lifetime.TotalMinutes:0} minutes).");
-                        return;
+                        request.CertificatePath = SshModel.ResolveFileSystemPath(this, CertificatePath!, "CertificatePath");
+                    }
+                    else
+                    {
+                        request.CertificatePath = CertificatePath;
                     }
 
-                    returned = AskForAddress(request.CallbackUrl);
-                }
+                    break;
+                case ManagedIdentitySet:
+                    request.Method = Core.SignIn.SignInMethod.ManagedIdentity;
+                    request.ClientId = clientIdGiven ? ClientId : (Guid?)null;
+                    break;
+                default:
+                    request.Method = Core.SignIn.SignInMethod.Browser;
+                    break;
             }
 
-            Core.Connection.ConnectionDocument document = RunOffPipeline(token => service.CompleteAsync(
-                request, returned, registrationService, registration, options, message => OnPipeline(() => WriteVerbose(message)), token));
-            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
-            Finish(document, service);
+            return request;
         }
 
         /// <summary>
-        /// After sign-in: settles the organization (the only one discovered is already taken; several: an interactive user
-        /// picks one, a script gets an error listing them, the connection kept), says who is connected where until when and
-        /// what to run next, and writes the connection with -PassThru.
+        /// How the engine talks to the user here: lines on the information stream, verbose, warnings, a progress bar while
+        /// the browser is awaited, ShouldProcess and the host's ReadLine, each on the pipeline thread.
         /// </summary>
-        private void Finish(Core.Connection.ConnectionDocument document, Core.Connection.ConnectionService service)
+        private Core.SignIn.SignInCallbacks NewUser()
         {
-            // A person signed in (not a pipeline token, service principal or managed identity): they may be offered a key.
-            bool person = document.Flow is null || document.Flow == "Interactive" || document.Flow == "DeviceCode" || document.Flow == "AuthorizationCode";
-            System.Collections.Generic.List<string>? known = document.KnownOrganizations;
-            Core.PfaException? choiceNeeded = null;
-            if (document.Organization is null && known != null && known.Count > 1)
+            const string Activity = "Waiting for the browser";
+            return new Core.SignIn.SignInCallbacks
             {
-                string? chosen = IsInteractive() ? AskForOrganization(known) : null;
-                if (chosen != null)
+                CanPrompt = IsInteractive(),
+                OnConfirm = (target, action) => OnPipelineAndWait(() => ShouldProcess(target, action)),
+                OnShow = text => OnPipeline(() => ShowText(text)),
+                OnVerbose = message => OnPipeline(() => WriteVerbose(message)),
+                OnWarning = message => OnPipeline(() => WriteWarning(message)),
+                OnReadLine = prompt => OnPipelineAndWait(() =>
                 {
-                    document = RunOffPipeline(token => service.SelectOrganizationAsync(chosen, message => OnPipeline(() => WriteVerbose(message)), token));
-                }
-                else
+                    Host.UI.Write(prompt);
+                    return Host.UI.ReadLine();
+                }),
+                OnWaiting = (elapsed, timeout) => OnPipeline(() => WriteProgress(new ProgressRecord(2, Activity, $"Click Accept in the browser ({(int)elapsed.TotalSeconds} s of {(int)timeout.TotalSeconds} s)")
                 {
-                    choiceNeeded = new Core.PfaException(
-                        "OrganizationChoiceRequired",
-                        Core.PfaErrorKind.InvalidArgument,
-                        $"You are connected, but you belong to {known.Count} organizations ({string.Join(", ", known)}) and this session cannot ask which one.\nNext: Connect-PfaAzureDevOps -Organization {known[0]}, or give -Organization to each key cmdlet.",
-                        string.Join(",", known));
-                }
-            }
+                    PercentComplete = Math.Min(100, (int)(elapsed.TotalSeconds * 100 / Math.Max(1, timeout.TotalSeconds))),
+                    SecondsRemaining = Math.Max(0, (int)(timeout.TotalSeconds - elapsed.TotalSeconds)),
+                })),
+                OnWaitingDone = () => OnPipeline(() => WriteProgress(new ProgressRecord(2, Activity, "Done") { RecordType = ProgressRecordType.Completed })),
+            };
+        }
 
+        /// <summary>Runs a question on the pipeline thread and waits for its answer (Ctrl+C stops the wait).</summary>
+        private T OnPipelineAndWait<T>(Func<T> question)
+        {
+            var answer = new System.Threading.Tasks.TaskCompletionSource<T>(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+            OnPipeline(() =>
+            {
+                try
+                {
+                    answer.SetResult(question());
+                }
+                catch (Exception ex)
+                {
+                    answer.SetException(ex);
+                }
+            });
+            answer.Task.Wait(StopToken);
+            return answer.Task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>
+        /// After sign-in (the engine settled the organization, or left an OrganizationChoiceRequired error for a script):
+        /// says who is connected where until when and what to run next, offers the SSH key, and writes the connection with -PassThru.
+        /// </summary>
+        private void Finish(Core.SignIn.SignInResult result, Core.Connection.ConnectionService service)
+        {
+            Core.Connection.ConnectionDocument document = result.Connection!;
+            bool person = result.IsPerson;
+            System.Collections.Generic.List<string>? known = document.KnownOrganizations;
+            Core.PfaException? choiceNeeded = result.OrganizationChoiceRequired;
             string who = document.UserEmail != null && document.UserEmail != document.UserDisplayName ? $"{document.UserDisplayName} <{document.UserEmail}>" : document.UserDisplayName ?? document.UserId;
             string where = document.Organization != null
                 ? $" to organization {document.Organization}"
@@ -332,344 +348,8 @@ namespace PfaAzureDevOps.Commands
             }
         }
 
-        /// <summary>Lists the organizations and reads a name or number; Enter takes the first.</summary>
-        private string AskForOrganization(System.Collections.Generic.List<string> names)
-        {
-            ShowText($"You belong to {names.Count} Azure DevOps organizations:");
-            for (int i = 0; i < names.Count; i++)
-            {
-                ShowText($"  [{i + 1}] {names[i]}");
-            }
-
-            for (int attempt = 0; attempt < 3; attempt++)
-            {
-                Host.UI.Write($"Which one should this connection use? (number or name, Enter for {names[0]}): ");
-                string answer = (Host.UI.ReadLine() ?? string.Empty).Trim();
-                if (answer.Length == 0)
-                {
-                    return names[0];
-                }
-
-                if (int.TryParse(answer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && number >= 1 && number <= names.Count)
-                {
-                    return names[number - 1];
-                }
-
-                string? match = names.Find(n => string.Equals(n, answer, StringComparison.OrdinalIgnoreCase));
-                if (match != null)
-                {
-                    return match;
-                }
-
-                ShowText($"'{answer}' is not one of them: type a number from 1 to {names.Count} or a name from the list.");
-            }
-
-            return names[0];
-        }
-
-        /// <summary>
-        /// Waits for the browser's redirect with a waiting line and a countdown, so a person sees that something is
-        /// expected of them; Ctrl+C stops it.
-        /// </summary>
-        private Uri WaitForBrowser(Core.SignIn.LoopbackListener listener, TimeSpan timeout)
-        {
-            ShowText($"Waiting for you to click Accept in the browser (up to {timeout.TotalSeconds:0} s; Ctrl+C stops).");
-            const string Activity = "Waiting for the browser";
-            int total = (int)timeout.TotalSeconds;
-            Uri received = RunOffPipelineWithTicks(
-                token => listener.WaitAsync(timeout, token).GetAwaiter().GetResult(),
-                TimeSpan.FromSeconds(1),
-                elapsed => WriteProgress(new ProgressRecord(2, Activity, $"Click Accept in the browser ({(int)elapsed.TotalSeconds} s of {total} s)")
-                {
-                    PercentComplete = Math.Min(100, (int)(elapsed.TotalSeconds * 100 / Math.Max(1, total))),
-                    SecondsRemaining = Math.Max(0, total - (int)elapsed.TotalSeconds),
-                }));
-            WriteProgress(new ProgressRecord(2, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-            return received;
-        }
-
-        private static bool HasEntraRegistration()
-        {
-            try
-            {
-                Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
-                return registration.Provider == Core.Registration.IdentityProvider.EntraId;
-            }
-            catch (Core.PfaException ex) when (ex.ErrorId == "RegistrationNotFound")
-            {
-                return false;
-            }
-        }
-
-        private void ConnectWithSuppliedToken()
-        {
-            var service = new Core.Connection.ConnectionService();
-            var options = new Core.Connection.ConnectOptions { Organization = Organization, OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl };
-            Uri? organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer);
-            if (organizationUrl is null)
-            {
-                throw new Core.PfaException("OrganizationRequired", Core.PfaErrorKind.InvalidArgument, "No application is registered, so Connect-PfaAzureDevOps -AccessToken needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
-            }
-
-            string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
-            if (!ShouldProcess(target, $"Connect to {organizationUrl.AbsoluteUri.TrimEnd('/')} with the given access token, replacing any existing connection"))
-            {
-                return;
-            }
-
-            char[] secret = Secrets.ToChars(AccessToken);
-            Core.Connection.ConnectionDocument document;
-            try
-            {
-                document = RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectWithAccessTokenAsync(service, secret, options, message => OnPipeline(() => WriteVerbose(message)), token));
-            }
-            finally
-            {
-                Secrets.Clear(secret);
-            }
-
-            WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
-            WriteVerbose($"Connected to {document.OrganizationUrl} with the given access token; it expires at {document.AccessTokenExpiresOn:u} and is not renewed: connect again with a new token after that.");
-            if (PassThru)
-            {
-                WriteObject(ConnectionModel.ToOutput(document, service, DateTimeOffset.UtcNow));
-            }
-        }
-
-        private void ShowLink(Uri url)
-        {
-            ShowText("Open this link to sign in to Azure DevOps and click Accept:");
-            ShowText(url.AbsoluteUri);
-        }
-
         /// <summary>Through the information stream with the PSHOST tag: shown on the host, and capturable (6>&amp;1, -InformationVariable).</summary>
         private void ShowText(string text) =>
             WriteInformation(new HostInformationMessage { Message = text, NoNewLine = false }, new[] { "PSHOST" });
-
-        private void OpenBrowser(Uri url)
-        {
-            if (NoBrowser)
-            {
-                return;
-            }
-
-            if (!Core.Interaction.BrowserLauncher.CanOpen())
-            {
-                WriteWarning("No browser can be opened in this session (no desktop and no $env:BROWSER): open the link above in a browser yourself.");
-                return;
-            }
-
-            using (System.Diagnostics.Process? started = Core.Interaction.BrowserLauncher.Open(url))
-            {
-                if (started is null)
-                {
-                    WriteWarning("The browser could not be started: open the link above in a browser yourself.");
-                }
-                else
-                {
-                    WriteVerbose("Opened the sign-in page in the browser.");
-                }
-            }
-        }
-
-        private Uri AskForAddress(Uri callback)
-        {
-            Host.UI.Write($"Paste the address the browser ended on (it starts with {callback.GetLeftPart(UriPartial.Path)}): ");
-            string? line = Host.UI.ReadLine();
-            if (string.IsNullOrWhiteSpace(line) || !Uri.TryCreate(line!.Trim(), UriKind.Absolute, out Uri? address))
-            {
-                throw new Core.PfaException("CallbackUriInvalid", Core.PfaErrorKind.InvalidArgument, $"That is not an address. Run Connect-PfaAzureDevOps again and paste the whole address from the browser's address bar (it starts with {callback.GetLeftPart(UriPartial.Path)}).", callback.GetLeftPart(UriPartial.Path));
-            }
-
-            return address;
-        }
-    
-        // Kept in its own type so Azure DevOps OAuth connections never JIT code that touches the Identity types.
-        private sealed class EntraConnect
-        {
-            private readonly ConnectPfaAzureDevOpsCommand _c;
-
-            public EntraConnect(ConnectPfaAzureDevOpsCommand command)
-            {
-                _c = command;
-            }
-
-            public void Run(Core.Registration.RegistrationService registrations, Core.Registration.AppRegistration registration)
-            {
-                var service = new Core.Connection.ConnectionService();
-                var options = new Core.Connection.ConnectOptions { Organization = _c.Organization, OrganizationUrl = _c.OrganizationUrl, ProfileUrl = _c.ProfileUrl };
-                Core.Connection.AzureDevOpsUrls.Organization(_c.Organization, _c.OrganizationUrl, registration.AuthorizationServer);
-                Action<string> log = message => _c.OnPipeline(() => _c.WriteVerbose(message));
-                bool confidential = Core.SignIn.Entra.EntraConnector.IsConfidential(registration);
-                string set = _c.ParameterSetName;
-                var request = new Core.SignIn.Entra.EntraConnectRequest { Options = options, Log = log };
-                string target = $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})";
-                _c.WriteVerbose($"Microsoft Entra ID application {registration.ClientId} ({registrations.Store.Scope}, {(confidential ? "confidential" : "public")} client); authority {Core.SignIn.Entra.EntraAuthority.For(registration)}; scopes {string.Join(" ", registration.Scopes)}.");
-                Core.Connection.ConnectionDocument document;
-                char[]? secret = null;
-                try
-                {
-                    switch (set)
-                    {
-                        case CallbackSet:
-                            if (!_c.ShouldProcess(target, "Connect through Microsoft Entra ID (authorization code)"))
-                            {
-                                return;
-                            }
-
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, _c.CallbackUri, options, log, token));
-                            break;
-
-                        case DeviceCodeSet:
-                            if (confidential)
-                            {
-                                throw ConfidentialOnly("-UseDeviceCode");
-                            }
-
-                            request.Flow = Core.SignIn.Entra.EntraFlow.DeviceCode;
-                            request.DeviceCodePrompt = prompt =>
-                            {
-                                _c.OnPipeline(() => _c.WriteWarning(prompt.Message));
-                                return System.Threading.Tasks.Task.CompletedTask;
-                            };
-                            if (!_c.ShouldProcess(target, "Connect through Microsoft Entra ID (device code)"))
-                            {
-                                return;
-                            }
-
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
-                            break;
-
-                        case AccessTokenSet:
-                            secret = Secrets.ToChars(_c.AccessToken);
-                            request.Flow = Core.SignIn.Entra.EntraFlow.AccessToken;
-                            request.AccessToken = secret;
-                            if (!_c.ShouldProcess(target, "Connect with the given access token"))
-                            {
-                                return;
-                            }
-
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
-                            break;
-
-                        case ServicePrincipalSecretSet:
-                        case ServicePrincipalCertificateSet:
-                            request.Flow = Core.SignIn.Entra.EntraFlow.ServicePrincipal;
-                            request.ClientId = _c.MyInvocation.BoundParameters.ContainsKey(nameof(ClientId)) ? _c.ClientId : (Guid?)null;
-                            request.TenantId = _c.TenantId;
-                            if (set == ServicePrincipalSecretSet)
-                            {
-                                secret = Secrets.ToChars(_c.ClientSecret);
-                                request.ClientSecret = secret;
-                            }
-                            else if (string.IsNullOrEmpty(_c.CertificateThumbprint) == string.IsNullOrEmpty(_c.CertificatePath))
-                            {
-                                throw new Core.PfaException("CertificateRequired", Core.PfaErrorKind.InvalidArgument, "A service principal with a certificate needs exactly one of -CertificateThumbprint (CurrentUser\\My store) or -CertificatePath (.pfx, or PEM with its private key).", "CertificatePath");
-                            }
-                            else
-                            {
-                                request.CertificateThumbprint = _c.CertificateThumbprint;
-                                request.CertificatePath = string.IsNullOrEmpty(_c.CertificatePath) ? null : SshModel.ResolveFileSystemPath(_c, _c.CertificatePath!, "CertificatePath");
-                            }
-
-                            if (!_c.ShouldProcess(target, "Connect as a service principal"))
-                            {
-                                return;
-                            }
-
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
-                            break;
-
-                        case ManagedIdentitySet:
-                            request.Flow = Core.SignIn.Entra.EntraFlow.ManagedIdentity;
-                            request.ManagedIdentityClientId = _c.MyInvocation.BoundParameters.ContainsKey(nameof(ClientId)) ? _c.ClientId.ToString("D") : null;
-                            if (!_c.ShouldProcess(target, "Connect as the managed identity"))
-                            {
-                                return;
-                            }
-
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
-                            break;
-
-                        default:
-                            if (confidential)
-                            {
-                                if (!_c.ShouldProcess(target, "Connect through Microsoft Entra ID (authorization code + PKCE at the instance callback)"))
-                                {
-                                    return;
-                                }
-
-                                Uri url = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.BeginAuthorizationAsync(service, registrations, registration, log, token));
-                                var callback = new Uri(registration.CallbackUrl);
-                                if (callback.Scheme == Uri.UriSchemeHttp && Core.Registration.RegistrationRules.IsLoopback(callback) && !callback.IsDefaultPort)
-                                {
-                                    // The instance callback is on this machine: receive the browser's redirect here, as for Azure DevOps OAuth.
-                                    Uri received;
-                                    using (Core.SignIn.LoopbackListener listener = Core.SignIn.LoopbackListener.Start(callback))
-                                    {
-                                        listener.ExpectedState = Core.SignIn.LoopbackListener.QueryValue(url.Query, "state");
-                                        _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
-                                        _c.ShowText(url.AbsoluteUri);
-                                        _c.OpenBrowser(url);
-                                        _c.WriteVerbose($"Waiting up to {_c.TimeoutSeconds} seconds for the browser to come back to {callback.GetLeftPart(UriPartial.Path)} (listening on 127.0.0.1:{callback.Port} only).");
-                                        received = _c.WaitForBrowser(listener, TimeSpan.FromSeconds(_c.TimeoutSeconds));
-                                    }
-
-                                    document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, received, options, log, token));
-                                    break;
-                                }
-
-                                _c.ShowText("Open this link to sign in with your Microsoft Entra ID account:");
-                                _c.ShowText(url.AbsoluteUri);
-                                _c.OpenBrowser(url);
-                                if (!_c.IsInteractive())
-                                {
-                                    _c.ShowText($"After signing in, copy the address the browser ended on (it starts with {new Uri(registration.CallbackUrl).GetLeftPart(UriPartial.Path)}) and run: Connect-PfaAzureDevOps -CallbackUri '<that address>' (within {Core.Connection.PendingAuthorization.Lifetime.TotalMinutes:0} minutes).");
-                                    return;
-                                }
-
-                                Uri returned = _c.AskForAddress(new Uri(registration.CallbackUrl));
-                                document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, returned, options, log, token));
-                                break;
-                            }
-
-                            if (!_c.IsWhatIf && (_c.NoBrowser || (!Core.Interaction.BrowserLauncher.CanOpen() && !_c.IsInteractive())))
-                            {
-                                throw new Core.PfaException("BrowserUnavailable", Core.PfaErrorKind.ResourceUnavailable, "No browser can be opened in this session (no desktop and no $env:BROWSER), and MSAL's sign-in needs one on this machine. Use Connect-PfaAzureDevOps -UseDeviceCode to sign in from another device's browser.", registration.ClientId);
-                            }
-
-                            if (!Core.Interaction.BrowserLauncher.CanOpen())
-                            {
-                                _c.WriteWarning("No browser seems available here; if the sign-in does not open, press Ctrl+C and use Connect-PfaAzureDevOps -UseDeviceCode.");
-                            }
-
-                            if (!_c.ShouldProcess(target, "Connect through Microsoft Entra ID (system browser)"))
-                            {
-                                return;
-                            }
-
-                            request.Flow = Core.SignIn.Entra.EntraFlow.Interactive;
-                            request.InteractiveTimeout = TimeSpan.FromSeconds(_c.TimeoutSeconds);
-                            _c.ShowText($"Sign in in the browser that opens; waiting up to {_c.TimeoutSeconds} s (Ctrl+C stops).");
-                            document = _c.RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.ConnectAsync(service, registrations, registration, request, token));
-                            break;
-                    }
-                }
-                finally
-                {
-                    Secrets.Clear(secret);
-                }
-
-                _c.WarnIfSecretsUnprotected(document.TokenStorage != Core.Connection.ConnectionDocument.FileStorage);
-                _c.WriteVerbose($"Connected as {document.UserDisplayName} ({document.Flow}, tenant {document.TenantId}).");
-                _c.Finish(document, service);
-            }
-
-            private static Core.PfaException ConfidentialOnly(string what) => new Core.PfaException(
-                "EntraConfidentialClientInteractive",
-                Core.PfaErrorKind.InvalidOperation,
-                $"{what} is for public clients; the registered Entra app is a confidential client (it has a client secret), so its users sign in through the instance's callback: run Connect-PfaAzureDevOps (or -NoBrowser, then -CallbackUri).",
-                what);
-        }
-}
+    }
 }

@@ -57,10 +57,6 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
         public static EntraTokenProviderOptions Options(Action<string>? log) => new EntraTokenProviderOptions { Verbose = log };
 
-        /// <summary>Whether the registration is a confidential client (its users sign in at the instance callback).</summary>
-        public static bool IsConfidential(AppRegistration registration) =>
-            registration.ClientSecretName != null || registration.CertificateThumbprint != null || registration.CertificatePath != null;
-
         /// <summary>Signs in with a non-callback flow and records the connection.</summary>
         public static async Task<ConnectionDocument> ConnectAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, EntraConnectRequest request, CancellationToken cancellationToken)
         {

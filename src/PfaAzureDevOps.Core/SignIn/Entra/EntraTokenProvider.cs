@@ -74,8 +74,8 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
         public Uri Authority => _authority;
 
-        /// <summary>True when the registration has a client secret (or the options a certificate): the confidential flows apply.</summary>
-        public bool IsConfidential => Registration.ClientSecretName != null || _options.ClientCertificate != null;
+        /// <summary>True when the registration is a confidential client (<see cref="EntraClient.IsConfidential"/>; or the options carry a certificate): the confidential flows apply.</summary>
+        public bool IsConfidential => EntraClient.IsConfidential(Registration, _options.ClientCertificate != null);
 
         /// <summary>Whether the token cache is encrypted by the platform (false: an owner-only file; warn the user once).</summary>
         public bool IsCacheProtected => _userCache.Vault.IsProtected;

@@ -1,0 +1,120 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Interaction;
+using PfaAzureDevOps.Core.Registration;
+
+namespace PfaAzureDevOps.Core.SignIn.Entra
+{
+    /// <summary>
+    /// A person signing in with a Microsoft Entra ID application: a public client through the system browser (MSAL's
+    /// own loopback) or the device code; a confidential client through the instance's callback with the authorization
+    /// code + PKCE (received here when the callback is a loopback address, else pasted back or given with -CallbackUri).
+    /// </summary>
+    public sealed class EntraUserSignIn : ISignInProvider
+    {
+        private const string LinkText = "Open this link to sign in with your Microsoft Entra ID account:";
+
+        public string Name => "Microsoft Entra ID (user)";
+
+        public bool CanSignIn(SignInContext context) =>
+            context.IsEntra && (context.Request.Method == SignInMethod.Browser || context.Request.Method == SignInMethod.CallbackUri || context.Request.Method == SignInMethod.DeviceCode);
+
+        public async Task<ConnectionDocument?> SignInAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
+        {
+            EntraSignIn.Describe(context, user);
+            SignInRequest request = context.Request;
+            AppRegistration registration = context.RequireRegistration();
+            RegistrationService registrations = context.RequireRegistrations();
+            ConnectionService service = context.Connections;
+            bool confidential = EntraClient.IsConfidential(registration);
+            switch (request.Method)
+            {
+                case SignInMethod.CallbackUri:
+                    if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (authorization code)"))
+                    {
+                        return null;
+                    }
+
+                    return await EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, request.ReturnedAddress ?? throw new ArgumentException("No address.", nameof(context)), request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+
+                case SignInMethod.DeviceCode:
+                    if (confidential)
+                    {
+                        throw new PfaException(
+                            "EntraConfidentialClientInteractive",
+                            PfaErrorKind.InvalidOperation,
+                            "-UseDeviceCode is for public clients; the registered Entra app is a confidential client (it has a client secret), so its users sign in through the instance's callback: run Connect-PfaAzureDevOps (or -NoBrowser, then -CallbackUri).",
+                            "-UseDeviceCode");
+                    }
+
+                    EntraConnectRequest deviceCode = EntraSignIn.NewRequest(context, user, EntraFlow.DeviceCode);
+                    deviceCode.DeviceCodePrompt = prompt =>
+                    {
+                        user.ShowDeviceCode(prompt.Message);
+                        return Task.CompletedTask;
+                    };
+                    if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (device code)"))
+                    {
+                        return null;
+                    }
+
+                    return await EntraConnector.ConnectAsync(service, registrations, registration, deviceCode, cancellationToken).ConfigureAwait(false);
+
+                default:
+                    return confidential
+                        ? await AtInstanceCallbackAsync(context, user, cancellationToken).ConfigureAwait(false)
+                        : await InSystemBrowserAsync(context, user, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static async Task<ConnectionDocument?> AtInstanceCallbackAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
+        {
+            SignInRequest request = context.Request;
+            AppRegistration registration = context.RequireRegistration();
+            RegistrationService registrations = context.RequireRegistrations();
+            if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (authorization code + PKCE at the instance callback)"))
+            {
+                return null;
+            }
+
+            Uri url = await EntraConnector.BeginAuthorizationAsync(context.Connections, registrations, registration, user.Verbose, cancellationToken).ConfigureAwait(false);
+            var callback = new Uri(registration.CallbackUrl);
+            Uri? returned = BrowserSignIn.CanListenOnLoopback(callback)
+                ? await BrowserSignIn.ReceiveRedirectAsync(url, callback, LoopbackListener.QueryValue(url.Query, "state"), LinkText, request, user, cancellationToken).ConfigureAwait(false)
+                : BrowserSignIn.AskForAddress(url, callback, LinkText, "After signing in", request, user);
+            if (returned is null)
+            {
+                return null;
+            }
+
+            return await EntraConnector.CompleteAuthorizationAsync(context.Connections, registrations, registration, returned, request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<ConnectionDocument?> InSystemBrowserAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
+        {
+            SignInRequest request = context.Request;
+            AppRegistration registration = context.RequireRegistration();
+            if (!request.Preview && (request.NoBrowser || (!BrowserLauncher.CanOpen() && !user.CanPrompt)))
+            {
+                throw new PfaException("BrowserUnavailable", PfaErrorKind.ResourceUnavailable, "No browser can be opened in this session (no desktop and no $env:BROWSER), and MSAL's sign-in needs one on this machine. Use Connect-PfaAzureDevOps -UseDeviceCode to sign in from another device's browser.", registration.ClientId);
+            }
+
+            if (!BrowserLauncher.CanOpen())
+            {
+                user.Warning("No browser seems available here; if the sign-in does not open, press Ctrl+C and use Connect-PfaAzureDevOps -UseDeviceCode.");
+            }
+
+            if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (system browser)"))
+            {
+                return null;
+            }
+
+            EntraConnectRequest interactive = EntraSignIn.NewRequest(context, user, EntraFlow.Interactive);
+            interactive.InteractiveTimeout = request.Timeout;
+            user.Show($"Sign in in the browser that opens; waiting up to {request.Timeout.TotalSeconds:0} s (Ctrl+C stops).");
+            return await EntraConnector.ConnectAsync(context.Connections, context.RequireRegistrations(), registration, interactive, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
