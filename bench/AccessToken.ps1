@@ -48,7 +48,7 @@ try {
     $ado = Start-LocalAzureDevOps
     $app = Invoke-LocalAzureDevOpsControl -Instance $ado -Method POST -Path '/_test/apps' -Body @{ name = 'bench'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
     Import-Module PfaAzureDevOps -Force
-    Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) -AuthorizationServer $ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+    Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) -AuthorizationServer $ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
     Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue
     $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '/oauth2/authorize\?' })[0]
     $page = Invoke-WebRequest -Uri $link -NoProxy

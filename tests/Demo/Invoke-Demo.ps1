@@ -42,10 +42,10 @@ try {
     Write-Host "App ID: $($app.id); client secret: (shown once on the page; not printed here)"
 
     Step 'Admin phase, step 3: store the app ID and client secret in the instance (AllUsers, as root)'
-    Show "Register-PfaAzureDevOpsApp -InstanceUrl $instance -ClientId $($app.id) -ClientSecret `$secret -SecretExpiresOn ... -AuthorizationServer $($ado.HttpsUrl) -PassThru"
+    Show "Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl $instance -ClientId $($app.id) -ClientSecret `$secret -SecretExpiresOn ... -AuthorizationServer $($ado.HttpsUrl) -PassThru"
     $secret = ConvertTo-SecureString $app.clientSecret -AsPlainText -Force
     $app.clientSecret = $null
-    Register-PfaAzureDevOpsApp -InstanceUrl $instance -ClientId $app.id -ClientSecret $secret -SecretExpiresOn ([DateTimeOffset]$app.secretExpiresOn) -AuthorizationServer $ado.HttpsUrl -PassThru | Format-List | Out-Host
+    Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl $instance -ClientId $app.id -ClientSecret $secret -SecretExpiresOn ([DateTimeOffset]$app.secretExpiresOn) -AuthorizationServer $ado.HttpsUrl -PassThru | Format-List | Out-Host
 
     Step 'Admin phase, step 4: check it (the secret is never shown)'
     Show 'Get-PfaAzureDevOpsApp'

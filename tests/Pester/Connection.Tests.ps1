@@ -34,7 +34,7 @@ BeforeAll {
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = "$instance/oauth2/azureDevOps"; scopes = 'vso.code_write' }
         $server = if ($Https) { $Ado.HttpsUrl } else { $Ado.HttpUrl }
         $secret = if ($StoreSecret) { $StoreSecret } else { $app.clientSecret }
-        Register-PfaAzureDevOpsApp -InstanceUrl $instance -ClientId $app.id -ClientSecret (ConvertTo-SecureString $secret -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl $instance -ClientId $app.id -ClientSecret (ConvertTo-SecureString $secret -AsPlainText -Force) `
             -AuthorizationServer $server -Scope CurrentUser -WarningAction SilentlyContinue
         $app | Add-Member -NotePropertyName Instance -NotePropertyValue $instance -PassThru
     }

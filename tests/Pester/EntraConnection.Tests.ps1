@@ -402,14 +402,14 @@ Describe 'Entra ID: isolation and refusals' {
         $r = Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -OrganizationUrl "$($Ado.HttpUrl)/orgb" `
             -AuthorizationServer $Ado.HttpsUrl -Scope CurrentUser -PassThru -WarningAction SilentlyContinue
         $r.TenantId | Should -Be $TenantB
-        { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.clientId -Organization orgb -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Scope CurrentUser -Force -ErrorAction Stop } |
+        { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $app.clientId -Organization orgb -ClientSecret (ConvertTo-SecureString x -AsPlainText -Force) -Scope CurrentUser -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'TenantNotApplicable*'
     }
 
     It 'an Azure DevOps OAuth connection renews its token without loading MSAL' {
         Use-FreshHome | Out-Null
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue 6>$null | Out-Null
         $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
@@ -428,7 +428,7 @@ Describe 'Entra ID: isolation and refusals' {
     It 'an Azure DevOps OAuth registration refuses the Entra-only flows, and MSAL is not loaded by it' {
         Use-FreshHome | Out-Null
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $r = Invoke-Child -Script "try { Connect-PfaAzureDevOps -UseDeviceCode } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0] }; try { Get-PfaAzureDevOpsAccessToken } catch { 'ERR2=' + `$_.FullyQualifiedErrorId.Split(',')[0] }; 'MSAL=' + ([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'Microsoft.Identity.Client')"
         Read-Value $r 'ERR' | Should -Be 'ProviderNotSupported' -Because $r.Text

@@ -78,7 +78,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         $null = Control POST '/_test/orgs' @{ name = 'samplecorp' }
         $script:App = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
         $script:AppSecret = ConvertTo-SecureString $App.clientSecret -AsPlainText -Force
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
         Connect-Test
         New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
@@ -116,7 +116,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         }
 
         It 'Register and Set refuse http://<name> as the authorization server; the literal loopback address works' {
-            Get-ErrorId { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -AuthorizationServer $NamedHttp -Scope CurrentUser -Force } | Should -Be 'InvalidServerUrl'
+            Get-ErrorId { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -AuthorizationServer $NamedHttp -Scope CurrentUser -Force } | Should -Be 'InvalidServerUrl'
             Get-ErrorId { Set-PfaAzureDevOpsApp -Scope CurrentUser -AuthorizationServer $NamedHttp } | Should -Be 'InvalidServerUrl'
             (Get-PfaAzureDevOpsApp -Scope CurrentUser).AuthorizationServer | Should -Be ([uri]$Ado.HttpUrl)
         }
@@ -163,8 +163,8 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         It 'refuses a password in -AuthorizationServer, -InstanceUrl and -OrganizationUrl without repeating it' {
             $before = Get-Content -Raw $Registration
             foreach ($call in @(
-                    { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -AuthorizationServer 'https://admin:hunter2pw@app.example.test' -Scope CurrentUser -Force },
-                    { Register-PfaAzureDevOpsApp -InstanceUrl 'https://admin:hunter2pw@pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -Scope CurrentUser -Force },
+                    { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -AuthorizationServer 'https://admin:hunter2pw@app.example.test' -Scope CurrentUser -Force },
+                    { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://admin:hunter2pw@pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -Scope CurrentUser -Force },
                     { Set-PfaAzureDevOpsApp -Scope CurrentUser -AuthorizationServer 'https://admin:hunter2pw@app.example.test' },
                     { Get-AzDevOpsSshKey -OrganizationUrl 'https://admin:hunter2pw@dev.example.test/samplecorp' },
                     { Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'http://admin:hunter2pw@pfa.example.test' -NoBrowser })) {
@@ -421,7 +421,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
                 $env:PFA_AZUREDEVOPS_HOME = $mount
                 try {
                     $watch = [Diagnostics.Stopwatch]::StartNew()
-                    $err = Get-Error { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -Scope CurrentUser }
+                    $err = Get-Error { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret -Scope CurrentUser }
                     $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
                     $err.FullyQualifiedErrorId | Should -Match '^StoreReadOnly,'
                     $err.Exception.Message | Should -Not -Match 'elevated'

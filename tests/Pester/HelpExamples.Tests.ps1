@@ -102,7 +102,7 @@ BeforeAll {
 
     $secret = ConvertTo-SecureString $app.clientSecret -AsPlainText -Force
     foreach ($scope in 'AllUsers', 'CurrentUser') {
-        Register-PfaAzureDevOpsApp -InstanceUrl $Instance -ClientId $app.id -ClientSecret $secret -AuthorizationServer $Ado.HttpUrl `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl $Instance -ClientId $app.id -ClientSecret $secret -AuthorizationServer $Ado.HttpUrl `
             -Scope $scope -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue -InformationAction SilentlyContinue
     }
     Save-Stage 'Registered'

@@ -67,7 +67,7 @@ BeforeAll {
     # a supplied token (no app needed) and that key added to the organization. Returns the key's id there.
     function script:New-FullState {
         Use-FreshHome | Out-Null
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
         Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
@@ -141,7 +141,7 @@ Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
 
     It 'Connect-PfaAzureDevOps -WhatIf previews in a CI session instead of failing (browser and paste paths)' {
         Use-FreshHome | Out-Null
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $r = Invoke-Child -Stdin pipe -Script "Connect-PfaAzureDevOps -WhatIf -ErrorAction Stop; Connect-PfaAzureDevOps -Organization pipe -WhatIf -ErrorAction Stop; 'CONNECTED=' + [bool](Get-PfaAzureDevOpsConnection -ErrorAction SilentlyContinue)"
         $r.TimedOut | Should -BeFalse
@@ -186,7 +186,7 @@ Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' 
 
     It 'works with an Azure DevOps OAuth application registered too (no ProviderNotSupported)' {
         Use-FreshHome | Out-Null
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $token = New-BearerToken
         Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -Organization pipe -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
@@ -286,7 +286,7 @@ Describe 'JSON of every output type' {
 
     It 'real outputs through the cmdlets: Get-PfaSshPublicKey and Get-PfaAzureDevOpsApp' {
         Use-FreshHome | Out-Null
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(30)) -WarningAction SilentlyContinue
         $null = New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
         $key = Get-PfaSshPublicKey | ConvertTo-Json | ConvertFrom-Json -DateKind String

@@ -13,7 +13,7 @@ Describe 'Register-PfaAzureDevOpsApp' {
     AfterEach { Remove-TestStateHome $script:StateHome }
 
     It 'stores the application with the derived callback URL and returns it with -PassThru' {
-        $app = Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com/base/' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(50) -PassThru -WarningAction SilentlyContinue
+        $app = Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com/base/' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(50) -PassThru -WarningAction SilentlyContinue
         $app | Should -BeOfType ([PfaAzureDevOps.PfaAzureDevOpsApp])
         $app.CallbackUrl | Should -Be 'https://pfa.example.com/base/oauth2/azureDevOps'
         $app.InstanceUrl | Should -Be 'https://pfa.example.com/base'
@@ -27,21 +27,21 @@ Describe 'Register-PfaAzureDevOpsApp' {
     }
 
     It 'writes nothing to the pipeline without -PassThru' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'builds the callback without a double slash for a root URL' {
-        $app = Register-PfaAzureDevOpsApp -InstanceUrl 'https://samplecorp.pipelines.com/' -ClientId $ClientId -ClientSecret $Secret.Secure -PassThru -WarningAction SilentlyContinue
+        $app = Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://samplecorp.pipelines.com/' -ClientId $ClientId -ClientSecret $Secret.Secure -PassThru -WarningAction SilentlyContinue
         $app.CallbackUrl | Should -Be 'https://samplecorp.pipelines.com/oauth2/azureDevOps'
     }
 
     It 'accepts http for a loopback instance URL' {
-        $app = Register-PfaAzureDevOpsApp -InstanceUrl 'http://127.0.0.1:8080' -ClientId $ClientId -ClientSecret $Secret.Secure -PassThru -WarningAction SilentlyContinue
+        $app = Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'http://127.0.0.1:8080' -ClientId $ClientId -ClientSecret $Secret.Secure -PassThru -WarningAction SilentlyContinue
         $app.CallbackUrl | Should -Be 'http://127.0.0.1:8080/oauth2/azureDevOps'
     }
 
     It 'warns that Azure DevOps OAuth is being retired and that the secret expiry is unknown' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningVariable warnings -WarningAction SilentlyContinue
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningVariable warnings -WarningAction SilentlyContinue
         ($warnings -join "`n") | Should -Match 'retired'
         ($warnings -join "`n") | Should -Match 'SecretExpiresOn'
     }
@@ -55,6 +55,59 @@ Describe 'Register-PfaAzureDevOpsApp' {
         $app.Scope | Should -Be 'CurrentUser'
     }
 
+    Context 'one default provider: Microsoft Entra ID, as for Open-PfaAzureDevOpsAppRegistrationPage' {
+        It 'registers Entra ID without -Provider when the tenant is named' {
+            $app = Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -TenantId 'contoso.onmicrosoft.com' -Scope CurrentUser -PassThru -WarningVariable warnings
+            $app.Provider | Should -Be 'EntraId'
+            $app.TenantId | Should -Be 'contoso.onmicrosoft.com'
+            $warnings | Should -BeNullOrEmpty
+        }
+
+        It '-Provider EntraId alone registers a multi-tenant application' {
+            $app = Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -Scope CurrentUser -PassThru
+            $app.TenantId | Should -Be 'organizations'
+        }
+
+        It 'an old-default script (a secret, no -Provider, no tenant) fails with ProviderRequired naming -Provider AzureDevOps, and stores nothing: <Case>' -ForEach @(
+            @{ Case = 'secret and expiry'; Extra = @{ ClientSecret = 'secret'; SecretExpiresOn = 'days' } }
+            @{ Case = 'secret only'; Extra = @{ ClientSecret = 'secret' } }
+            @{ Case = 'nothing but URL and ID'; Extra = @{} }
+        ) {
+            $params = @{ InstanceUrl = 'https://pfa.example.com'; ClientId = $ClientId; Scope = 'CurrentUser' }
+            if ($Extra.ClientSecret) { $params.ClientSecret = $Secret.Secure }
+            if ($Extra.SecretExpiresOn) { $params.SecretExpiresOn = (Get-Date).AddDays(60) }
+            $err = $null
+            try { Register-PfaAzureDevOpsApp @params -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ProviderRequired,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
+            $err.Exception.Message | Should -Match '-Provider AzureDevOps'
+            $err.Exception.Message | Should -Match '-TenantId'
+            $err.Exception.Message | Should -Match 'Nothing was stored'
+            $err.Exception.Message | Should -Not -Match ([regex]::Escape($Secret.Plain))
+            Test-Path (Join-Path $StateHome 'CurrentUser/registration.json') | Should -BeFalse
+            Get-ChildItem -Recurse -File $StateHome -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+
+        It 'a non-interactive old-default script gets ProviderRequired, not a question about the secret' {
+            $r = Invoke-FreshPwsh -Script @'
+Import-Module PfaAzureDevOps
+try { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -Scope CurrentUser -ErrorAction Stop; 'no error' }
+catch { $_.FullyQualifiedErrorId }
+'@
+            $r.Text | Should -Match 'ProviderRequired,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
+        }
+
+        It 'the registration guides name the provider their next step needs, and the Entra step runs as written' {
+            (Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'https://pfa.example.com' -NoBrowser).Provider | Should -Be 'EntraId'
+            $ado = Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'https://pfa.example.com' -Provider AzureDevOps -NoBrowser -WarningAction SilentlyContinue
+            ($ado.NextSteps -match '^Register-PfaAzureDevOpsApp') | Should -Match '-Provider AzureDevOps'
+            $entra = @((Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'https://pfa.example.com' -NoBrowser).NextSteps -match '^Register-PfaAzureDevOpsApp')[0]
+            $command = ($entra -replace '\s*\[.*\]$', '' -replace '<Application ID>', $ClientId -replace '<Directory ID>', 'contoso.onmicrosoft.com') + ' -Scope CurrentUser -PassThru'
+            $app = Invoke-Expression $command
+            $app.Provider | Should -Be 'EntraId'
+            $app.CallbackUrl | Should -Be 'https://pfa.example.com/oauth2/azureDevOps'
+        }
+    }
+
     It 'takes its values from the pipeline by property name' {
         $row = [pscustomobject]@{ InstanceUrl = 'https://pfa.example.com'; ClientId = $ClientId; Provider = 'EntraId'; TenantId = '72f988bf-86f1-41af-91ab-2d7cd011db47' }
         $app = $row | Register-PfaAzureDevOpsApp -PassThru
@@ -62,7 +115,7 @@ Describe 'Register-PfaAzureDevOpsApp' {
     }
 
     It 'honours -WhatIf and writes nothing' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WhatIf
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WhatIf
         Test-Path (Join-Path $StateHome 'AllUsers/registration.json') | Should -BeFalse
         Get-PfaAzureDevOpsApp | Should -BeNullOrEmpty
     }
@@ -81,27 +134,27 @@ Describe 'Register-PfaAzureDevOpsApp' {
             @{ Case = 'malformed tenant'; Splat = @{ Provider = 'EntraId'; TenantId = 'not a tenant!' }; Id = 'InvalidTenantId'; Message = 'tenant' }
             @{ Case = 'http authority'; Splat = @{ AuthorizationServer = 'http://auth.example.com' }; Id = 'InvalidServerUrl'; Message = 'https' }
         ) {
-            $params = @{ InstanceUrl = 'https://pfa.example.com'; ClientId = $ClientId; ClientSecret = $Secret.Secure; WarningAction = 'SilentlyContinue' }
+            $params = @{ Provider = 'AzureDevOps'; InstanceUrl = 'https://pfa.example.com'; ClientId = $ClientId; ClientSecret = $Secret.Secure; WarningAction = 'SilentlyContinue' }
             foreach ($k in $Splat.Keys) { $params[$k] = $Splat[$k] }
             { Register-PfaAzureDevOpsApp @params -ErrorAction Stop } | Should -Throw -ErrorId "$Id,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand" -ExpectedMessage "*$Message*"
             Test-Path (Join-Path $StateHome 'AllUsers/registration.json') | Should -BeFalse
         }
 
         It 'a malformed GUID fails binding with a message that says what a client ID is' {
-            { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId 'not-a-guid' -ClientSecret $Secret.Secure -ErrorAction Stop } |
+            { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId 'not-a-guid' -ClientSecret $Secret.Secure -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentTransformationError,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand' -ExpectedMessage '*application (client) ID*'
         }
 
         It 'an empty secret is refused' {
             $empty = New-Object System.Security.SecureString
-            { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $empty -ErrorAction Stop } |
+            { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $empty -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ClientSecretEmpty,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
         }
 
         It 'a missing secret in a non-interactive session fails at once instead of prompting' {
             $r = Invoke-FreshPwsh -Script @'
 Import-Module PfaAzureDevOps
-try { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -ErrorAction Stop; 'no error' }
+try { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -ErrorAction Stop; 'no error' }
 catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
 '@
             $r.Text | Should -Match 'ClientSecretRequired,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
@@ -109,12 +162,12 @@ catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
         }
 
         It 're-registering needs -Force, and -Force replaces the application and its secret' {
-            Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
+            Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
             $other = '0a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9'
-            { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa2.example.com' -ClientId $other -ClientSecret $Secret.Secure -ErrorAction Stop -WarningAction SilentlyContinue } |
+            { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa2.example.com' -ClientId $other -ClientSecret $Secret.Secure -ErrorAction Stop -WarningAction SilentlyContinue } |
                 Should -Throw -ErrorId 'RegistrationExists,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
             (Get-PfaAzureDevOpsApp).ClientId | Should -Be ([guid]$ClientId)
-            Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa2.example.com' -ClientId $other -ClientSecret $Secret.Secure -Force -WarningAction SilentlyContinue
+            Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa2.example.com' -ClientId $other -ClientSecret $Secret.Secure -Force -WarningAction SilentlyContinue
             (Get-PfaAzureDevOpsApp).ClientId | Should -Be ([guid]$other)
             @(Get-ChildItem (Join-Path $StateHome 'AllUsers/secrets') -Filter 'app-client-secret-*').Count | Should -Be 1
         }
@@ -125,7 +178,7 @@ Describe 'Get-, Set- and Unregister-PfaAzureDevOpsApp' {
     BeforeEach {
         $script:StateHome = New-TestStateHome
         $script:Secret = New-TestSecret
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(60) -WarningAction SilentlyContinue
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(60) -WarningAction SilentlyContinue
     }
     AfterEach { Remove-TestStateHome $script:StateHome }
 
@@ -154,9 +207,9 @@ Describe 'Get-, Set- and Unregister-PfaAzureDevOpsApp' {
     }
 
     It 'Register asks for nothing under -WhatIf and validates before it would ask' {
-        { Register-PfaAzureDevOpsApp -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -Force -ErrorAction Stop } |
+        { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidInstanceUrl,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -Force -WhatIf
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -Force -WhatIf
         (Get-PfaAzureDevOpsApp).SecretExpiresOn | Should -Not -BeNullOrEmpty
     }
 
@@ -212,7 +265,7 @@ Describe 'The store keeps state safe' {
         New-Item -ItemType Directory (Split-Path $Doc) -Force | Out-Null
         Set-Content -Path $Doc -Value '{ this is not json' -NoNewline
         { Get-PfaAzureDevOpsApp -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.GetPfaAzureDevOpsAppCommand' -ExpectedMessage "*$Doc*"
-        { Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Force -ErrorAction Stop -WarningAction SilentlyContinue } |
+        { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Force -ErrorAction Stop -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
         Get-Content -Raw $Doc | Should -Be '{ this is not json'
     }
@@ -227,7 +280,7 @@ Describe 'The store keeps state safe' {
     }
 
     It 'a document of an unknown (newer) version is refused and kept' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
         $json = Get-Content -Raw $Doc | ConvertFrom-Json
         $json.schemaVersion = 99
         $json | ConvertTo-Json -Depth 5 | Set-Content $Doc
@@ -237,7 +290,7 @@ Describe 'The store keeps state safe' {
     }
 
     It 'PFA_AZUREDEVOPS_HOME relocates both scopes' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
         Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -Scope CurrentUser
         (Get-PfaAzureDevOpsApp -Scope AllUsers).Path | Should -Be $Doc
         (Get-PfaAzureDevOpsApp -Scope CurrentUser).Path | Should -Be (Join-Path $StateHome 'CurrentUser/registration.json')
@@ -249,12 +302,12 @@ Describe 'The store keeps state safe' {
         try {
             $streams = & {
                 $DebugPreference = 'Continue'
-                Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(30) -PassThru -Verbose
+                Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -SecretExpiresOn (Get-Date).AddDays(30) -PassThru -Verbose
                 Get-PfaAzureDevOpsApp -Verbose | Format-List * | Out-String
                 Get-PfaAzureDevOpsApp | ConvertTo-Json -Depth 5
                 Set-PfaAzureDevOpsApp -ClientSecret $Secret.Secure -PassThru -Verbose
-                Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Verbose -ErrorAction Continue
-                Register-PfaAzureDevOpsApp -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -ErrorAction Continue
+                Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -Verbose -ErrorAction Continue
+                Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'http://bad.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -ErrorAction Continue
             } *>&1 | Out-String
         }
         finally { Stop-Transcript | Out-Null }
@@ -275,7 +328,7 @@ Describe 'The store keeps state safe' {
     }
 
     It 'parallel writers in separate processes all succeed and leave one readable document' {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.com' -ClientId $ClientId -ClientSecret $Secret.Secure -WarningAction SilentlyContinue
         $jobs = 1..4 | ForEach-Object {
             $n = $_
             Start-ThreadJob -ArgumentList $n, $env:PFA_AZUREDEVOPS_HOME, (Join-Path $PSHOME 'pwsh') {

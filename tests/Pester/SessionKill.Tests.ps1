@@ -30,7 +30,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         $script:HostFp = $Ado.SshHostKeyFingerprint
 
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
 
         function script:Connect-Paste {

@@ -25,7 +25,7 @@ BeforeAll {
     $script:App = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
 
     function script:Register-TestApp {
-        Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret (ConvertTo-SecureString $App.clientSecret -AsPlainText -Force) `
+        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret (ConvertTo-SecureString $App.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -Force -WarningAction SilentlyContinue | Out-Null
     }
 
@@ -280,7 +280,7 @@ Describe 'Success lines and the small traps of the key path' {
     }
 
     It 'an instance URL given with the callback path is not doubled' {
-        $r = Register-PfaAzureDevOpsApp -InstanceUrl 'https://pfa2.example.test/base/oauth2/azureDevOps' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x-secret-value' -AsPlainText -Force) `
+        $r = Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa2.example.test/base/oauth2/azureDevOps' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x-secret-value' -AsPlainText -Force) `
             -Scope CurrentUser -Force -PassThru -WhatIf:$false -WarningAction SilentlyContinue
         $r.InstanceUrl.AbsoluteUri.TrimEnd('/') | Should -Be 'https://pfa2.example.test/base'
         $r.CallbackUrl.AbsoluteUri | Should -Be 'https://pfa2.example.test/base/oauth2/azureDevOps'

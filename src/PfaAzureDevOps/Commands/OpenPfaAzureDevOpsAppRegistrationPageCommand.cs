@@ -46,7 +46,7 @@ namespace PfaAzureDevOps.Commands
                     NextSteps = new[]
                     {
                         "Click Create Application and keep the page open.",
-                        $"Register-PfaAzureDevOpsApp -InstanceUrl {instance} -ClientId <App ID> -ClientSecret (Read-Host -AsSecureString 'Client Secret') -SecretExpiresOn <expiry shown on the page>",
+                        $"Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl {instance} -ClientId <App ID> -ClientSecret (Read-Host -AsSecureString 'Client Secret') -SecretExpiresOn <expiry shown on the page>",
                     },
                 };
             }
@@ -67,7 +67,7 @@ namespace PfaAzureDevOps.Commands
                     {
                         "Register the application, then copy the Application (client) ID and the Directory (tenant) ID from its Overview page.",
                         "For the instance's web callback, create a client secret under Certificates & secrets and note its expiry.",
-                        $"Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl {instance} -ClientId <Application ID> -TenantId <Directory ID> [-ClientSecret ... -SecretExpiresOn ...]",
+                        $"Register-PfaAzureDevOpsApp -InstanceUrl {instance} -ClientId <Application ID> -TenantId <Directory ID> [-ClientSecret ... -SecretExpiresOn ...]",
                     },
                 };
             }

@@ -6,8 +6,13 @@ using PfaAzureDevOps.Internal;
 namespace PfaAzureDevOps.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Stores the instance's Azure DevOps (or Microsoft Entra ID) OAuth application: its ID and client secret.</para>
+    /// <para type="synopsis">Stores the instance's Microsoft Entra ID (or Azure DevOps OAuth) application: its ID and client secret.</para>
     /// </summary>
+    /// <remarks>
+    /// The default provider is Microsoft Entra ID, as for Open-PfaAzureDevOpsAppRegistrationPage: Azure DevOps accepts no
+    /// new OAuth application registrations. A call without -Provider that names no tenant (the shape of a script written
+    /// when Azure DevOps OAuth was the default) is refused with ProviderRequired before anything is stored or asked for.
+    /// </remarks>
     [Cmdlet(VerbsLifecycle.Register, "PfaAzureDevOpsApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PfaAzureDevOpsApp))]
     public sealed class RegisterPfaAzureDevOpsAppCommand : PfaCmdlet
@@ -24,7 +29,7 @@ namespace PfaAzureDevOps.Commands
         public SecureString? ClientSecret { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        public PfaIdentityProvider Provider { get; set; } = PfaIdentityProvider.AzureDevOps;
+        public PfaIdentityProvider Provider { get; set; } = PfaIdentityProvider.EntraId;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Tenant")]
@@ -76,6 +81,7 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
+            RequireProviderWhenAmbiguous();
             char[]? secret = null;
             try
             {
@@ -167,6 +173,32 @@ namespace PfaAzureDevOps.Commands
             {
                 Secrets.Clear(secret);
             }
+        }
+
+        /// <summary>
+        /// The default changed from Azure DevOps OAuth to Entra ID. Without -Provider the Entra default applies only when
+        /// the call names the tenant (or how to find it, or a certificate); otherwise the call could mean either, and a
+        /// silently different registration would fail only later, at the users' sign-in.
+        /// </summary>
+        private void RequireProviderWhenAmbiguous()
+        {
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Provider))
+                || TenantId != null || Organization != null || OrganizationUrl != null
+                || !string.IsNullOrEmpty(CertificateThumbprint) || !string.IsNullOrEmpty(CertificatePath))
+            {
+                return;
+            }
+
+            string shape = ClientSecret != null || SecretExpiresOn.HasValue
+                ? "This call gives a client secret but no tenant, like a script written when Azure DevOps OAuth was the default."
+                : "This call names no tenant.";
+            throw new Core.PfaException(
+                "ProviderRequired",
+                Core.PfaErrorKind.InvalidArgument,
+                "Microsoft Entra ID is now the default provider (Azure DevOps accepts no new OAuth applications). " + shape + Environment.NewLine
+                + "For an existing Azure DevOps OAuth application add -Provider AzureDevOps. For an Entra ID application add -TenantId <Directory ID> "
+                + "(or -Organization <name> to find it; -Provider EntraId for a multi-tenant app). Nothing was stored.",
+                "Provider");
         }
 
         private char[] PromptForSecret()
