@@ -10,9 +10,12 @@
       Build      compiles the solution.
       Docs       compiles docs/en-US/*.md (platyPS schema) into MAML help for the packaged module.
       Package    lays out out/PfaAzureDevOps/<version>/, a module folder Import-Module loads from PSModulePath.
-      Test       xunit for the engine, the .NET Framework (net472) tests on Mono against the packaged dependencies/netfx,
-                 then Pester against the packaged module in a fresh pwsh.
-                 Ends with 'N passed, N failed'; non-zero on any failure or when nothing ran.
+      Test       the whole suite: xunit for the engine (unit and integration lanes), the .NET Framework (net472) tests on
+                 Mono against the packaged dependencies/netfx, then Pester against the packaged module (files spread
+                 over -PesterWorkers fresh pwsh processes). Prints each lane's wall and CPU time, then ends with
+                 'N passed, N failed'; non-zero on any failed test, failed test file or when nothing ran.
+                 -Fast: the inner loop (under a minute): the build, xunit's unit lane (no servers, no child processes)
+                 and the Pester files build/PesterLanes.psd1 lists as Fast.
       Demo       the README's main job: the admin and user walkthrough against the local Azure DevOps.
       Bench      import-time (and other) benchmarks, side by side with their anchors in one run.
       Publish    the packaged module as a .nupkg through PSResourceGet: to -Repository when given, else into
@@ -36,6 +39,13 @@ param(
     # Skip the xunit part of Test.
     [switch] $SkipUnitTests,
 
+    # Test: the fast lane only (xunit's unit lane and the Pester files build/PesterLanes.psd1 lists as Fast).
+    [switch] $Fast,
+
+    # Test: how many pwsh processes run Pester files side by side.
+    [ValidateRange(1, 8)]
+    [int] $PesterWorkers = 3,
+
     # Publish: a repository registered with Register-PSResourceRepository (its credentials are PSResourceGet's
     # business). Without it the .nupkg goes to out/packages.
     [string] $Repository
@@ -53,11 +63,34 @@ $ModuleRoot = Join-Path $OutRoot 'PfaAzureDevOps' $Version
 $PesterVersion = '5.7.1'
 $script:Done = @{}
 
+$script:LaneTimes = [ordered]@{}
+
 function Invoke-Step([string] $Name, [scriptblock] $Body) {
     if ($script:Done[$Name]) { return }
     Write-Host "==> $Name" -ForegroundColor Cyan
     & $Body
     $script:Done[$Name] = $true
+}
+
+function Measure-Lane([string] $Lane, [scriptblock] $Body) {
+    <# Runs Body and adds its wall and CPU time (this process and the children it waited for) to the lane. #>
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $cpu = Get-CpuSeconds
+    try { & $Body }
+    finally {
+        $watch.Stop()
+        if (-not $script:LaneTimes.Contains($Lane)) { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = 0.0; Cpu = 0.0 } }
+        $script:LaneTimes[$Lane].Wall += $watch.Elapsed.TotalSeconds
+        $script:LaneTimes[$Lane].Cpu += (Get-CpuSeconds) - $cpu
+    }
+}
+
+function Format-LaneTimes {
+    $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
+    $wall = ($script:LaneTimes.Values | Measure-Object Wall -Sum).Sum
+    $cpu = ($script:LaneTimes.Values | Measure-Object Cpu -Sum).Sum
+    $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { '' }
+    "Times: $($parts -join '; '); total $('{0:0}' -f $wall) s (CPU $('{0:0}' -f $cpu) s) on $([Environment]::ProcessorCount) cores$load"
 }
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
@@ -119,33 +152,61 @@ function Invoke-Docs {
 }
 
 function Invoke-Test {
-    Invoke-Bootstrap
-    Invoke-Package
+    $runId = (Get-Date -Format 'yyyyMMdd-HHmmss') + "-$PID"
+    $results = Join-Path $OutRoot "test-results/$runId"
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+    Measure-Lane 'build' {
+        Invoke-Bootstrap
+        Invoke-Package
+    }
+    $lanes = Get-PesterLanes -RepositoryRoot $Root
     $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     if (-not $SkipUnitTests) {
-        Invoke-Step UnitTests {
-            $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version
+        # Fast: the unit lane only (no servers, no child processes); else both lanes in one run.
+        $filter = if ($Fast) { 'Lane!=Integration' } else { $null }
+        Measure-Lane 'xunit' {
+            Invoke-Step UnitTests {
+                $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version -Filter $filter
+            }
         }
         $unit = $script:Unit
-        # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
-        Invoke-Step NetFxTests {
-            $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+        if (-not $Fast) {
+            # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
+            Measure-Lane 'Mono' {
+                Invoke-Step NetFxTests {
+                    $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+                }
+            }
+            $netfx = $script:NetFx
         }
-        $netfx = $script:NetFx
     }
-    $pester = Invoke-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $PesterPath
+    $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
+    $pester = $null
+    Measure-Lane 'Pester' {
+        $script:PesterCounts = Invoke-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
+            -Workers $PesterWorkers -ResultDirectory $results
+    }
+    $pester = $script:PesterCounts
     $passed = $unit.Passed + $netfx.Passed + $pester.Passed
     $failed = $unit.Failed + $netfx.Failed + $pester.Failed
     Write-Host ''
-    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; .NET Framework (Mono): $($netfx.Passed) passed, $($netfx.Failed) failed, $($netfx.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped$(if ($pester.FailedContainers) { ", $($pester.FailedContainers) containers failed" })"
+    if ($pester.Files.Count -gt 0) {
+        Write-Host 'Pester files (wall s, CPU s, worker):'
+        foreach ($f in @($pester.Files | Sort-Object Seconds -Descending)) { Write-Host ('  {0,6:0.0} {1,6:0.0}  {2,-8} {3}' -f $f.Seconds, $f.CpuSeconds, $f.Worker, $f.File) }
+        Write-Host "Pester result files (NUnit XML per file): $results"
+    }
+    $skippedLanes = if ($SkipUnitTests) { ' (xunit and Mono skipped: -SkipUnitTests)' } elseif ($Fast) { ' (fast lane: xunit unit lane and the fast Pester files; Mono not run)' } else { '' }
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; .NET Framework (Mono): $($netfx.Passed) passed, $($netfx.Failed) failed, $($netfx.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped$(if ($pester.FailedContainers) { ", $($pester.FailedContainers) files failed" })$skippedLanes"
     $problem = $null
     if ($failed -gt 0) { $problem = "$failed tests failed" }
-    elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester container or block failed' }
-    elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or $netfx.Passed -eq 0))) { $problem = 'no tests ran' }
+    elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester file or block failed' }
+    elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
+    Write-Host (Format-LaneTimes)
+    if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
-    if ($problem) { throw "Test run failed: $problem." }
+    if ($problem) { exit 1 }
 }
 
 function Invoke-Demo {

@@ -43,18 +43,12 @@ function Invoke-SshBenchmarks {
         $fingerprint = ((& ssh-keygen -l -E sha256 -f "$hostKey.pub") -split ' ')[1]
         $authorized = Join-Path $work 'authorized_keys'
         Set-Content $authorized "$(Get-PfaSshPublicKey)"
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $config = Join-Path $work 'sshd_config'
-        @("ListenAddress 127.0.0.1", "Port $port", "PidFile $work/sshd.pid", "HostKey $hostKey", "AuthorizedKeysFile $authorized",
+        # The tests' sshd launcher (tests/TestServers): a free loopback port, stopped by PID.
+        Import-Module (Join-Path $PSScriptRoot '../tests/TestHelpers/LocalAzureDevOps.psm1') -Force
+        $sshd = Start-LocalSshd -Directory $work -Name bench -ConfigLines @("HostKey $hostKey", "AuthorizedKeysFile $authorized",
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
-            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256', 'LogLevel ERROR') | Set-Content $config
-        New-Item -ItemType Directory /run/sshd -Force | Out-Null
-        $sshd = Start-Process -FilePath /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', $config -PassThru -RedirectStandardError (Join-Path $work 'sshd.log')
-        $deadline = (Get-Date).AddSeconds(10)
-        while ($true) {
-            $client = [System.Net.Sockets.TcpClient]::new()
-            try { $client.Connect('127.0.0.1', $port); break } catch { if ((Get-Date) -gt $deadline) { throw 'sshd did not start' }; Start-Sleep -Milliseconds 50 } finally { $client.Dispose() }
-        }
+            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256', 'LogLevel ERROR')
+        $port = $sshd.Port
         $url = "ssh://$([Environment]::UserName)@127.0.0.1:$port$bare"
         $keyFile = Join-Path $work 'id'
         Export-PfaSshKey -Path $keyFile | Out-Null
@@ -68,7 +62,7 @@ function Invoke-SshBenchmarks {
     }
     finally {
         Remove-Item Env:\GIT_SSH_COMMAND -ErrorAction Ignore
-        if ($sshd -and -not $sshd.HasExited) { Stop-Process -Id $sshd.Id -Force; $sshd.WaitForExit(5000) | Out-Null }
+        if ($sshd) { $sshd.Dispose() }
         Remove-Item $work -Recurse -Force -ErrorAction Ignore
     }
     return $results

@@ -24,10 +24,12 @@ function Get-NuGetPackagesFolder {
 }
 
 function Invoke-XunitTests {
-    <# Runs the engine's xunit tests; returns their counts (read from a TRX file, not from console text). #>
-    param([string] $Project, [string] $Configuration, [string] $Version)
+    <# Runs an xunit project the build already built (--no-build); returns its counts (read from a TRX file, not from console text). #>
+    param([string] $Project, [string] $Configuration, [string] $Version, [string] $Filter)
     $results = Join-Path ([IO.Path]::GetTempPath()) ("pfa-xunit-" + [guid]::NewGuid().ToString('N'))
-    & dotnet test $Project -c $Configuration "-p:Version=$Version" --nologo --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    $arguments = @('test', $Project, '-c', $Configuration, "-p:Version=$Version", '--no-build', '--nologo', '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $results)
+    if ($Filter) { $arguments += @('--filter', $Filter) }
+    & dotnet @arguments | Out-Host
     $exit = $LASTEXITCODE
     $trx = Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore | Select-Object -First 1
     if (-not $trx) { return [pscustomobject]@{ Passed = 0; Failed = [Math]::Max(1, $exit); Skipped = 0 } }
@@ -41,24 +43,121 @@ function Invoke-XunitTests {
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed; Skipped = $skipped }
 }
 
+function Get-CpuSeconds {
+    <#
+    CPU seconds of this process and of the children it has waited for (Linux: /proc/self/stat utime+stime+cutime+cstime
+    at 100 ticks/s), so a lane's CPU time counts the dotnet, pwsh and server processes it ran. Processes nobody waited
+    for (MSBuild and compiler build servers, a grandchild whose parent died first) are not counted.
+    #>
+    if (Test-Path /proc/self/stat) {
+        $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
+        return ([long]$fields[11] + [long]$fields[12] + [long]$fields[13] + [long]$fields[14]) / 100.0
+    }
+    return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
+}
+
+function Get-PesterLanes {
+    <# build/PesterLanes.psd1: the Pester files of the fast lane and each file's measured weight (seconds). #>
+    param([string] $RepositoryRoot)
+    Import-PowerShellDataFile (Join-Path $RepositoryRoot 'build/PesterLanes.psd1')
+}
+
 function Invoke-PesterTests {
-    <# Runs Pester in a fresh pwsh against the packaged module; returns the counts it wrote. #>
-    param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $PesterVersion, [string[]] $Path)
+    <#
+    Runs Pester against the packaged module in Workers fresh pwsh processes side by side (tests/Invoke-PesterRun.ps1),
+    each taking the next test file from one queue, heaviest first (weights in build/PesterLanes.psd1, measured), so the
+    files that wait on servers, browsers and child processes overlap. Each file's output is printed whole when it
+    finishes; the result files (NUnit XML per file, with per-test durations) stay in ResultDirectory.
+    Returns the counts and the per-file times.
+    #>
+    param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $PesterVersion, [string[]] $Path, [int] $Workers = 2,
+        [Parameter(Mandatory)] [string] $ResultDirectory)
     $pester = Join-Path (Get-NuGetPackagesFolder) "pester/$PesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored ($pester). Run ./build.ps1 Bootstrap." }
-    $summary = Join-Path ([IO.Path]::GetTempPath()) ("pfa-pester-" + [guid]::NewGuid().ToString('N') + '.json')
+    $pesterRoot = Join-Path $RepositoryRoot 'tests/Pester'
+    $files = if ($Path) {
+        @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ } | ForEach-Object {
+                $candidate = if (Test-Path $_) { $_ } else { Join-Path $pesterRoot $_ }
+                if (Test-Path $candidate -PathType Container) { Get-ChildItem $candidate -Filter '*.Tests.ps1' -Recurse | ForEach-Object FullName }
+                elseif (Test-Path $candidate) { (Resolve-Path $candidate).Path }
+                else { throw "No Pester file or folder '$_' (looked in the current folder and in tests/Pester)." }
+            })
+    }
+    else { @(Get-ChildItem $pesterRoot -Filter '*.Tests.ps1' | ForEach-Object FullName) }
+    $files = @($files | Sort-Object -Unique)
+    if ($files.Count -eq 0) { throw 'No Pester test files to run.' }
+
+    $weights = (Get-PesterLanes -RepositoryRoot $RepositoryRoot).Weights
+    $ordered = @($files | Sort-Object @{ Expression = { $w = $weights[[IO.Path]::GetFileName($_)]; if ($null -eq $w) { 30 } else { $w } }; Descending = $true }, @{ Expression = { $_ } })
+    $queue = Join-Path $ResultDirectory 'queue'
+    New-Item -ItemType Directory -Path (Join-Path $queue 'claimed') -Force | Out-Null
+    for ($i = 0; $i -lt $ordered.Count; $i++) {
+        Set-Content -LiteralPath (Join-Path $queue ('{0:d3}-{1}' -f $i, [IO.Path]::GetFileName($ordered[$i]))) -Value $ordered[$i]
+    }
+    $Workers = [Math]::Max(1, [Math]::Min($Workers, $ordered.Count))
+    Write-Host "Pester: $($ordered.Count) files in $Workers workers, heaviest first; results in $ResultDirectory"
+
     $runner = Join-Path $RepositoryRoot 'tests/Invoke-PesterRun.ps1'
     $pwsh = Join-Path $PSHOME 'pwsh'
-    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterManifest', $pester, '-ModuleRoot', $ModuleRoot, '-SummaryPath', $summary)
-    if ($Path) { $arguments += @('-Path', ($Path -join ',')) }
-    & $pwsh @arguments | Out-Host
-    $exit = $LASTEXITCODE
-    if (-not (Test-Path $summary)) {
-        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedContainers = 1; FailedBlocks = 0 }
+    $procs = @(for ($w = 1; $w -le $Workers; $w++) {
+            $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+            if (-not $IsLinux -and -not $IsMacOS) { $psi = [Diagnostics.ProcessStartInfo]::new($pwsh) }
+            $workerArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterManifest', $pester, '-ModuleRoot', $ModuleRoot,
+                '-QueueDirectory', $queue, '-ResultDirectory', $ResultDirectory, '-WorkerName', "worker$w")
+            $log = Join-Path $ResultDirectory "worker$w.log"
+            if ($IsLinux -or $IsMacOS) {
+                # Through 'sh -c exec' so both streams go to a file (no pipe to fill) and the PID is pwsh's own.
+                $psi.ArgumentList.Add('-c'); $psi.ArgumentList.Add('exec "$0" "$@" </dev/null >"$PFA_WORKER_LOG" 2>&1')
+                $psi.ArgumentList.Add($pwsh)
+                $psi.Environment['PFA_WORKER_LOG'] = $log
+            }
+            foreach ($a in $workerArgs) { $psi.ArgumentList.Add($a) }
+            $psi.UseShellExecute = $false
+            [Diagnostics.Process]::Start($psi)
+        })
+    $shown = @{}
+    $times = [Collections.Generic.List[object]]::new()
+    $counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedContainers = 0; FailedBlocks = 0; Files = $times }
+    $show = {
+        foreach ($done in @(Get-ChildItem -LiteralPath $ResultDirectory -Filter '*.json' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
+            if ($shown[$done.Name]) { continue }
+            try { $r = Get-Content -Raw -LiteralPath $done.FullName | ConvertFrom-Json } catch { continue }   # still being written
+            $shown[$done.Name] = $true
+            $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
+            if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }
+            Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, {6})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.Worker)
+            $counts.Passed += $r.Passed; $counts.Failed += $r.Failed; $counts.Skipped += $r.Skipped
+            $counts.FailedContainers += $r.FailedContainers; $counts.FailedBlocks += $r.FailedBlocks
+            $times.Add($r)
+        }
     }
-    $counts = Get-Content -Raw $summary | ConvertFrom-Json
-    Remove-Item $summary -Force
-    if ($exit -ne 0 -and $counts.Failed -eq 0 -and $counts.FailedContainers -eq 0) { $counts.FailedContainers = 1 }
+    try {
+        while (@($procs | Where-Object { -not $_.HasExited }).Count -gt 0) {
+            & $show
+            Start-Sleep -Milliseconds 250
+        }
+        & $show
+    }
+    finally {
+        foreach ($p in $procs) {
+            if (-not $p.HasExited) { try { $p.Kill($true) } catch { } }
+            $p.WaitForExit(); $p.Dispose()
+        }
+    }
+    # A file that was claimed but has no result (its worker died), or never claimed (every worker died), failed.
+    $lost = @($ordered | Where-Object { -not $shown[([IO.Path]::GetFileNameWithoutExtension($_) -replace '\.Tests$', '') + '.json'] })
+    if ($lost.Count -gt 0) {
+        foreach ($w in 1..$Workers) {
+            $log = Join-Path $ResultDirectory "worker$w.log"
+            if ((Test-Path $log) -and (Get-Item $log).Length -gt 0) { Write-Host "--- worker$w printed:"; Get-Content $log | Out-Host }
+        }
+        foreach ($f in $lost) {
+            $partial = Join-Path $ResultDirectory (([IO.Path]::GetFileNameWithoutExtension($f) -replace '\.Tests$', '') + '.log')
+            if (Test-Path $partial) { Get-Content $partial | Out-Host }
+            Write-Host "--- $([IO.Path]::GetFileName($f)): did not finish (its worker stopped)"
+        }
+        $counts.FailedContainers += $lost.Count
+    }
     return $counts
 }
 
@@ -104,4 +203,4 @@ function Invoke-NetFxTests {
     }
 }
 
-Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Invoke-XunitTests, Invoke-PesterTests, Invoke-NetFxTests
+Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-PesterLanes, Invoke-XunitTests, Invoke-PesterTests, Invoke-NetFxTests

@@ -1,12 +1,24 @@
 <#
 .SYNOPSIS
-    Runs the Pester suite in this (fresh) pwsh against the packaged module, and writes the counts as JSON.
+    One Pester worker: in this (fresh) pwsh, against the packaged module, runs test files taken one at a time from a
+    shared queue until the queue is empty.
+
+.DESCRIPTION
+    build/BuildTools.psm1 (Invoke-PesterTests) starts one or more of these side by side. The queue is a folder of
+    ticket files named '<order>-<file name>' holding the test file's full path; a worker owns a file once it has
+    renamed the ticket into the 'claimed' folder (a rename succeeds for exactly one worker), so every file runs once.
+    For each file the worker writes, into the results folder:
+      <name>.log   everything the file printed (Pester's Detailed output and any other stream), as plain text
+      <name>.xml   the NUnit result file (per-test durations)
+      <name>.json  the counts and the file's wall time, written last: the run of that file is complete
+    Files in one worker run one after another in this process, as the whole suite once did in a single process.
 #>
 param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $ModuleRoot,
-    [Parameter(Mandatory)] [string] $SummaryPath,
-    [string] $Path
+    [Parameter(Mandatory)] [string] $QueueDirectory,
+    [Parameter(Mandatory)] [string] $ResultDirectory,
+    [string] $WorkerName = 'worker'
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterManifest -Force
@@ -17,24 +29,71 @@ $env:PSModulePath = $moduleBase + [IO.Path]::PathSeparator + $env:PSModulePath
 $env:PFA_TEST_MODULE_MANIFEST = Join-Path $ModuleRoot 'PfaAzureDevOps.psd1'
 $env:PFA_TEST_REPOSITORY = Split-Path $PSScriptRoot -Parent
 
-$config = New-PesterConfiguration
-$config.Run.Path = if ($Path) { @($Path -split ',' | ForEach-Object { if (Test-Path $_) { $_ } else { Join-Path $PSScriptRoot "Pester/$_" } }) } else { @(Join-Path $PSScriptRoot 'Pester') }
-$config.Run.PassThru = $true
-$config.Run.Exit = $false
-$config.Output.Verbosity = 'Detailed'
-$config.Output.RenderMode = 'Plaintext'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputPath = Join-Path ([IO.Path]::GetTempPath()) 'pfa-pester-results.xml'
-$config.Should.ErrorAction = 'Stop'
+$claimed = Join-Path $QueueDirectory 'claimed'
 
-$result = Invoke-Pester -Configuration $config
-$failedContainers = @($result.Containers | Where-Object { $_.Result -eq 'Failed' }).Count
-[pscustomobject]@{
-    Passed           = $result.PassedCount
-    Failed           = $result.FailedCount
-    Skipped          = $result.SkippedCount
-    FailedContainers = $failedContainers
-    FailedBlocks     = $result.FailedBlocksCount
-} | ConvertTo-Json | Set-Content -Path $SummaryPath -Encoding utf8
-if ($result.FailedCount -gt 0 -or $failedContainers -gt 0 -or $result.FailedBlocksCount -gt 0) { exit 1 }
+function Get-CpuSeconds {
+    # This process and the children it has waited for (Linux: /proc/self/stat utime+stime+cutime+cstime, 100 ticks/s).
+    if (Test-Path /proc/self/stat) {
+        $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
+        return ([long]$fields[11] + [long]$fields[12] + [long]$fields[13] + [long]$fields[14]) / 100.0
+    }
+    return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
+}
+
+function Get-NextTestFile {
+    foreach ($ticket in @(Get-ChildItem -LiteralPath $QueueDirectory -File | Sort-Object Name)) {
+        $target = Join-Path $claimed $ticket.Name
+        try { [IO.File]::Move($ticket.FullName, $target) }
+        catch [IO.FileNotFoundException] { continue }   # another worker took it first
+        catch [IO.IOException] { continue }
+        return [pscustomobject]@{ Name = $ticket.Name; Path = (Get-Content -LiteralPath $target -Raw).Trim() }
+    }
+    return $null
+}
+
+while ($next = Get-NextTestFile) {
+    $name = [IO.Path]::GetFileNameWithoutExtension($next.Path) -replace '\.Tests$', ''
+    $log = [IO.StreamWriter]::new((Join-Path $ResultDirectory "$name.log"), $false, [Text.UTF8Encoding]::new($false))
+    $log.AutoFlush = $true
+    $config = New-PesterConfiguration
+    $config.Run.Path = @($next.Path)
+    $config.Run.PassThru = $true
+    $config.Run.Exit = $false
+    $config.Output.Verbosity = 'Detailed'
+    $config.Output.RenderMode = 'Plaintext'
+    $config.TestResult.Enabled = $true
+    $config.TestResult.OutputPath = Join-Path $ResultDirectory "$name.xml"
+    $config.Should.ErrorAction = 'Stop'
+    $cpu = Get-CpuSeconds
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $result = $null
+    $crash = $null
+    try {
+        # Every stream of the run goes to the file's log; Write-Host's pieces keep their line breaks.
+        Invoke-Pester -Configuration $config *>&1 | ForEach-Object {
+            if ($_.PSObject.TypeNames -contains 'Pester.Run') { $result = $_; return }
+            if ($_ -is [Management.Automation.InformationRecord] -and $_.MessageData -is [Management.Automation.HostInformationMessage]) {
+                if ($_.MessageData.NoNewLine) { $log.Write([string]$_.MessageData.Message) } else { $log.WriteLine([string]$_.MessageData.Message) }
+                return
+            }
+            $log.WriteLine([string]$_)
+        }
+    }
+    catch { $crash = $_; $log.WriteLine("The Pester run of $($next.Path) stopped: $_") }
+    finally { $log.Dispose() }
+    $watch.Stop()
+    $failedContainers = if ($result) { @($result.Containers | Where-Object { $_.Result -eq 'Failed' }).Count } else { 1 }
+    [pscustomobject]@{
+        File             = [IO.Path]::GetFileName($next.Path)
+        Worker           = $WorkerName
+        Seconds          = [Math]::Round($watch.Elapsed.TotalSeconds, 1)
+        CpuSeconds       = [Math]::Round((Get-CpuSeconds) - $cpu, 1)
+        Passed           = if ($result) { $result.PassedCount } else { 0 }
+        Failed           = if ($result) { $result.FailedCount } else { 0 }
+        Skipped          = if ($result) { $result.SkippedCount } else { 0 }
+        FailedContainers = $failedContainers
+        FailedBlocks     = if ($result) { $result.FailedBlocksCount } else { 0 }
+        Crash            = if ($crash) { "$crash" } else { $null }
+    } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory "$name.json") -Encoding utf8
+}
 exit 0

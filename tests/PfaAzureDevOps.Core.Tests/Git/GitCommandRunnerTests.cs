@@ -9,6 +9,7 @@ using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Git
 {
+    [Trait(Lane.Name, Lane.Integration)]
     [Collection(SshdCollection.Name)]
     public class GitCommandRunnerTests
     {

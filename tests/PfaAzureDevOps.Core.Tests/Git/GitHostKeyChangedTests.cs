@@ -8,6 +8,7 @@ using Xunit;
 namespace PfaAzureDevOps.Core.Tests.Git
 {
     /// <summary>A host key that changes between the module's check and git's ssh is SshHostKeyMismatch, not GitCommandFailed.</summary>
+    [Trait(Lane.Name, Lane.Integration)]
     public sealed class GitHostKeyChangedTests
     {
         [Fact]

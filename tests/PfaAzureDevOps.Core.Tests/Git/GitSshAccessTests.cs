@@ -13,6 +13,7 @@ using Xunit.Abstractions;
 
 namespace PfaAzureDevOps.Core.Tests.Git
 {
+    [Trait(Lane.Name, Lane.Integration)]
     [Collection(SshdCollection.Name)]
     public class GitSshAccessTests
     {
@@ -255,54 +256,6 @@ namespace PfaAzureDevOps.Core.Tests.Git
 
             PfaException pub = await Assert.ThrowsAsync<PfaException>(() => GitSshAccessChecker.CheckAsync(RepoUrl, File.ReadAllText(_sshd.ClientEd25519 + ".pub"), Pinned, Timeout));
             Assert.Equal("SshPrivateKeyInvalid", pub.ErrorId);
-        }
-
-        [Fact]
-        public async Task MeasureAgainstOpenSsh()
-        {
-            string key = _sshd.ReadKey(_sshd.ClientEd25519);
-            var url = RepoUrl;
-            await GitSshAccessChecker.CheckAsync(url, key, Pinned, Timeout); // warm up JIT
-            var ours = new List<double>();
-            for (int i = 0; i < 10; i++)
-            {
-                GitAccessResult result = await GitSshAccessChecker.CheckAsync(url, key, Pinned, Timeout);
-                Assert.True(result.Success, result.Message);
-                ours.Add(result.Elapsed.TotalMilliseconds);
-            }
-
-            string knownHosts = Path.Combine(_sshd.Root, "known_hosts_measure");
-            string[] parts = File.ReadAllText(_sshd.HostKeyEd25519 + ".pub").Trim().Split(' ');
-            File.WriteAllText(knownHosts, $"[127.0.0.1]:{_sshd.Server.Port} {parts[0]} {parts[1]}\n");
-            var openssh = new List<double>();
-            for (int i = 0; i < 10; i++)
-            {
-                var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                info.ArgumentList.Add("ls-remote");
-                info.ArgumentList.Add(url.ToString());
-                info.Environment["GIT_SSH_COMMAND"] = $"ssh -i {_sshd.ClientEd25519} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={knownHosts}";
-                var stopwatch = Stopwatch.StartNew();
-                using (Process process = Process.Start(info)!)
-                {
-                    string stdout = process.StandardOutput.ReadToEnd();
-                    process.WaitForExit();
-                    stopwatch.Stop();
-                    Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
-                    Assert.Contains("refs/heads/main", stdout);
-                }
-
-                openssh.Add(stopwatch.Elapsed.TotalMilliseconds);
-            }
-
-            string line = $"MEASURE access check median {Median(ours):0} ms (all: {string.Join(", ", ours.Select(v => v.ToString("0")))}); git ls-remote over OpenSSH median {Median(openssh):0} ms (all: {string.Join(", ", openssh.Select(v => v.ToString("0")))})";
-            _output.WriteLine(line);
-            File.AppendAllText(Path.Combine(Path.GetTempPath(), "pfa-measure-git.txt"), line + Environment.NewLine);
-        }
-
-        private static double Median(List<double> values)
-        {
-            var sorted = values.OrderBy(v => v).ToList();
-            return (sorted[(sorted.Count - 1) / 2] + sorted[sorted.Count / 2]) / 2;
         }
 
         private static void AssertNoKeyMaterial(string text, string keyPath)

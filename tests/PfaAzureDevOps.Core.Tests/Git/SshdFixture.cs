@@ -2,10 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Threading;
+using PfaAzureDevOps.TestServers;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Git
@@ -17,8 +14,8 @@ namespace PfaAzureDevOps.Core.Tests.Git
     }
 
     /// <summary>
-    /// A private OpenSSH server on 127.0.0.1 with its own host keys, authorized keys and bare repositories.
-    /// The login user is the current user; repositories are addressed by absolute path.
+    /// A private OpenSSH server on 127.0.0.1 with its own host keys, authorized keys and bare repositories, started by the
+    /// shared launcher (tests/TestServers). The login user is the current user; repositories are addressed by absolute path.
     /// </summary>
     public sealed class SshdFixture : IDisposable
     {
@@ -26,9 +23,9 @@ namespace PfaAzureDevOps.Core.Tests.Git
 
         public SshdFixture()
         {
+            Lane.RequireIntegration("sshd");
             Root = Path.Combine(Path.GetTempPath(), "pfa-sshd-" + Guid.NewGuid().ToString("N").Substring(0, 12));
             Directory.CreateDirectory(Root);
-            Directory.CreateDirectory("/run/sshd");
             try
             {
                 HostKeyEd25519 = GenerateKey("host_ed25519", "ed25519");
@@ -146,37 +143,9 @@ namespace PfaAzureDevOps.Core.Tests.Git
             return output.Split(' ')[1];
         }
 
-        public static string Run(string file, params string[] args)
-        {
-            var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string arg in args)
-            {
-                info.ArgumentList.Add(arg);
-            }
+        public static string Run(string file, params string[] args) => ServerProcess.Run(file, args);
 
-            info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-            using (Process process = Process.Start(info)!)
-            {
-                var stderr = process.StandardError.ReadToEndAsync();
-                string stdout = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                if (process.ExitCode != 0)
-                {
-                    throw new InvalidOperationException($"{file} {string.Join(" ", args)} failed ({process.ExitCode}): {stderr.Result}");
-                }
-
-                return stdout;
-            }
-        }
-
-        public static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
+        public static int FreePort() => ServerProcess.FreeLoopbackPort();
 
         public void Dispose()
         {
@@ -203,20 +172,15 @@ namespace PfaAzureDevOps.Core.Tests.Git
         }
     }
 
+    /// <summary>One sshd of the fixture, started by the shared launcher (tests/TestServers).</summary>
     public sealed class SshdInstance : IDisposable
     {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new StringBuilder();
+        private readonly Sshd _sshd;
 
         internal SshdInstance(SshdFixture fixture, string name, string pubkeyAlgorithms, string[] hostKeys)
         {
-            Port = SshdFixture.FreePort();
-            string config = Path.Combine(fixture.Root, "sshd_" + name + ".conf");
             var lines = new List<string>
             {
-                "ListenAddress 127.0.0.1",
-                "Port " + Port,
-                "PidFile " + Path.Combine(fixture.Root, "sshd_" + name + ".pid"),
                 "AuthorizedKeysFile " + fixture.AuthorizedKeys,
                 "PasswordAuthentication no",
                 "KbdInteractiveAuthentication no",
@@ -233,79 +197,13 @@ namespace PfaAzureDevOps.Core.Tests.Git
                 lines.Add("HostKey " + hostKey);
             }
 
-            File.WriteAllText(config, string.Join("\n", lines) + "\n");
-            var info = new ProcessStartInfo("/usr/sbin/sshd") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            info.ArgumentList.Add("-D");
-            info.ArgumentList.Add("-e");
-            info.ArgumentList.Add("-f");
-            info.ArgumentList.Add(config);
-            _process = new Process { StartInfo = info };
-            _process.ErrorDataReceived += (s, e) =>
-            {
-                if (e.Data != null)
-                {
-                    lock (_log)
-                    {
-                        _log.AppendLine(e.Data);
-                    }
-                }
-            };
-            _process.OutputDataReceived += (s, e) => { };
-            _process.Start();
-            _process.BeginErrorReadLine();
-            _process.BeginOutputReadLine();
-
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException("sshd exited at start: " + Log);
-                }
-
-                try
-                {
-                    using (var client = new TcpClient())
-                    {
-                        client.Connect(IPAddress.Loopback, Port);
-                        break;
-                    }
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    Thread.Sleep(20);
-                }
-            }
+            _sshd = Sshd.Start(fixture.Root, name, lines, TimeSpan.FromSeconds(10));
         }
 
-        public int Port { get; }
+        public int Port => _sshd.Port;
 
-        public string Log
-        {
-            get
-            {
-                lock (_log)
-                {
-                    return _log.ToString();
-                }
-            }
-        }
+        public string Log => _sshd.Log;
 
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            _process.Dispose();
-        }
+        public void Dispose() => _sshd.Dispose();
     }
 }

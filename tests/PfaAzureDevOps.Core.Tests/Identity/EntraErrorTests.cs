@@ -9,6 +9,7 @@ using Xunit;
 namespace PfaAzureDevOps.Core.Tests.Identity
 {
     /// <summary>Every error the issue names, produced by the emulator (or by MSAL itself) and mapped to a stable id.</summary>
+    [Trait(Lane.Name, Lane.Integration)]
     [Collection(EmulatorCollection.Name)]
     public sealed class EntraErrorTests : EntraTestBase
     {

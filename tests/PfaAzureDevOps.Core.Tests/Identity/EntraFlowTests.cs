@@ -17,6 +17,7 @@ using Xunit;
 namespace PfaAzureDevOps.Core.Tests.Identity
 {
     /// <summary>Each Entra flow end to end: MSAL against the emulator's Entra side, the token then used on its REST API.</summary>
+    [Trait(Lane.Name, Lane.Integration)]
     [Collection(EmulatorCollection.Name)]
     public sealed class EntraFlowTests : EntraTestBase
     {

@@ -11,6 +11,7 @@ namespace PfaAzureDevOps.Core.Tests.Identity
     /// The one managed identity scenario of this test process (MSAL keeps the detected source and its token per process):
     /// App Service style IDENTITY_ENDPOINT/IDENTITY_HEADER pointing at the emulator.
     /// </summary>
+    [Trait(Lane.Name, Lane.Integration)]
     [Collection(EmulatorCollection.Name)]
     public sealed class EntraManagedIdentityTests : EntraTestBase
     {

@@ -8,20 +8,13 @@ using System.Threading;
 using PfaAzureDevOps.Core.Ssh;
 using Renci.SshNet;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace PfaAzureDevOps.Core.Tests.Ssh
 {
+    [Trait(Lane.Name, Lane.Integration)]
     public class SshKeyGeneratorTests
     {
         private const string Passphrase = "correct horse battery staple";
-        private readonly ITestOutputHelper _output;
-
-        public SshKeyGeneratorTests(ITestOutputHelper output)
-        {
-            _output = output;
-        }
-
         public static IEnumerable<object[]> KeyKinds() => new[]
         {
             new object[] { SshKeyType.Rsa, 3072, "RSA" },
@@ -187,39 +180,6 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
             using var dir = new TempDir();
             string file = dir.File0600("k", Encoding.ASCII.GetString(bytes));
             Assert.Equal(0, SshKeygen.Run("-y", "-P", "pässwörd €", "-f", file).ExitCode);
-        }
-
-        /// <summary>Not an assertion: prints the median time of 5 RSA-4096 generations against 5 ssh-keygen runs. Set PFA_SSH_TIMING=1.</summary>
-        [Fact]
-        public void TimingRsa4096AgainstSshKeygen()
-        {
-            if (Environment.GetEnvironmentVariable("PFA_SSH_TIMING") != "1")
-            {
-                _output.WriteLine("Set PFA_SSH_TIMING=1 to measure.");
-                return;
-            }
-
-            var ours = new List<double>();
-            var theirs = new List<double>();
-            using var dir = new TempDir();
-            for (int i = 0; i < 5; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                using (SshKeyGenerator.Generate(SshKeyType.Rsa, 4096, "t", CancellationToken.None))
-                {
-                    ours.Add(sw.Elapsed.TotalSeconds);
-                }
-
-                string file = Path.Combine(dir.Path, "k" + i);
-                sw.Restart();
-                SshKeygen.RunOk("-q", "-t", "rsa", "-b", "4096", "-N", string.Empty, "-f", file);
-                theirs.Add(sw.Elapsed.TotalSeconds);
-            }
-
-            string Format(List<double> v) => "median " + v.OrderBy(x => x).ElementAt(2).ToString("0.000") + " s (" + string.Join(", ", v.Select(x => x.ToString("0.000"))) + ")";
-            string report = "RSA-4096 SshKeyGenerator: " + Format(ours) + "; ssh-keygen: " + Format(theirs);
-            _output.WriteLine(report);
-            Console.WriteLine(report);
         }
 
         private static void AssertSshNetKey(SshKeyPair pair, PrivateKeyFile source)

@@ -8,6 +8,7 @@ using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Ssh
 {
+    [Trait(Lane.Name, Lane.Integration)]
     public class SshPrivateKeyTests
     {
         public static IEnumerable<object[]> KeygenKinds() => new[]

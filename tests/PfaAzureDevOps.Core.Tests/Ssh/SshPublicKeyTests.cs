@@ -6,6 +6,7 @@ using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Ssh
 {
+    [Trait(Lane.Name, Lane.Integration)]
     public class SshPublicKeyTests
     {
         // A key made by ssh-keygen 9.2 (ssh-keygen -t ed25519): fixed so the fingerprints are known constants.

@@ -68,6 +68,7 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
 
         public static ProcessResult Run(params string[] args)
         {
+            Lane.RequireIntegration("ssh-keygen");
             var start = new ProcessStartInfo(Path)
             {
                 RedirectStandardOutput = true,

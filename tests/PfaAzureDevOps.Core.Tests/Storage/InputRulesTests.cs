@@ -88,6 +88,7 @@ namespace PfaAzureDevOps.Core.Tests.Storage
         }
 
         [Fact]
+        [Trait(Lane.Name, Lane.Integration)]
         public void FileKindsAndAFifoNeverHangs()
         {
             if (OperatingSystem.IsWindows())
@@ -98,6 +99,7 @@ namespace PfaAzureDevOps.Core.Tests.Storage
             string file = Path.Combine(_root, "file");
             File.WriteAllText(file, "x");
             string fifo = Path.Combine(_root, "fifo");
+            Lane.RequireIntegration("mkfifo");
             using (Process mkfifo = Process.Start("mkfifo", fifo))
             {
                 mkfifo.WaitForExit();
