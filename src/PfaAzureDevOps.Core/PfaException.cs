@@ -20,10 +20,14 @@ namespace PfaAzureDevOps.Core
         OperationStopped,
         LimitsExceeded,
         NotInstalled,
+
+        /// <summary>A failure nobody foresaw (UnexpectedError); the engine never throws it on purpose.</summary>
+        NotSpecified,
     }
 
     /// <summary>
-    /// Every failure the engine reports on purpose. <see cref="ErrorId"/> is stable (tests and scripts match it);
+    /// Every failure the engine reports on purpose. <see cref="ErrorId"/> is stable (tests and scripts match it) and is
+    /// one of <see cref="Errors.ErrorIds"/>, listed with its meaning in <see cref="Errors.ErrorCatalog"/>;
     /// the message says what happened and what to do, and never quotes a secret.
     /// </summary>
     public class PfaException : Exception
