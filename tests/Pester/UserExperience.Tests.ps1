@@ -346,3 +346,121 @@ Describe 'Success lines and the small traps of the key path' {
         ($checks | Where-Object Name -EQ 'TokenRefreshable').Result | Should -Be 'Fail'
     }
 }
+
+Describe 'Key lists and checks at 80 columns: progress, confirmations that name the key, whole words' {
+    BeforeAll {
+        $script:StateHome = New-TestStateHome
+        # An application of its own: an earlier test rotated the shared one's secret.
+        $script:App = Control POST '/_test/apps' @{ name = 'PFA views'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        Register-TestApp
+        Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -Organization fabrikam -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+        if (-not ((Control GET '/_test/orgs') | Where-Object name -EQ 'tailspin')) { $null = Control POST '/_test/orgs' @{ name = 'tailspin' } }
+        $null = New-PfaSshKey -Bits 3072 -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+        $script:Added = @(Add-AzDevOpsSshKey -Organization fabrikam, tailspin -Description 'PFA ux2 laptop' -PassThru -InformationAction SilentlyContinue -WarningAction SilentlyContinue)
+    }
+    AfterAll {
+        Get-AzDevOpsSshKey -Organization fabrikam, tailspin -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+        Control DELETE '/_test/faults' | Out-Null
+        Remove-TestStateHome $script:StateHome
+    }
+
+    It 'the key table puts each organization in a heading, with every Id whole' {
+        $keys = @(Get-AzDevOpsSshKey -Organization fabrikam, tailspin -LocalKeyOnly)
+        $keys.Count | Should -Be 2
+        $view = Get-View $keys
+        $view | Should -Match '(?m)^\s*Organization: fabrikam\s*$'
+        $view | Should -Match '(?m)^\s*Organization: tailspin\s*$'
+        foreach ($key in $keys) { $view | Should -Match "(?m)^$($key.Id) " }
+    }
+
+    It 'Get- and Remove-AzDevOpsSshKey show progress while Azure DevOps is slow' {
+        Control POST '/_test/faults' @{ pathPrefix = '/fabrikam/_apis/Token'; method = 'GET'; delayMs = 1800; count = 2 } | Out-Null
+        foreach ($command in 'Get-AzDevOpsSshKey', 'Remove-AzDevOpsSshKey') {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+                $null = $ps.AddCommand($command).AddParameter('Organization', 'fabrikam')
+                # Remove: a key that is not there, asked about through the (slow) list: nothing is removed.
+                if ($command -like 'Remove-*') { $null = $ps.AddParameter('Id', [guid]::NewGuid()).AddParameter('WhatIf') }
+                $null = $ps.Invoke()
+                $records = @($ps.Streams.Progress)
+                $records.Count | Should -BeGreaterThan 0 -Because "$command waits about 2 s for the list"
+                $records[0].Activity | Should -Be 'Listing your SSH keys in Azure DevOps'
+                $records[0].StatusDescription | Should -Match '^Asking fabrikam \(\d+ s\)$'
+                $records[-1].RecordType | Should -Be 'Completed'
+                if ($command -like 'Remove-*') { $ps.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'AzDevOpsSshKeyNotFound,*' }
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+
+    It 'a script without -Force is refused with the key named (description, fingerprint, organization); the key stays' {
+        $key = Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly
+        $err = $null
+        try { Remove-AzDevOpsSshKey -Id $key.Id -Organization tailspin -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ConfirmationRequired,*'
+        "$err" | Should -Match "SSH key 'PFA ux2 laptop' \($([regex]::Escape($key.Md5Fingerprint)), id $($key.Id), valid until \d{4}-\d\d-\d\d\) in tailspin"
+        @(Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly).Count | Should -Be 1
+    }
+
+    It 'at a terminal the confirmation names the key; N keeps it' -Skip:(-not $HaveTmux) {
+        $key = Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly
+        $terminal = Start-Terminal
+        try {
+            Send-Line $terminal "Remove-AzDevOpsSshKey $($key.Id) -Organization tailspin"
+            $screen = Wait-Screen $terminal '\[N\] No'
+            $screen | Should -Match "'PFA ux2 laptop'"
+            $screen | Should -Match ([regex]::Escape("$($key.Md5Fingerprint),"))
+            $screen | Should -Match 'in tailspin'
+            Send-Line $terminal 'N'
+            Send-Line $terminal "'after:' + @(Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly).Count"
+            Wait-Screen $terminal '(?m)^after:1' | Out-Null
+        }
+        finally { Stop-Terminal $terminal }
+    }
+
+    It 'the integration table wraps its messages between words at 80 columns' {
+        $checks = Test-PfaAzureDevOpsIntegration -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -WarningAction SilentlyContinue
+        $view = Get-View $checks
+        foreach ($word in ($checks.Message -split '\s+' | Where-Object { $_.Length -gt 1 -and $_.Length -le 50 })) {
+            $view | Should -Match ([regex]::Escape($word)) -Because "'$word' must not be cut over two lines"
+        }
+        # The message column, read line by line, is the message.
+        $first = $checks | Where-Object { $_.Message.Length -gt 60 } | Select-Object -First 1
+        $first | Should -Not -BeNullOrEmpty
+        $rows = Get-View $first
+        $column = ($rows -split "`r?`n" | Where-Object { $_.Length -gt 25 } | Select-Object -Skip 2 | ForEach-Object { $_.Substring(25).Trim() }) -join ' '
+        $column | Should -Be $first.Message
+    }
+
+    It 'the access result keeps the repository URL whole, and breaks a longer one only after a /' {
+        $result = Test-PfaAzureDevOpsSshAccess $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -WarningAction SilentlyContinue
+        $view = Get-View $result -As List
+        $view | Should -Match "(?m)^RepositoryUrl : $([regex]::Escape($RepoUrl))\s*$"
+        $view | Should -Match "(?m)^HostKey\s+: $([regex]::Escape($result.HostKeyFingerprint))"
+        $long = [PfaAzureDevOps.PfaSshAccessResult]::new()
+        $long.Success = $true
+        $long.RepositoryUrl = 'ssh://git@ssh.dev.azure.com/v3/sample-corporation-worldwide/Infrastructure-Modules/puppet-base-configuration'
+        $long.Message = $result.Message
+        $text = Get-View $long -As List
+        $lines = $text -split "`r?`n"
+        ($lines | Where-Object { $_ -match '^RepositoryUrl : ' }) | Should -Be 'RepositoryUrl : ssh://git@ssh.dev.azure.com/v3/sample-corporation-worldwide/'
+        $text | Should -Match '(?m)^\s+Infrastructure-Modules/puppet-base-configuration\s*$'
+    }
+
+    It 'Set-PfaAzureDevOpsApp -ClientSecret asks an interactive user when the new secret expires' -Skip:(-not $HaveTmux) {
+        $terminal = Start-Terminal
+        try {
+            Send-Line $terminal "Set-PfaAzureDevOpsApp -Scope CurrentUser -ClientSecret (ConvertTo-SecureString '$($App.clientSecret)' -AsPlainText -Force)"
+            $screen = Wait-Screen $terminal 'When does the new client secret expire\?'
+            Send-Line $terminal 'next spring'
+            $screen = Wait-Screen $terminal "'next spring' is not a date"
+            $date = (Get-Date).AddDays(75).ToString('yyyy-MM-dd')
+            Send-Line $terminal $date
+            Send-Line $terminal "'expires:' + (Get-PfaAzureDevOpsApp -Scope CurrentUser).SecretExpiresOn.ToString('yyyy-MM-dd')"
+            $screen = Wait-Screen $terminal "(?m)^expires:$date"
+            $screen | Should -Not -Match 'expiry is not known'
+        }
+        finally { Stop-Terminal $terminal }
+    }
+}

@@ -32,7 +32,7 @@ namespace PfaAzureDevOps.Commands
             DateTimeOffset now = DateTimeOffset.UtcNow;
             ForEachOrganization(contexts, context =>
             {
-                var keys = RunOffPipeline(cancel => context.Service.ListAsync(context.Endpoints, context.Credential, cancel));
+                var keys = RunWithProgress("Listing your SSH keys in Azure DevOps", $"Asking {context.Endpoints.Organization}", cancel => context.Service.ListAsync(context.Endpoints, context.Credential, cancel));
                 WriteVerbose($"{keys.Count} SSH key(s) in {context.Endpoints.Organization}.");
                 foreach (Core.AzureDevOps.AzureDevOpsSshKey key in keys)
                 {

@@ -62,6 +62,14 @@ namespace PfaAzureDevOps.Commands
                 return;
             }
 
+            // A new secret's expiry is worth a question: without it Get-PfaAzureDevOpsApp cannot warn before the secret
+            // expires. Asked only where someone can answer; a script keeps the warning below and is never prompted.
+            DateTimeOffset? expires = SecretExpiresOn;
+            if (ClientSecret != null && !expires.HasValue && !ClearSecretExpiry && IsInteractive())
+            {
+                expires = AskSecretExpiry(DateTimeOffset.UtcNow);
+            }
+
             char[]? secret = ClientSecret != null ? Secrets.ToChars(ClientSecret) : null;
             try
             {
@@ -70,7 +78,7 @@ namespace PfaAzureDevOps.Commands
                     new Core.Registration.RegistrationChange
                     {
                         ClientSecret = secret,
-                        SecretExpiresOn = SecretExpiresOn,
+                        SecretExpiresOn = expires,
                         ClearSecretExpiry = ClearSecretExpiry,
                         Scopes = OAuthScope,
                         AuthorizationServer = AuthorizationServer,
@@ -81,7 +89,7 @@ namespace PfaAzureDevOps.Commands
                 {
                     WarnIfSecretsUnprotected(service.Vault.IsProtected);
                     WriteVerbose("The client secret was replaced; the previous one was deleted. On Azure DevOps, tokens minted with the old secret stop working: users connect again.");
-                    if (!SecretExpiresOn.HasValue && !ClearSecretExpiry)
+                    if (!expires.HasValue && !ClearSecretExpiry)
                     {
                         WriteWarning("The new client secret's expiry is not known, so the previous expiry was cleared. Record it with Set-PfaAzureDevOpsApp -SecretExpiresOn so Get-PfaAzureDevOpsApp can warn before it happens.");
                     }
@@ -96,6 +104,37 @@ namespace PfaAzureDevOps.Commands
             {
                 Secrets.Clear(secret);
             }
+        }
+
+        /// <summary>Asks for the new secret's expiry: a date as the application's page shows it, Enter when unknown; a bad answer is asked again.</summary>
+        private DateTimeOffset? AskSecretExpiry(DateTimeOffset now)
+        {
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                Host.UI.Write("When does the new client secret expire? The date on the application's page (yyyy-MM-dd; Enter if unknown): ");
+                string answer = (Host.UI.ReadLine() ?? string.Empty).Trim();
+                if (answer.Length == 0)
+                {
+                    return null;
+                }
+
+                if (!DateTimeOffset.TryParse(answer, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out DateTimeOffset date)
+                    && !DateTimeOffset.TryParse(answer, System.Globalization.CultureInfo.CurrentCulture, System.Globalization.DateTimeStyles.AssumeLocal, out date))
+                {
+                    Host.UI.WriteLine($"'{answer}' is not a date. Type it as yyyy-MM-dd, for example {UserMessages.Date(now.AddDays(60))}.");
+                    continue;
+                }
+
+                if (date <= now)
+                {
+                    Host.UI.WriteLine($"{UserMessages.Date(date)} is not in the future; a new secret expires later. Type its expiry, or Enter if unknown.");
+                    continue;
+                }
+
+                return date;
+            }
+
+            return null;
         }
     }
 }
