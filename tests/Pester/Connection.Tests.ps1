@@ -418,7 +418,9 @@ Describe 'Access tokens: cache, refresh, rotation, errors' {
         Get-StoredToken refresh | Should -Not -Be $rotated
     }
 
-    It '20 processes on an expired token cause exactly one refresh, and all get a valid token' {
+    # A smoke test across real processes and the real token endpoint: the race itself (threads, processes, rotation,
+    # a failed or killed refresh) is covered by the xunit TokenBrokerTests against a fake token server.
+    It '4 processes on an expired token cause exactly one refresh, and all get the same valid token' {
         New-TestApp -Https | Out-Null
         Connect-ByPasteInChild
         Set-AccessTokenExpired
@@ -436,7 +438,7 @@ Set-Content -Path $OutFile -Value $hash
         $saved = @{ SSL_CERT_FILE = $env:SSL_CERT_FILE }
         $env:SSL_CERT_FILE = $Ado.CertificatePath
         try {
-            $procs = 1..20 | ForEach-Object {
+            $procs = 1..4 | ForEach-Object {
                 Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $script, (Join-Path $out "$_.txt")) -PassThru `
                     -RedirectStandardError (Join-Path $out "$_.err")
             }
@@ -446,7 +448,7 @@ Set-Content -Path $OutFile -Value $hash
         $errors = Get-ChildItem $out -Filter '*.err' | Get-Content -Raw | Where-Object { $_ }
         $errors | Should -BeNullOrEmpty
         $hashes = @(Get-ChildItem $out -Filter '*.txt' | ForEach-Object { (Get-Content -Raw $_.FullName).Trim() })
-        $hashes.Count | Should -Be 20
+        $hashes.Count | Should -Be 4
         @($hashes | Select-Object -Unique).Count | Should -Be 1
         $counters = Get-Counters
         $counters.refreshToken | Should -Be 1

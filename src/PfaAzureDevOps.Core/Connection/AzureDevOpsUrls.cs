@@ -35,7 +35,7 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             string baseUrl = string.Equals(authorizationServer.TrimEnd('/'), RegistrationRules.DefaultAzureDevOpsAuthorizationServer, StringComparison.OrdinalIgnoreCase)
-                    || Uri.TryCreate(authorizationServer, UriKind.Absolute, out Uri? server) && SignIn.Entra.EntraAuthority.IsKnownHost(server)
+                    || Uri.TryCreate(authorizationServer, UriKind.Absolute, out Uri? server) && EntraHosts.IsKnown(server)
                 ? HostedOrganizationBase
                 : authorizationServer.TrimEnd('/');
             return new Uri(baseUrl + "/" + Uri.EscapeDataString(name));

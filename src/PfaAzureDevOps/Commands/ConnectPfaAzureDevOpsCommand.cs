@@ -95,7 +95,7 @@ namespace PfaAzureDevOps.Commands
             try
             {
                 Core.SignIn.SignInRequest request = NewRequest(accessToken, clientSecret);
-                var service = new Core.Connection.ConnectionService();
+                var service = new Core.SignIn.ConnectionService();
                 Core.SignIn.SignInResult result = RunOffPipeline(token => new Core.SignIn.SignInService(service).ConnectAsync(request, NewUser(), token));
                 if (result.Connection is null)
                 {
@@ -233,7 +233,7 @@ namespace PfaAzureDevOps.Commands
         /// After sign-in (the engine settled the organization, or left an OrganizationChoiceRequired error for a script):
         /// says who is connected where until when and what to run next, offers the SSH key, and writes the connection with -PassThru.
         /// </summary>
-        private void Finish(Core.SignIn.SignInResult result, Core.Connection.ConnectionService service)
+        private void Finish(Core.SignIn.SignInResult result, Core.SignIn.ConnectionService service)
         {
             Core.Connection.ConnectionDocument document = result.Connection!;
             bool person = result.IsPerson;
@@ -298,7 +298,7 @@ namespace PfaAzureDevOps.Commands
         /// The rest of the user phase in the same command: the key (made when missing, RSA 4096), then added to the
         /// connection's organization (already there is fine), each step said in a line. A failure here keeps the connection.
         /// </summary>
-        private void SetUpSshKey(Core.Connection.ConnectionDocument document, Core.Connection.ConnectionService connections)
+        private void SetUpSshKey(Core.Connection.ConnectionDocument document, Core.SignIn.ConnectionService connections)
         {
             try
             {

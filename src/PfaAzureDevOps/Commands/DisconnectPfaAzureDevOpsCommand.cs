@@ -19,7 +19,7 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            var service = new Core.Connection.ConnectionService();
+            var service = new Core.SignIn.ConnectionService();
             if (!ConfirmOrForce(Force, $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})", "Forget the connection and its tokens"))
             {
                 return;

@@ -43,7 +43,7 @@ namespace PfaAzureDevOps.Commands
             Core.Registration.AppRegistration? registration = null;
             try
             {
-                Core.Connection.ConnectionService.FindRegistration(out Core.Registration.AppRegistration found);
+                Core.SignIn.ConnectionService.FindRegistration(out Core.Registration.AppRegistration found);
                 registration = found;
                 Emit("AppRegistered", PfaCheckResult.Pass, $"Application {found.ClientId} ({found.Provider}) is registered for {found.InstanceUrl}.");
             }
@@ -54,7 +54,7 @@ namespace PfaAzureDevOps.Commands
 
             // 3-4 first (not shown yet): the token refresh is the one place the service checks the client secret.
             Step("Checking your connection and refreshing its token", 2);
-            var connections = new Core.Connection.ConnectionService();
+            var connections = new Core.SignIn.ConnectionService();
             Core.Connection.ConnectionDocument? connection = null;
             Core.PfaException? connectionError = null;
             try

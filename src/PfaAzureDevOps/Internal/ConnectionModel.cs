@@ -1,6 +1,7 @@
 using System;
 using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.SignIn;
 
 namespace PfaAzureDevOps.Internal
 {

@@ -1,9 +1,12 @@
 using System;
+using System.Linq;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Rest;
 
 namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
 {
@@ -37,7 +40,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             Uri? returned;
             if (request.Method == SignInMethod.CallbackUri)
             {
-                authorization = service.LoadPending(registration, now);
+                authorization = LoadPending(service.Pending, registration, now);
                 if (!user.Confirm(context.Target, action))
                 {
                     return null;
@@ -47,7 +50,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             }
             else
             {
-                authorization = ConnectionService.Begin(registration);
+                authorization = new AuthorizationRequest(new Uri(registration.AuthorizationServer), registration.ClientId, new Uri(registration.CallbackUrl), registration.Scopes);
                 bool loopback = BrowserSignIn.CanListenOnLoopback(authorization.CallbackUrl);
                 if (!loopback && !request.NoBrowser && !user.CanPrompt && !request.Preview)
                 {
@@ -79,7 +82,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 }
                 else
                 {
-                    service.SavePending(authorization, now);
+                    SavePending(service.Pending, authorization, now);
                     returned = BrowserSignIn.AskForAddress(authorization.AuthorizeUrl, authorization.CallbackUrl, LinkText, "After clicking Accept", request, user);
                     if (returned is null)
                     {
@@ -88,7 +91,108 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 }
             }
 
-            return await service.CompleteAsync(authorization, returned, registrations, registration, request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+            return await CompleteAsync(service, authorization, returned, registrations, registration, request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static void SavePending(PendingSignIns pending, AuthorizationRequest request, DateTimeOffset now) => pending.Save(new PendingAuthorization
+        {
+            ClientId = request.ClientId,
+            State = request.State,
+            AuthorizationServer = request.AuthorizationServer.AbsoluteUri,
+            CallbackUrl = request.CallbackUrl.AbsoluteUri,
+            Scopes = request.Scopes.ToList(),
+            CreatedOn = now,
+        });
+
+        /// <summary>The pending authorization for this registration, checked for age and application.</summary>
+        private static AuthorizationRequest LoadPending(PendingSignIns pendingSignIns, AppRegistration registration, DateTimeOffset now)
+        {
+            PendingAuthorization? pending = pendingSignIns.Read();
+            if (pending is null)
+            {
+                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, open it, click Accept, then pass the address the browser ended on with -CallbackUri.", pendingSignIns.Path);
+            }
+
+            if (PendingSignIns.IsStale(pending, registration.ClientId, registration.CallbackUrl, now))
+            {
+                pendingSignIns.Delete();
+                throw pendingSignIns.Expired();
+            }
+
+            return new AuthorizationRequest(new Uri(pending.AuthorizationServer), pending.ClientId, new Uri(pending.CallbackUrl), pending.Scopes, pending.State);
+        }
+
+        /// <summary>
+        /// Finishes a sign-in: checks the returned address, redeems the code, reads who connected (and the organization),
+        /// and replaces any previous connection.
+        /// </summary>
+        private static async Task<ConnectionDocument> CompleteAsync(
+            ConnectionService service, AuthorizationRequest request, Uri returned, RegistrationService registrations, AppRegistration registration,
+            ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
+        {
+            string code = request.ReadCode(returned);
+            Uri? organizationUrl = AzureDevOpsUrls.Organization(options.Organization, options.OrganizationUrl, registration.AuthorizationServer);
+            Uri profileBase = AzureDevOpsUrls.Profile(options.ProfileUrl, registration.AuthorizationServer);
+
+            TokenResponse tokens;
+            char[] secret = registrations.ReadClientSecret(registration) ?? throw AzureDevOpsOAuthRefresh.ClientSecretMissing(registrations);
+            try
+            {
+                log?.Invoke($"Redeeming the authorization code at {OAuthTokenClient.TokenEndpoint(request.AuthorizationServer)}.");
+                tokens = await service.TokenClient.RedeemCodeAsync(request.AuthorizationServer, secret, code, request.CallbackUrl, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Array.Clear(secret, 0, secret.Length);
+            }
+
+            var document = new ConnectionDocument
+            {
+                Provider = registration.Provider,
+                ClientId = registration.ClientId,
+                RegistrationScope = registrations.Store.Scope,
+                AuthorizationServer = request.AuthorizationServer.AbsoluteUri.TrimEnd('/'),
+                CallbackUrl = request.CallbackUrl.AbsoluteUri,
+                ProfileUrl = profileBase.AbsoluteUri.TrimEnd('/'),
+                Scopes = (tokens.Scope ?? string.Join(" ", request.Scopes)).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries).ToList(),
+                ConnectedOn = DateTimeOffset.UtcNow,
+                AccessTokenExpiresOn = tokens.ExpiresOn,
+                Generation = 1,
+            };
+
+            Uri profileUrl = new Uri(document.ProfileUrl + "/_apis/profile/profiles/me?api-version=" + AzureDevOpsRestClient.ApiVersion);
+            log?.Invoke($"Reading who connected from {profileUrl.GetLeftPart(UriPartial.Path)}.");
+            using (JsonDocument profile = await service.RestClient.GetAsync(profileUrl, tokens.AccessToken, cancellationToken).ConfigureAwait(false))
+            {
+                document.UserId = AzureDevOpsHttp.ReadString(profile.RootElement, "id") ?? string.Empty;
+                document.UserDisplayName = AzureDevOpsHttp.ReadString(profile.RootElement, "displayName");
+                document.UserEmail = AzureDevOpsHttp.ReadString(profile.RootElement, "emailAddress");
+                document.UserPublicAlias = AzureDevOpsHttp.ReadString(profile.RootElement, "publicAlias");
+                if (string.IsNullOrEmpty(document.UserId))
+                {
+                    throw new PfaException("ProfileInvalid", PfaErrorKind.ProtocolError, $"The profile at {profileUrl.GetLeftPart(UriPartial.Path)} has no user id. Check -ProfileUrl.", profileUrl.GetLeftPart(UriPartial.Path));
+                }
+            }
+
+            string? organizationName = options.Organization;
+            if (organizationUrl is null)
+            {
+                DiscoveredOrganizations found = await OrganizationDiscovery.DiscoverAsync(service.RestClient, profileBase, document.UserPublicAlias ?? document.UserId, tokens.AccessToken, log, cancellationToken).ConfigureAwait(false);
+                document.KnownOrganizations = found.UnavailableReason is null ? found.Names.ToList() : null;
+                if (found.Names.Count == 1)
+                {
+                    organizationName = found.Names[0];
+                    organizationUrl = AzureDevOpsUrls.Organization(organizationName, null, registration.AuthorizationServer);
+                }
+            }
+
+            if (organizationUrl != null)
+            {
+                await OrganizationAccess.CheckAsync(service.RestClient, document, organizationName, organizationUrl, tokens.AccessToken, log, cancellationToken).ConfigureAwait(false);
+            }
+
+            service.Storage.Replace(document, tokens.AccessToken, tokens.RefreshToken, cancellationToken);
+            return document;
         }
     }
 }

@@ -54,7 +54,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
         public const string RefreshGrant = "refresh_token";
 
         /// <summary>The longest token accepted (Azure DevOps' are about 1-3 KB).</summary>
-        public const int MaxTokenLength = 64 * 1024;
+        public const int MaxTokenLength = Connection.ConnectionStore.MaxTokenLength;
 
         /// <summary>The longest lifetime accepted for an access token: one year.</summary>
         public const double MaxExpiresInSeconds = 366 * 24 * 3600;

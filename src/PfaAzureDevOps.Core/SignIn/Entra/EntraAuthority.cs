@@ -8,20 +8,9 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
     public static class EntraAuthority
     {
         /// <summary>The Microsoft cloud authority hosts, for which MSAL's instance discovery stays on.</summary>
-        public static readonly IReadOnlyCollection<string> KnownHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "login.microsoftonline.com",
-            "login.microsoft.com",
-            "login.windows.net",
-            "sts.windows.net",
-            "login.microsoftonline.us",
-            "login.usgovcloudapi.net",
-            "login.chinacloudapi.cn",
-            "login.partner.microsoftonline.cn",
-            "login.microsoftonline.de",
-        };
+        public static IReadOnlyCollection<string> KnownHosts => EntraHosts.Known;
 
-        public static bool IsKnownHost(Uri authority) => ((HashSet<string>)KnownHosts).Contains(authority.Host);
+        public static bool IsKnownHost(Uri authority) => EntraHosts.IsKnown(authority);
 
         /// <summary>The authority URL for a tenant (the registration's when null).</summary>
         public static Uri For(AppRegistration registration, string? tenant = null) =>

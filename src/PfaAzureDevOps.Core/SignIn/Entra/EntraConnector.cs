@@ -1,5 +1,3 @@
-// Over 450 lines: not yet split by responsibility. The split is the structure step (issue 12); see
-// docs/ARCHITECTURE.md, "Known structural debt", for what goes where.
 using System;
 using System.Linq;
 using System.Text;
@@ -87,7 +85,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                         if (request.ClientSecret != null)
                         {
                             document.ServicePrincipalSecret = "entra-sp-secret-" + Guid.NewGuid().ToString("N").Substring(0, 12);
-                            service.WriteVaultSecret(document.ServicePrincipalSecret, new string(request.ClientSecret));
+                            service.Storage.WriteSecret(document.ServicePrincipalSecret, new string(request.ClientSecret));
                         }
 
                         break;
@@ -150,7 +148,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             EntraAuthorizationRequest request = await Provider(registrations, registration, log).CreateAuthorizationRequestAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             string verifierName = VerifierPrefix + Guid.NewGuid().ToString("N").Substring(0, 12);
-            service.WriteVaultSecret(verifierName, request.CodeVerifier);
+            service.Storage.WriteSecret(verifierName, request.CodeVerifier);
             DropPendingVerifier(service);
             var pending = new PendingAuthorization
             {
@@ -162,14 +160,14 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 CreatedOn = DateTimeOffset.UtcNow,
                 CodeVerifierSecret = verifierName,
             };
-            service.Store.Write(PendingAuthorization.FileName, pending, ownerOnly: true);
+            service.Pending.Save(pending);
             return request.Url;
         }
 
         /// <summary>Redeems the address the browser ended on at the instance callback, then records the connection.</summary>
         public static async Task<ConnectionDocument> CompleteAuthorizationAsync(ConnectionService service, RegistrationService registrations, AppRegistration registration, Uri returned, ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
         {
-            PendingAuthorization? pending = service.Store.Read<PendingAuthorization>(PendingAuthorization.FileName, PendingAuthorization.DocumentKind, PendingAuthorization.CurrentVersion);
+            PendingAuthorization? pending = service.Pending.Read();
             if (pending is null || pending.CodeVerifierSecret is null)
             {
                 throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No Microsoft Entra ID sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, sign in, then pass the address the browser ended on with -CallbackUri.", service.Store.GetPath(PendingAuthorization.FileName));
@@ -178,7 +176,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             if (DateTimeOffset.UtcNow - pending.CreatedOn > PendingAuthorization.Lifetime || pending.ClientId != registration.ClientId)
             {
                 DropPendingVerifier(service);
-                service.DeletePending();
+                service.Pending.Delete();
                 throw new PfaException("PendingAuthorizationExpired", PfaErrorKind.InvalidOperation, $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
             }
 
@@ -198,74 +196,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             return await KeepOnlyAccountAsync(recorded, registrations, registration, log).ConfigureAwait(false);
         }
 
-        // ---- Renewal and sign-out ----
-
-        /// <summary>A fresh access token for an Entra ID connection (called under the connection lock).</summary>
-        public static async Task<AccessTokenResult> RenewAsync(ConnectionService service, ConnectionDocument document, bool forceRefresh, Action<string>? log, CancellationToken cancellationToken)
-        {
-            EntraFlow flow = ParseFlow(document.Flow);
-            EntraToken token;
-            switch (flow)
-            {
-                case EntraFlow.AccessToken:
-                    {
-                        string? stored = service.ReadVaultSecret(document, document.AccessTokenSecret);
-                        if (stored != null && document.AccessTokenExpiresOn > DateTimeOffset.UtcNow)
-                        {
-                            return new AccessTokenResult(stored, document.AccessTokenExpiresOn, refreshed: false);
-                        }
-
-                        throw new PfaException("EntraAccessTokenExpired", PfaErrorKind.InvalidOperation, $"The access token given to Connect-PfaAzureDevOps -AccessToken expired at {document.AccessTokenExpiresOn:u} and cannot be renewed here. Supply a new one: Connect-PfaAzureDevOps -AccessToken <token> (in Azure Pipelines: $(System.AccessToken)).", service.DocumentPath);
-                    }
-
-                case EntraFlow.ServicePrincipal:
-                    {
-                        RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration, allowOtherClient: true);
-                        char[]? secret = document.ServicePrincipalSecret != null ? service.ReadVaultSecret(document, document.ServicePrincipalSecret)?.ToCharArray() : null;
-                        if (secret == null && document.CertificatePath == null && document.CertificateThumbprint == null)
-                        {
-                            throw new PfaException("ConnectionTokensMissing", PfaErrorKind.InvalidData, "The service principal's secret is missing from the store. Run Connect-PfaAzureDevOps -ServicePrincipal again.", service.DocumentPath);
-                        }
-
-                        try
-                        {
-                            ServicePrincipalCredential credential = Credential(document.ClientId, document.TenantId!, secret, document.CertificateThumbprint, document.CertificatePath);
-                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, service.Store, Options(log), forceRefresh, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            if (secret != null)
-                            {
-                                Array.Clear(secret, 0, secret.Length);
-                            }
-                        }
-
-                        break;
-                    }
-
-                case EntraFlow.ManagedIdentity:
-                    token = await EntraTokenProvider.AcquireForManagedIdentityAsync(document.ManagedIdentityClientId, Options(log), cancellationToken).ConfigureAwait(false);
-                    break;
-
-                default:
-                    {
-                        RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration);
-                        EntraTokenProvider provider = Provider(registrations, registration, log);
-                        log?.Invoke("Renewing the Microsoft Entra ID token silently from MSAL's cache.");
-                        EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, forceRefresh, cancellationToken).ConfigureAwait(false);
-                        token = silent ?? throw new EntraSignInException(EntraErrorIds.NotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", service.DocumentPath);
-                        break;
-                    }
-            }
-
-            ConnectionDocument next = Clone(document);
-            next.Generation = document.Generation + 1;
-            next.RefreshedOn = DateTimeOffset.UtcNow;
-            next.AccessTokenExpiresOn = token.ExpiresOn ?? DateTimeOffset.UtcNow.AddHours(1);
-            service.SaveEntra(next, token.AccessToken, replace: false, cancellationToken: CancellationToken.None);
-            log?.Invoke($"Renewed ({flow}); the new access token expires at {next.AccessTokenExpiresOn:u}.");
-            return new AccessTokenResult(token.AccessToken, next.AccessTokenExpiresOn, refreshed: true);
-        }
+        // ---- Sign-out (renewal: EntraRenewal) ----
 
         /// <summary>Clears MSAL's cache of the connection's account (user flows); returns how many accounts were removed.</summary>
         public static async Task<int> SignOutAsync(ConnectionDocument document, Action<string>? log)
@@ -276,7 +207,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return 0;
             }
 
-            RegistrationService registrations = ConnectionService.FindRegistrationFor(document, out AppRegistration registration);
+            RegistrationService registrations = RegistrationLookup.For(document, out AppRegistration registration);
             return await Provider(registrations, registration, log).SignOutAsync(document.EntraAccount).ConfigureAwait(false);
         }
 
@@ -291,7 +222,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
         // ---- internals ----
 
-        private static EntraTokenProvider Provider(RegistrationService registrations, AppRegistration registration, Action<string>? log) =>
+        internal static EntraTokenProvider Provider(RegistrationService registrations, AppRegistration registration, Action<string>? log) =>
             EntraTokenProvider.Create(registrations, registration, WithCertificate(Options(log), registration));
 
         /// <summary>Loads the registration's certificate (if it has one) into the options: the confidential flows then sign with it.</summary>
@@ -309,7 +240,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             return options;
         }
 
-        private static ServicePrincipalCredential Credential(Guid clientId, string tenant, char[]? secret, string? thumbprint, string? path)
+        internal static ServicePrincipalCredential Credential(Guid clientId, string tenant, char[]? secret, string? thumbprint, string? path)
         {
             if (!string.IsNullOrEmpty(path))
             {
@@ -353,7 +284,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             return document;
         }
 
-        private static EntraFlow ParseFlow(string? flow) =>
+        internal static EntraFlow ParseFlow(string? flow) =>
             Enum.TryParse(flow, ignoreCase: true, out EntraFlow parsed) ? parsed : EntraFlow.Interactive;
 
         private static ConnectionDocument NewDocument(RegistrationService registrations, AppRegistration registration, EntraFlow flow) => new ConnectionDocument
@@ -435,12 +366,12 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     log?.Invoke($"Checking access to the organization at {connectionData.GetLeftPart(UriPartial.Path)}.");
                     using (JsonDocument data = await service.RestClient.GetAsync(connectionData, token.AccessToken, cancellationToken).ConfigureAwait(false))
                     {
-                        document.OrganizationId = ConnectionService.ReadOrganizationId(data.RootElement, connectionData);
+                        document.OrganizationId = OrganizationAccess.ReadOrganizationId(data.RootElement, connectionData);
                     }
                 }
             }
 
-            service.SaveEntra(document, token.AccessToken, replace: true, cancellationToken);
+            service.Storage.Replace(document, token.AccessToken, null, cancellationToken);
             return document;
         }
 
@@ -448,7 +379,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             try
             {
-                PendingAuthorization? old = service.Store.Read<PendingAuthorization>(PendingAuthorization.FileName, PendingAuthorization.DocumentKind, PendingAuthorization.CurrentVersion);
+                PendingAuthorization? old = service.Pending.Read();
                 if (old?.CodeVerifierSecret != null)
                 {
                     service.Vault.Delete(old.CodeVerifierSecret);
@@ -458,12 +389,6 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             {
                 // An unreadable pending file is replaced anyway.
             }
-        }
-
-        private static ConnectionDocument Clone(ConnectionDocument source)
-        {
-            byte[] json = JsonSerializer.SerializeToUtf8Bytes(source, StateStore.JsonOptions);
-            return JsonSerializer.Deserialize<ConnectionDocument>(json, StateStore.JsonOptions)!;
         }
     }
 }

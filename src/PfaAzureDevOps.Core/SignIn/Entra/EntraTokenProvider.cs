@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Identity.Client;
 using Microsoft.Identity.Client.AppConfig;
+using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;

@@ -2,13 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Registration;
 
-namespace PfaAzureDevOps.Core.SignIn.Entra
+namespace PfaAzureDevOps.Core.Connection
 {
     /// <summary>
-    /// The vault names of MSAL's token caches (no MSAL types here, so sign-out and replacement can drop a cache without
+    /// The vault names of MSAL's token caches, part of the connection's storage (no MSAL types here, so sign-out and replacement can drop a cache without
     /// loading MSAL): one user-token cache per app and authority host, one app-token cache per service principal and host.
     /// </summary>
     public static class MsalCacheNames
@@ -31,11 +30,11 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
 
             string flow = document.Flow ?? string.Empty;
-            if (string.Equals(flow, nameof(EntraFlow.ServicePrincipal), StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(flow, "ServicePrincipal", StringComparison.OrdinalIgnoreCase))
             {
                 names.Add(App(document.ClientId, authority));
             }
-            else if (!string.Equals(flow, nameof(EntraFlow.AccessToken), StringComparison.OrdinalIgnoreCase) && !string.Equals(flow, nameof(EntraFlow.ManagedIdentity), StringComparison.OrdinalIgnoreCase))
+            else if (!string.Equals(flow, "AccessToken", StringComparison.OrdinalIgnoreCase) && !string.Equals(flow, "ManagedIdentity", StringComparison.OrdinalIgnoreCase))
             {
                 names.Add(User(document.ClientId, authority));
             }
