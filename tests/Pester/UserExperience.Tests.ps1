@@ -399,7 +399,7 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $err = $null
         try { Remove-AzDevOpsSshKey -Id $key.Id -Organization tailspin -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'ConfirmationRequired,*'
-        "$err" | Should -Match "SSH key 'PFA ux2 laptop' \($([regex]::Escape($key.Md5Fingerprint)), id $($key.Id), valid until \d{4}-\d\d-\d\d\) in tailspin"
+        "$err" | Should -Match "SSH key 'PFA ux2 laptop' \(MD5:$([regex]::Escape($key.Md5Fingerprint)), id $($key.Id), valid until \d{4}-\d\d-\d\d\) in tailspin"
         @(Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly).Count | Should -Be 1
     }
 
@@ -408,9 +408,9 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $terminal = Start-Terminal
         try {
             Send-Line $terminal "Remove-AzDevOpsSshKey $($key.Id) -Organization tailspin"
-            $screen = Wait-Screen $terminal '\[N\] No'
+            $screen = (Wait-Screen $terminal '\[N\] No') -replace '\s+', ' '   # the host breaks the question between words
             $screen | Should -Match "'PFA ux2 laptop'"
-            $screen | Should -Match ([regex]::Escape("$($key.Md5Fingerprint),"))
+            $screen | Should -Match ([regex]::Escape("MD5:$($key.Md5Fingerprint),"))
             $screen | Should -Match 'in tailspin'
             Send-Line $terminal 'N'
             Send-Line $terminal "'after:' + @(Get-AzDevOpsSshKey -Organization tailspin -LocalKeyOnly).Count"
@@ -429,7 +429,10 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $first = $checks | Where-Object { $_.Message.Length -gt 60 } | Select-Object -First 1
         $first | Should -Not -BeNullOrEmpty
         $rows = Get-View $first
-        $column = ($rows -split "`r?`n" | Where-Object { $_.Length -gt 25 } | Select-Object -Skip 2 | ForEach-Object { $_.Substring(25).Trim() }) -join ' '
+        $column = ''
+        foreach ($part in ($rows -split "`r?`n" | Where-Object { $_.Length -gt 25 } | Select-Object -Skip 2 | ForEach-Object { $_.Substring(25).Trim() })) {
+            $column = if (-not $column -or $column.EndsWith('/')) { $column + $part } else { "$column $part" }   # a long URL breaks after a '/'
+        }
         $column | Should -Be $first.Message
     }
 
@@ -446,6 +449,23 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $lines = $text -split "`r?`n"
         ($lines | Where-Object { $_ -match '^RepositoryUrl : ' }) | Should -Be 'RepositoryUrl : ssh://git@ssh.dev.azure.com/v3/sample-corporation-worldwide/'
         $text | Should -Match '(?m)^\s+Infrastructure-Modules/puppet-base-configuration\s*$'
+    }
+
+    It 'the registration guide reads in whole words at 80 columns, and Register says what it stored and what is next' {
+        $guide = Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl https://samplecorp.pipelines.com -NoBrowser
+        $view = Get-View $guide -As List
+        foreach ($text in @($guide.SupportedAccountTypes, $guide.RedirectPlatform) + $guide.NextSteps + $guide.ApiPermissions) {
+            foreach ($word in ($text -split ' ' | Where-Object { $_.Length -gt 1 -and $_.Length -le 50 })) {
+                $view | Should -Match ([regex]::Escape($word)) -Because "'$word' must not be cut over two lines"
+            }
+        }
+        $view | Should -Match '(?m)^RegistrationPage\s+: https://entra\.microsoft\.com/#view/\s*$'
+        $null = Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $App.id -ClientSecret (ConvertTo-SecureString $App.clientSecret -AsPlainText -Force) `
+            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -Force -InformationVariable said -WarningAction SilentlyContinue
+        $lines = @($said | ForEach-Object { "$_" })
+        $lines[0] | Should -Be "Registered the Azure DevOps OAuth application $($App.id) for you; its callback is https://pfa.example.test/oauth2/azureDevOps."
+        $lines[1] | Should -Match '^Next: each user runs Connect-PfaAzureDevOps'
+        Register-TestApp
     }
 
     It 'Set-PfaAzureDevOpsApp -ClientSecret asks an interactive user when the new secret expires' -Skip:(-not $HaveTmux) {

@@ -164,6 +164,9 @@ namespace PfaAzureDevOps.Commands
                 }
 
                 WriteVerbose($"Registered in {service.DocumentPath}.");
+                string who = Scope == PfaStateScope.AllUsers ? "all users of this machine" : "you";
+                UserMessages.Show(this, $"Registered the {(registration.Provider == Core.Registration.IdentityProvider.EntraId ? "Microsoft Entra ID" : "Azure DevOps OAuth")} application {registration.ClientId} for {who}; its callback is {registration.CallbackUrl}.");
+                UserMessages.Show(this, "Next: each user runs Connect-PfaAzureDevOps -AddSshKey (connects, then creates and adds their SSH key).");
                 if (PassThru)
                 {
                     WriteObject(AppModel.ToOutput(registration, service, now));
@@ -190,7 +193,7 @@ namespace PfaAzureDevOps.Commands
             }
 
             string shape = ClientSecret != null || SecretExpiresOn.HasValue
-                ? "This call gives a client secret but no tenant, like a script written when Azure DevOps OAuth was the default."
+                ? "This call gives a client secret (or its expiry) but no tenant, like a script written when Azure DevOps OAuth was the default."
                 : "This call names no tenant.";
             throw new Core.PfaException(
                 "ProviderRequired",

@@ -61,7 +61,7 @@ namespace PfaAzureDevOps.Commands
         private static string Describe(Core.AzureDevOps.AzureDevOpsSshKey key, string organization)
         {
             string until = key.ValidTo.HasValue ? ", valid until " + UserMessages.Date(key.ValidTo.Value) : string.Empty;
-            string fingerprint = key.Md5Fingerprint is null ? string.Empty : key.Md5Fingerprint + ", ";
+            string fingerprint = key.Md5Fingerprint is null ? string.Empty : (key.Md5Fingerprint.StartsWith("MD5:", StringComparison.Ordinal) ? key.Md5Fingerprint : "MD5:" + key.Md5Fingerprint) + ", ";
             return $"SSH key '{key.DisplayName}' ({fingerprint}id {key.AuthorizationId}{until}) in {organization}";
         }
 
