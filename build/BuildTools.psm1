@@ -122,6 +122,7 @@ function Invoke-PesterTests {
         foreach ($done in @(Get-ChildItem -LiteralPath $ResultDirectory -Filter '*.json' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
             if ($shown[$done.Name]) { continue }
             try { $r = Get-Content -Raw -LiteralPath $done.FullName | ConvertFrom-Json } catch { continue }   # still being written
+            if ($null -eq $r -or -not $r.PSObject.Properties['File']) { continue }
             $shown[$done.Name] = $true
             $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
             if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }

@@ -94,6 +94,8 @@ while ($next = Get-NextTestFile) {
         FailedContainers = $failedContainers
         FailedBlocks     = if ($result) { $result.FailedBlocksCount } else { 0 }
         Crash            = if ($crash) { "$crash" } else { $null }
-    } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory "$name.json") -Encoding utf8
+    } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory "$name.json.tmp") -Encoding utf8
+    # Renamed into place, so the parent never reads a half-written result (an empty file parses as $null).
+    Move-Item -LiteralPath (Join-Path $ResultDirectory "$name.json.tmp") -Destination (Join-Path $ResultDirectory "$name.json") -Force
 }
 exit 0
