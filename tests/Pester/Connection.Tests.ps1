@@ -270,6 +270,21 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         finally { Control DELETE '/_test/faults' | Out-Null }
     }
 
+    It 'a user who belongs to no organization is told to create or join one, not that the list failed' {
+        New-TestApp | Out-Null
+        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        Control POST '/_test/faults' @{ pathPrefix = '/_apis/accounts'; status = 200; body = '{"count":0,"value":[]}'; count = -1 } | Out-Null
+        try {
+            Connect-PfaAzureDevOps -CallbackUri $redirect -InformationVariable info -InformationAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        finally { Control DELETE '/_test/faults' | Out-Null }
+        $text = @($info | ForEach-Object { "$_" }) -join "`n"
+        $text | Should -Match 'you belong to no Azure DevOps organization yet'
+        $text | Should -Match 'Next: create or join an organization in Azure DevOps, then run Connect-PfaAzureDevOps -Organization <name>\.'
+        $text | Should -Not -Match 'could not be listed'
+        (Get-PfaAzureDevOpsConnection).Organization | Should -BeNullOrEmpty
+    }
+
     It 'a dropped connection on the token endpoint is reported, not retried (codes work once)' {
         New-TestApp | Out-Null
         $redirect = Get-ConsentRedirect (Start-PasteSignIn)

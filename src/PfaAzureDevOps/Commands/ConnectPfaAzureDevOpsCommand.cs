@@ -246,7 +246,9 @@ namespace PfaAzureDevOps.Commands
             UserMessages.Show(this, $"Connected as {who}{where}; the access token is valid until {UserMessages.Time(document.AccessTokenExpiresOn)} and renews itself.");
             if (document.Organization is null && choiceNeeded is null)
             {
-                UserMessages.Show(this, "No organization is recorded (your organizations could not be listed): connect with -Organization <name>, or give -Organization to each key cmdlet.");
+                UserMessages.Show(this, known != null && known.Count == 0
+                    ? "Next: create or join an organization in Azure DevOps, then run Connect-PfaAzureDevOps -Organization <name>."
+                    : "No organization is recorded (your organizations could not be listed): connect with -Organization <name>, or give -Organization to each key cmdlet.");
             }
             else if (choiceNeeded is null)
             {
