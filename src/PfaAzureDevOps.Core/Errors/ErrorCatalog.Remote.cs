@@ -82,6 +82,9 @@ namespace PfaAzureDevOps.Core.Errors
             list.Add(new ErrorEntry(ErrorIds.AzDevOpsSshKeyExpired, PfaErrorKind.InvalidOperation, Area,
                 "This key is registered in the organization but expired, and Azure DevOps does not take the same key twice.",
                 "Remove the expired one (Remove-AzDevOpsSshKey) and add the key again, or rotate to a new key (Update-PfaSshKey)."));
+            list.Add(new ErrorEntry(ErrorIds.AzDevOpsSshKeyExpiring, PfaErrorKind.InvalidOperation, Area,
+                "Test-PfaAzureDevOpsIntegration: your key in the organization expires in less than 7 days; clones stop then (a check result, not an error record).",
+                "Rotate it now without downtime (Update-PfaSshKey), and run Update-PfaSshKey -ExpiringWithinDays 30 daily."));
             list.Add(new ErrorEntry(ErrorIds.AzDevOpsSshKeyInvalidResponse, PfaErrorKind.ProtocolError, Area,
                 "The key service answered with something of the wrong shape; nothing is guessed.",
                 "Check that the organization URL points at Azure DevOps; try again later."));

@@ -197,6 +197,7 @@ namespace PfaAzureDevOps.Core.Errors
         public const string AzDevOpsSshKeyTokenRefused = "AzDevOpsSshKeyTokenRefused";
         public const string AzDevOpsSshKeyNotFound = "AzDevOpsSshKeyNotFound";
         public const string AzDevOpsSshKeyExpired = "AzDevOpsSshKeyExpired";
+        public const string AzDevOpsSshKeyExpiring = "AzDevOpsSshKeyExpiring";
         public const string AzDevOpsSshKeyInvalidResponse = "AzDevOpsSshKeyInvalidResponse";
 
         // Clone access over SSH (Test-PfaAzureDevOpsSshAccess, Copy-, Update-PfaAzureDevOpsRepository)

@@ -9,8 +9,6 @@ namespace PfaAzureDevOps.Commands
     [OutputType(typeof(PfaAzureDevOpsApp))]
     public sealed class GetPfaAzureDevOpsAppCommand : PfaCmdlet
     {
-        internal const int ExpiryWarningDays = 14;
-
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         public PfaStateScope? Scope { get; set; }
 
@@ -39,17 +37,19 @@ namespace PfaAzureDevOps.Commands
             }
         }
 
+        /// <summary>The engine's expiry rule (Core.Registration.SecretExpiry: warned when less than 14 days are left), said as a warning.</summary>
         private void WarnAboutExpiry(PfaAzureDevOpsApp app)
         {
             if (app.SecretExpiresOn is DateTimeOffset expires && app.SecretExpiresInDays is int days)
             {
-                if (days < 0 || expires <= DateTimeOffset.UtcNow)
+                switch (Core.Registration.SecretExpiry.Evaluate(expires, DateTimeOffset.UtcNow))
                 {
-                    WriteWarning($"The client secret of application {app.ClientId} ({app.Scope}) expired on {expires:yyyy-MM-dd}: nobody can connect until an administrator generates a new one and runs Set-PfaAzureDevOpsApp -ClientSecret.");
-                }
-                else if (days < ExpiryWarningDays)
-                {
-                    WriteWarning($"The client secret of application {app.ClientId} ({app.Scope}) expires on {expires:yyyy-MM-dd} (in {days} days). Generate a new one and run Set-PfaAzureDevOpsApp -ClientSecret before then.");
+                    case Core.Registration.SecretExpiryState.Expired:
+                        WriteWarning($"The client secret of application {app.ClientId} ({app.Scope}) expired on {expires:yyyy-MM-dd}: nobody can connect until an administrator generates a new one and runs Set-PfaAzureDevOpsApp -ClientSecret.");
+                        break;
+                    case Core.Registration.SecretExpiryState.ExpiringSoon:
+                        WriteWarning($"The client secret of application {app.ClientId} ({app.Scope}) expires on {expires:yyyy-MM-dd} (in {days} days). Generate a new one and run Set-PfaAzureDevOpsApp -ClientSecret before then.");
+                        break;
                 }
             }
         }

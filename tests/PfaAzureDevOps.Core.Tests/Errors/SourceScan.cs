@@ -26,6 +26,7 @@ namespace PfaAzureDevOps.Core.Tests.Errors
             (new Regex(@"\bUrlRules\.Require\s*\("), 2, null),
             (new Regex(@"\bFileRules\.ReadBounded\s*\("), 3, null),
             (new Regex(@"\bFileRules\.RequireRegularFile\s*\("), 2, null),
+            (new Regex(@"\bnew\s+(?:Core\.Integration\.)?IntegrationCheck\s*\("), 4, null),
         };
 
         /// <summary>
@@ -34,7 +35,7 @@ namespace PfaAzureDevOps.Core.Tests.Errors
         /// </summary>
         private static readonly HashSet<string> PassThrough = new HashSet<string>(StringComparer.Ordinal)
         {
-            "errorId", "notFoundId", "id", "e.ErrorId", "ex.ErrorId", "pfa.ErrorId",
+            "errorId", "notFoundId", "id", "e.ErrorId", "ex.ErrorId", "pfa.ErrorId", "error.ErrorId", "refreshError.ErrorId", "result.ErrorId",
         };
 
         private static readonly Regex Constant = new Regex(@"const\s+string\s+(\w+)\s*=\s*""([^""]*)""");
@@ -97,12 +98,14 @@ namespace PfaAzureDevOps.Core.Tests.Errors
                     foreach (Match m in call.Matches(text))
                     {
                         List<string> arguments = Arguments(text, m.Index + m.Length);
-                        if (arguments.Count <= argument || (call.ToString().Contains("Require\\s") && arguments.Count < 3))
+                        int named = arguments.FindIndex(a => a.StartsWith("errorId:", StringComparison.Ordinal));
+                        string? expression = named >= 0 ? arguments[named].Substring("errorId:".Length).Trim()
+                            : arguments.Count > argument ? arguments[argument] : null;
+                        if (expression is null || expression == "null" || (call.ToString().Contains("Require\\s") && arguments.Count < 3))
                         {
                             continue;
                         }
 
-                        string expression = arguments[argument];
                         string site = $"{where}:{LineOf(text, m.Index)}";
                         var ids = new List<string>();
                         MatchCollection literals = Literal.Matches(expression);
