@@ -4,20 +4,13 @@ using System.Linq;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.AzureDevOps
 {
-    /// <summary>The stable error ids of a key rotation.</summary>
-    public static class SshKeyRotationErrorIds
-    {
-        public const string NotRegistered = "SshKeyRotationNotRegistered";
-        public const string AccessCheckFailed = "SshKeyRotationAccessCheckFailed";
-        public const string KeyChanged = "SshKeyRotationKeyChanged";
-    }
-
     /// <summary>One organization of a rotation: where the old key is registered, and how far the rotation got there.</summary>
     public sealed class SshKeyRotationTarget
     {
@@ -218,7 +211,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 {
                     string left = string.Join(", ", pending.Targets.Where(t => t.NewKeyId != null).Select(t => $"{t.Organization} (id {t.NewKeyId})"));
                     throw new PfaException(
-                        SshKeyRotationErrorIds.KeyChanged,
+                        ErrorIds.SshKeyRotationKeyChanged,
                         PfaErrorKind.InvalidOperation,
                         $"A key rotation begun {pending.StartedOn:yyyy-MM-dd HH:mm} UTC cannot go on: your SSH key changed since (it is now {current.Sha256Fingerprint}, neither the old key {pending.OldSha256Fingerprint} nor the new one). "
                         + (left.Length > 0 ? $"The abandoned new key MD5:{pending.NewKey.Md5Fingerprint} is registered in {left}: remove it there with Remove-AzDevOpsSshKey. " : string.Empty)
@@ -256,7 +249,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             {
                 string where = string.Join(", ", targets.Select(t => t.Organization));
                 throw new PfaException(
-                    SshKeyRotationErrorIds.NotRegistered,
+                    ErrorIds.SshKeyRotationNotRegistered,
                     PfaErrorKind.NotFound,
                     $"Your SSH key MD5:{current.Md5Fingerprint} is not registered in {where}, so there is nothing to rotate there. Name the organizations that hold it with -Organization (Get-AzDevOpsSshKey -Organization a,b -LocalKeyOnly shows where it is), or register it first with Add-AzDevOpsSshKey.",
                     where);
@@ -311,7 +304,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                         if (!result.Success)
                         {
                             throw new PfaException(
-                                SshKeyRotationErrorIds.AccessCheckFailed,
+                                ErrorIds.SshKeyRotationAccessCheckFailed,
                                 PfaErrorKind.InvalidOperation,
                                 $"The new key MD5:{state.NewKey.Md5Fingerprint} cannot clone {url} ({result.ErrorId}: {result.Message}) Your old key is still this machine's key and still registered, so nothing stopped working. Fix the cause, then run Update-PfaSshKey again to resume.",
                                 url.ToString(),
@@ -324,7 +317,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 step?.Invoke($"Making the new key MD5:{state.NewKey.Md5Fingerprint} this machine's SSH key");
                 if (!_keys.Promote(state.NewKey, state.OldSha256Fingerprint))
                 {
-                    throw new PfaException(SshKeyRotationErrorIds.KeyChanged, PfaErrorKind.InvalidOperation, $"Your SSH key changed while it was being rotated. Delete '{StatePath}' and run Update-PfaSshKey again.", StatePath);
+                    throw new PfaException(ErrorIds.SshKeyRotationKeyChanged, PfaErrorKind.InvalidOperation, $"Your SSH key changed while it was being rotated. Delete '{StatePath}' and run Update-PfaSshKey again.", StatePath);
                 }
             }
 
@@ -337,7 +330,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 {
                     await service.RemoveAsync(target.ToEndpoints(), credential, target.OldKeyId, cancellationToken).ConfigureAwait(false);
                 }
-                catch (PfaException ex) when (ex.ErrorId == SshKeyErrorIds.NotFound)
+                catch (PfaException ex) when (ex.ErrorId == ErrorIds.AzDevOpsSshKeyNotFound)
                 {
                     // Already gone (removed by hand, or by a run killed after the call): done.
                 }

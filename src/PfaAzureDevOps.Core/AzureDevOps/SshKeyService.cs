@@ -10,29 +10,13 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Ssh;
 
 namespace PfaAzureDevOps.Core.AzureDevOps
 {
-    /// <summary>The stable error ids of the SSH key endpoints.</summary>
-    public static class SshKeyErrorIds
-    {
-        public const string NotRsa = "AzDevOpsSshKeyNotRsa";
-        public const string AlreadyInUse = "AzDevOpsSshKeyAlreadyInUse";
-        public const string PolicyDisabled = "AzDevOpsSshKeysDisabled";
-        public const string InvalidDescription = "AzDevOpsSshKeyInvalidDescription";
-        public const string InvalidKey = "AzDevOpsSshKeyInvalid";
-        public const string InvalidExpiry = "AzDevOpsSshKeyInvalidExpiry";
-        public const string Refused = "AzDevOpsSshKeyRefused";
-        public const string TokenRefused = "AzDevOpsSshKeyTokenRefused";
-        public const string NotFound = "AzDevOpsSshKeyNotFound";
-        public const string NoOrganization = "AzDevOpsOrganizationUnknown";
-        public const string InvalidResponse = "AzDevOpsSshKeyInvalidResponse";
-        public const string Expired = "AzDevOpsSshKeyExpired";
-    }
-
     /// <summary>Where the key endpoints live: the organization (connectionData, HierarchyQuery) and its vssps host (SessionTokens).</summary>
     public sealed class SshKeyEndpoints
     {
@@ -81,7 +65,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             if (orgUrl is null)
             {
                 throw new PfaException(
-                    SshKeyErrorIds.NoOrganization,
+                    ErrorIds.AzDevOpsOrganizationUnknown,
                     PfaErrorKind.InvalidArgument,
                     "No Azure DevOps organization is known: give -Organization (for example 'contoso' for https://dev.azure.com/contoso), or connect with Connect-PfaAzureDevOps -Organization.",
                     null);
@@ -243,7 +227,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             if (key.KeyType != SshKeyType.Rsa)
             {
                 throw new PfaException(
-                    SshKeyErrorIds.NotRsa,
+                    ErrorIds.AzDevOpsSshKeyNotRsa,
                     PfaErrorKind.InvalidArgument,
                     $"Azure DevOps accepts only RSA SSH keys ('ssh-rsa'); this is a {key.AlgorithmName} key ({key.Sha256Fingerprint}), which it refuses. Make an RSA key with New-PfaSshKey -KeyType Rsa (4096 bits by default) and add that one.",
                     key.Sha256Fingerprint);
@@ -255,12 +239,12 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             string name = (displayName ?? string.Empty).Trim();
             if (name.Length == 0)
             {
-                throw new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, "The key's description is empty; Azure DevOps requires one. Give -Description, or leave it out for the default.", displayName);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyInvalidDescription, PfaErrorKind.InvalidArgument, "The key's description is empty; Azure DevOps requires one. Give -Description, or leave it out for the default.", displayName);
             }
 
             if (name.Length > MaxDisplayNameLength || name.IndexOfAny(new[] { '\r', '\n' }) >= 0)
             {
-                throw new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, $"The key's description must be one line of at most {MaxDisplayNameLength} characters (it has {name.Length}). Give a shorter -Description.", name.Length > 40 ? name.Substring(0, 40) + "..." : name);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyInvalidDescription, PfaErrorKind.InvalidArgument, $"The key's description must be one line of at most {MaxDisplayNameLength} characters (it has {name.Length}). Give a shorter -Description.", name.Length > 40 ? name.Substring(0, 40) + "..." : name);
             }
 
             return name;
@@ -272,7 +256,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             DateTimeOffset validTo = requested ?? now.Add(MaxLifetime);
             if (validTo <= now)
             {
-                throw new PfaException(SshKeyErrorIds.InvalidExpiry, PfaErrorKind.InvalidArgument, $"-ExpiresOn ({validTo:u}) is in the past. Give a date within the next year, or leave it out for one year.", validTo);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyInvalidExpiry, PfaErrorKind.InvalidArgument, $"-ExpiresOn ({validTo:u}) is in the past. Give a date within the next year, or leave it out for one year.", validTo);
             }
 
             longerThanService = validTo > now.Add(MaxLifetime).AddMinutes(5);
@@ -290,7 +274,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 string? id = AzureDevOpsHttp.ReadString(json.RootElement, "instanceId");
                 if (!Guid.TryParse(id, out Guid instanceId))
                 {
-                    throw new PfaException(SshKeyErrorIds.InvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered {url} without the organization's instanceId. Check that {endpoints.OrganizationUrl} is an Azure DevOps organization.", url.AbsoluteUri);
+                    throw new PfaException(ErrorIds.AzDevOpsSshKeyInvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered {url} without the organization's instanceId. Check that {endpoints.OrganizationUrl} is an Azure DevOps organization.", url.AbsoluteUri);
                 }
 
                 return instanceId;
@@ -363,7 +347,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                     if (!existing.IsValid)
                     {
                         throw new PfaException(
-                            SshKeyErrorIds.Expired,
+                            ErrorIds.AzDevOpsSshKeyExpired,
                             PfaErrorKind.InvalidOperation,
                             $"This key ({request.Key.Md5Fingerprint}) is registered in {endpoints.Organization} as '{existing.DisplayName}' ({existing.AuthorizationId}) but expired on {existing.ValidTo:yyyy-MM-dd}, and Azure DevOps does not take the same key twice. Remove the expired one first (Get-AzDevOpsSshKey -LocalKeyOnly | Remove-AzDevOpsSshKey), then add the key again.",
                             existing.AuthorizationId);
@@ -401,7 +385,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                     return added;
                 }
 
-                throw new PfaException(SshKeyErrorIds.InvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered the request to add the SSH key without the key or an error ({url}). This undocumented endpoint may have changed; add the key on the web page (User settings > SSH public keys) instead.", url.AbsoluteUri);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyInvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered the request to add the SSH key without the key or an error ({url}). This undocumented endpoint may have changed; add the key on the web page (User settings > SSH public keys) instead.", url.AbsoluteUri);
             }
         }
 
@@ -414,9 +398,9 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 {
                 }
             }
-            catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotFound")
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.AzureDevOpsNotFound)
             {
-                throw new PfaException(SshKeyErrorIds.NotFound, PfaErrorKind.NotFound, $"You have no SSH key with id {authorizationId} in {endpoints.Organization}. List them with Get-AzDevOpsSshKey.", authorizationId, ex);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyNotFound, PfaErrorKind.NotFound, $"You have no SSH key with id {authorizationId} in {endpoints.Organization}. List them with Get-AzDevOpsSshKey.", authorizationId, ex);
             }
         }
 
@@ -458,30 +442,30 @@ namespace PfaAzureDevOps.Core.AzureDevOps
 
             if (name == "duplicateHash" || Has("already in use"))
             {
-                return new PfaException(SshKeyErrorIds.AlreadyInUse, PfaErrorKind.AlreadyExists, $"Azure DevOps already has this SSH key ({request.Key.Md5Fingerprint}) registered, but not as one of your keys in {endpoints.Organization}: another user, or another organization, uses it.{said} A key can be registered only once: make a new key with New-PfaSshKey -Force and add that, or remove the key where it is registered.", request.Key.Md5Fingerprint);
+                return new PfaException(ErrorIds.AzDevOpsSshKeyAlreadyInUse, PfaErrorKind.AlreadyExists, $"Azure DevOps already has this SSH key ({request.Key.Md5Fingerprint}) registered, but not as one of your keys in {endpoints.Organization}: another user, or another organization, uses it.{said} A key can be registered only once: make a new key with New-PfaSshKey -Force and add that, or remove the key where it is registered.", request.Key.Md5Fingerprint);
             }
 
             if (name == "sshPolicyDisabled" || Has("SSH keys are disabled") || Has("disabled on this organization"))
             {
-                return new PfaException(SshKeyErrorIds.PolicyDisabled, PfaErrorKind.PermissionDenied, $"The organization {endpoints.Organization} does not allow SSH keys.{said} An organization administrator must turn on SSH authentication (Organization settings > Policies); until then, clone over HTTPS.", endpoints.Organization);
+                return new PfaException(ErrorIds.AzDevOpsSshKeysDisabled, PfaErrorKind.PermissionDenied, $"The organization {endpoints.Organization} does not allow SSH keys.{said} An organization administrator must turn on SSH authentication (Organization settings > Policies); until then, clone over HTTPS.", endpoints.Organization);
             }
 
             if (name == "displayNameRequired" || name == "invalidDisplayName" || Has("displayName"))
             {
-                return new PfaException(SshKeyErrorIds.InvalidDescription, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the key's description.{said} Give a -Description of one line, at most {MaxDisplayNameLength} characters.", request.DisplayName);
+                return new PfaException(ErrorIds.AzDevOpsSshKeyInvalidDescription, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the key's description.{said} Give a -Description of one line, at most {MaxDisplayNameLength} characters.", request.DisplayName);
             }
 
             if (name == "invalidValidTo")
             {
-                return new PfaException(SshKeyErrorIds.InvalidExpiry, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the expiry date ({request.ValidTo:u}).{said} Give an -ExpiresOn within the next year.", request.ValidTo);
+                return new PfaException(ErrorIds.AzDevOpsSshKeyInvalidExpiry, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the expiry date ({request.ValidTo:u}).{said} Give an -ExpiresOn within the next year.", request.ValidTo);
             }
 
             if (name == "invalidPublicKey" || Has("Invalid key"))
             {
-                return new PfaException(SshKeyErrorIds.InvalidKey, PfaErrorKind.InvalidData, $"Azure DevOps refused the public key ({request.Key.Md5Fingerprint}).{said} Give one RSA public key line ('ssh-rsa AAAA...'), for example from Get-PfaSshPublicKey.", request.Key.Md5Fingerprint);
+                return new PfaException(ErrorIds.AzDevOpsSshKeyInvalid, PfaErrorKind.InvalidData, $"Azure DevOps refused the public key ({request.Key.Md5Fingerprint}).{said} Give one RSA public key line ('ssh-rsa AAAA...'), for example from Get-PfaSshPublicKey.", request.Key.Md5Fingerprint);
             }
 
-            return new PfaException(SshKeyErrorIds.Refused, PfaErrorKind.InvalidOperation, $"Azure DevOps refused to add the SSH key to {endpoints.Organization}.{said} Add it on the web page (User settings > SSH public keys) to see more.", endpoints.Organization);
+            return new PfaException(ErrorIds.AzDevOpsSshKeyRefused, PfaErrorKind.InvalidOperation, $"Azure DevOps refused to add the SSH key to {endpoints.Organization}.{said} Add it on the web page (User settings > SSH public keys) to see more.", endpoints.Organization);
         }
 
         private async Task<JsonDocument> CallAsync(HttpMethod method, Uri url, AuthenticationHeaderValue credential, string? body, string? apiVersion, SshKeyEndpoints endpoints, CancellationToken cancellationToken)
@@ -490,7 +474,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             {
                 return await _rest.SendAsync(method, url, credential, body, apiVersion, cancellationToken).ConfigureAwait(false);
             }
-            catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotAuthenticated" || ex.ErrorId == "AzureDevOpsNotAuthorized" || ex.ErrorId == "AzureDevOpsForbidden")
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.AzureDevOpsNotAuthenticated || ex.ErrorId == ErrorIds.AzureDevOpsNotAuthorized || ex.ErrorId == ErrorIds.AzureDevOpsForbidden)
             {
                 // The cause in one line (with the service's own words, clipped), then what to do: a few lines in all.
                 System.Text.RegularExpressions.Match said = System.Text.RegularExpressions.Regex.Match(ex.Message, @"TF\d{6}:[^()]*");
@@ -498,12 +482,12 @@ namespace PfaAzureDevOps.Core.AzureDevOps
                 string message = UsingPersonalAccessToken
                     ? $"Azure DevOps refused the personal access token for the SSH keys of {endpoints.Organization}{quote}.\nCheck that it is for {endpoints.Organization}, not expired, with full access or 'Tokens: Read & manage'."
                     : $"Azure DevOps refused {CredentialDescription} for the SSH keys of {endpoints.Organization}{quote}: these undocumented endpoints may need more than it allows.\nGive -PersonalAccessToken (full access or 'Tokens: Read & manage'), or add the key on the web page (User settings > SSH public keys). If the connection expired, run Connect-PfaAzureDevOps.";
-                throw new PfaException(SshKeyErrorIds.TokenRefused, ex.Kind, message, url.GetLeftPart(UriPartial.Path), ex);
+                throw new PfaException(ErrorIds.AzDevOpsSshKeyTokenRefused, ex.Kind, message, url.GetLeftPart(UriPartial.Path), ex);
             }
         }
 
         private static PfaException UnexpectedList(Uri url, string why) => new PfaException(
-            SshKeyErrorIds.InvalidResponse,
+            ErrorIds.AzDevOpsSshKeyInvalidResponse,
             PfaErrorKind.ProtocolError,
             $"Azure DevOps answered {Rules.UrlRules.Redact(url)} with something that is not a list of SSH keys ({why}). This undocumented endpoint may have changed, or the URL does not point at Azure DevOps (check -OrganizationUrl and -VsspsUrl); see your keys on the web page (User settings > SSH public keys).",
             Rules.UrlRules.Redact(url));

@@ -1,4 +1,5 @@
 using System;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -31,7 +32,7 @@ namespace PfaAzureDevOps.Core.Connection
             string name = organization!.Trim();
             if (name.IndexOfAny(new[] { '/', '?', '#', ' ', '\\', ':' }) >= 0)
             {
-                throw new PfaException("InvalidOrganization", PfaErrorKind.InvalidArgument, $"'{name}' is not an organization name. Give the name only (for example 'contoso' for https://dev.azure.com/contoso), or the full URL with -OrganizationUrl.", name);
+                throw new PfaException(ErrorIds.InvalidOrganization, PfaErrorKind.InvalidArgument, $"'{name}' is not an organization name. Give the name only (for example 'contoso' for https://dev.azure.com/contoso), or the full URL with -OrganizationUrl.", name);
             }
 
             string baseUrl = string.Equals(authorizationServer.TrimEnd('/'), RegistrationRules.DefaultAzureDevOpsAuthorizationServer, StringComparison.OrdinalIgnoreCase)

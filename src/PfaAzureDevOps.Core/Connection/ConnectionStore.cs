@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -42,7 +43,7 @@ namespace PfaAzureDevOps.Core.Connection
         public ConnectionDocument? Get() => Store.Read<ConnectionDocument>(ConnectionDocument.FileName, ConnectionDocument.DocumentKind, ConnectionDocument.CurrentVersion);
 
         public static PfaException NotConnected(string path) => new PfaException(
-            "NotConnected",
+            ErrorIds.NotConnected,
             PfaErrorKind.NotFound,
             "You have not connected Azure DevOps in this account yet (or disconnected). Run Connect-PfaAzureDevOps.",
             path);
@@ -235,7 +236,7 @@ namespace PfaAzureDevOps.Core.Connection
             return JsonSerializer.Deserialize<ConnectionDocument>(json, StateStore.JsonOptions)!;
         }
 
-        private static bool IsUnreadable(PfaException ex) => ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported";
+        private static bool IsUnreadable(PfaException ex) => ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported;
 
         private ConnectionDocument? TryGetForReplace()
         {
@@ -263,7 +264,7 @@ namespace PfaAzureDevOps.Core.Connection
             if (string.IsNullOrEmpty(accessToken) || accessToken.Length > MaxTokenLength || (refreshToken != null && refreshToken.Length > MaxTokenLength))
             {
                 throw new PfaException(
-                    "TokenInvalid",
+                    ErrorIds.TokenInvalid,
                     PfaErrorKind.ProtocolError,
                     $"The token to store is empty or longer than {MaxTokenLength / 1024} KB, which no Azure DevOps or Microsoft Entra ID token is, so nothing was stored and the previous connection (if any) is kept. Check the token (or the server that issued it) and connect again.",
                     DocumentPath);

@@ -2,6 +2,7 @@ using System;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Rest;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -30,7 +31,7 @@ namespace PfaAzureDevOps.Core.Connection
             if (!Guid.TryParse(instanceId, out Guid organizationId))
             {
                 throw new PfaException(
-                    "AzureDevOpsInvalidResponse",
+                    ErrorIds.AzureDevOpsInvalidResponse,
                     PfaErrorKind.ProtocolError,
                     $"{Rules.UrlRules.Redact(connectionData)} did not answer with an Azure DevOps organization (no instanceId), so the connection was not saved. Check -Organization and -OrganizationUrl.",
                     Rules.UrlRules.Redact(connectionData));

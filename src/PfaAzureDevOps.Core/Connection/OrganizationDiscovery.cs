@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Rest;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -60,10 +61,10 @@ namespace PfaAzureDevOps.Core.Connection
                     return new DiscoveredOrganizations(names, null);
                 }
             }
-            catch (PfaException ex) when (ex.ErrorId == "AzureDevOpsNotAuthenticated" || ex.ErrorId == "AzureDevOpsForbidden" || ex.ErrorId == "AzureDevOpsNotFound" || ex.ErrorId == "AzureDevOpsRequestFailed" || ex.ErrorId == "AzureDevOpsInvalidResponse")
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.AzureDevOpsNotAuthenticated || ex.ErrorId == ErrorIds.AzureDevOpsForbidden || ex.ErrorId == ErrorIds.AzureDevOpsNotFound || ex.ErrorId == ErrorIds.AzureDevOpsRequestFailed || ex.ErrorId == ErrorIds.AzureDevOpsInvalidResponse)
             {
                 log?.Invoke($"Your organizations could not be listed ({ex.ErrorId}); name one with -Organization.");
-                return new DiscoveredOrganizations(Array.Empty<string>(), ex.ErrorId == "AzureDevOpsNotAuthenticated" || ex.ErrorId == "AzureDevOpsForbidden"
+                return new DiscoveredOrganizations(Array.Empty<string>(), ex.ErrorId == ErrorIds.AzureDevOpsNotAuthenticated || ex.ErrorId == ErrorIds.AzureDevOpsForbidden
                     ? "the connection's token may not read your profile"
                     : "the profile service did not answer the Accounts API");
             }

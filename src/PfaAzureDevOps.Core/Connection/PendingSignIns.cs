@@ -1,4 +1,5 @@
 using System;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Connection
@@ -32,7 +33,7 @@ namespace PfaAzureDevOps.Core.Connection
             || (callbackUrl != null && !string.Equals(pending.CallbackUrl, callbackUrl, StringComparison.Ordinal));
 
         public PfaException Expired() => new PfaException(
-            "PendingAuthorizationExpired",
+            ErrorIds.PendingAuthorizationExpired,
             PfaErrorKind.InvalidOperation,
             $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.",
             Path);

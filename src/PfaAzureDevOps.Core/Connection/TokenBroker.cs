@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 
@@ -193,7 +194,7 @@ namespace PfaAzureDevOps.Core.Connection
             }
 
             string refreshToken = journaled ?? _store.ReadSecret(document, document.RefreshTokenSecret) ?? throw new PfaException(
-                "ConnectionTokensMissing",
+                ErrorIds.ConnectionTokensMissing,
                 PfaErrorKind.InvalidData,
                 $"The connection's refresh token is missing from {_store.Vault.ProtectionDescription} (it was saved by another account or machine, or deleted). Run Connect-PfaAzureDevOps to connect again.",
                 DocumentPath);

@@ -12,6 +12,7 @@ using System.Security.Principal;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -63,13 +64,13 @@ namespace PfaAzureDevOps.Core.Git
             ValidateCommon(url, policy, branch, depth);
             if (destination == null || destination.Trim().Length == 0)
             {
-                throw new PfaException("GitDestinationInvalid", PfaErrorKind.InvalidArgument, "No destination folder was given for the clone. Pass a path that does not exist yet or is an empty folder.", destination);
+                throw new PfaException(ErrorIds.GitDestinationInvalid, PfaErrorKind.InvalidArgument, "No destination folder was given for the clone. Pass a path that does not exist yet or is an empty folder.", destination);
             }
 
             string target = System.IO.Path.GetFullPath(destination);
             if (File.Exists(target) || (Directory.Exists(target) && Directory.GetFileSystemEntries(target).Length > 0))
             {
-                throw new PfaException("GitDestinationNotEmpty", PfaErrorKind.AlreadyExists, $"The clone destination '{target}' already exists and is not an empty folder. Pass a new path, or use a fetch to update an existing clone.", target);
+                throw new PfaException(ErrorIds.GitDestinationNotEmpty, PfaErrorKind.AlreadyExists, $"The clone destination '{target}' already exists and is not an empty folder. Pass a new path, or use a fetch to update an existing clone.", target);
             }
 
             bool existed = Directory.Exists(target);
@@ -116,7 +117,7 @@ namespace PfaAzureDevOps.Core.Git
             ValidateCommon(url, policy, branch, depth);
             if (repositoryPath == null || repositoryPath.Trim().Length == 0 || !Directory.Exists(repositoryPath))
             {
-                throw new PfaException("GitRepositoryPathInvalid", PfaErrorKind.InvalidArgument, $"'{repositoryPath}' is not an existing folder. Pass the path of a git clone.", repositoryPath);
+                throw new PfaException(ErrorIds.GitRepositoryPathInvalid, PfaErrorKind.InvalidArgument, $"'{repositoryPath}' is not an existing folder. Pass the path of a git clone.", repositoryPath);
             }
 
             string path = System.IO.Path.GetFullPath(repositoryPath);
@@ -126,7 +127,7 @@ namespace PfaAzureDevOps.Core.Git
                 string current = (await RunGitAsync(new[] { "-C", path, "symbolic-ref", "--short", "-q", "HEAD" }, null, cancellationToken, null, null, allowFailure: true).ConfigureAwait(false)).Trim();
                 if (current.Length == 0)
                 {
-                    throw new PfaException("GitBranchUnknown", PfaErrorKind.InvalidArgument, $"The repository '{path}' has no current branch (detached HEAD, or not a git repository). Pass the branch to fetch with -Branch.", path);
+                    throw new PfaException(ErrorIds.GitBranchUnknown, PfaErrorKind.InvalidArgument, $"The repository '{path}' has no current branch (detached HEAD, or not a git repository). Pass the branch to fetch with -Branch.", path);
                 }
 
                 branch = current;
@@ -171,7 +172,7 @@ namespace PfaAzureDevOps.Core.Git
 
             if (depth != null && depth.Value < 1)
             {
-                throw new PfaException("GitDepthInvalid", PfaErrorKind.InvalidArgument, "The depth must be 1 or more (the number of commits to fetch); omit it for the full history.", depth.Value);
+                throw new PfaException(ErrorIds.GitDepthInvalid, PfaErrorKind.InvalidArgument, "The depth must be 1 or more (the number of commits to fetch); omit it for the full history.", depth.Value);
             }
         }
 
@@ -188,7 +189,7 @@ namespace PfaAzureDevOps.Core.Git
 
             if (bad)
             {
-                throw new PfaException("GitBranchInvalid", PfaErrorKind.InvalidArgument, $"'{branch}' is not a valid branch name. Pass a branch name such as 'main' or 'release/1.0'.", branch);
+                throw new PfaException(ErrorIds.GitBranchInvalid, PfaErrorKind.InvalidArgument, $"'{branch}' is not a valid branch name. Pass a branch name such as 'main' or 'release/1.0'.", branch);
             }
         }
 
@@ -309,7 +310,7 @@ namespace PfaAzureDevOps.Core.Git
         }
 
         private static PfaException NotInstalled(Exception? inner) =>
-            new PfaException("GitNotInstalled", PfaErrorKind.NotInstalled, "The 'git' executable was not found on PATH. Install git (on Debian/Ubuntu: apt-get install git openssh-client; on Windows: Git for Windows) and make sure 'git' and 'ssh' are on PATH.", "git", inner);
+            new PfaException(ErrorIds.GitNotInstalled, PfaErrorKind.NotInstalled, "The 'git' executable was not found on PATH. Install git (on Debian/Ubuntu: apt-get install git openssh-client; on Windows: Git for Windows) and make sure 'git' and 'ssh' are on PATH.", "git", inner);
 
         /// <param name="ownGroupMarker">
         /// Unix: start git in a session (and process group) of its own, and write its group id to this file, so the
@@ -403,7 +404,7 @@ namespace PfaAzureDevOps.Core.Git
                         }
 
                         throw new PfaException(
-                            "GitCommandFailed",
+                            ErrorIds.GitCommandFailed,
                             PfaErrorKind.InvalidOperation,
                             $"'git {command}' failed with exit code {process.ExitCode}: {(message.Length > 0 ? message : "(no message)")}",
                             "git " + command);
@@ -427,7 +428,7 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             return new PfaException(
-                "SshHostKeyMismatch",
+                ErrorIds.SshHostKeyMismatch,
                 PfaErrorKind.SecurityError,
                 $"'git {command}' stopped: the server's SSH host key changed between the module's check and git's connection, so git's ssh refused it. This could be an attack (someone intercepting the connection) or a host key being replaced right now. Nothing was fetched. Run the command again; if it fails the same way, confirm the server's host key fingerprint with its owner before changing -HostKeyFingerprint or the known_hosts file.",
                 "git " + command)

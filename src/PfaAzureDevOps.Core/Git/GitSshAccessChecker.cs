@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Renci.SshNet;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -105,7 +106,7 @@ namespace PfaAzureDevOps.Core.Git
 
             if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
             {
-                throw new PfaException("TimeoutInvalid", PfaErrorKind.InvalidArgument, $"The timeout must be positive and at most {MaxTimeout.TotalMinutes:0} minutes (it was {(timeout == TimeSpan.MaxValue ? "TimeSpan.MaxValue" : timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " seconds")}). Pass a number of seconds such as 30.", timeout);
+                throw new PfaException(ErrorIds.TimeoutInvalid, PfaErrorKind.InvalidArgument, $"The timeout must be positive and at most {MaxTimeout.TotalMinutes:0} minutes (it was {(timeout == TimeSpan.MaxValue ? "TimeSpan.MaxValue" : timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " seconds")}). Pass a number of seconds such as 30.", timeout);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -191,7 +192,7 @@ namespace PfaAzureDevOps.Core.Git
             if (ContainsAuthFailure(detail))
             {
                 return new PfaException(
-                    "SshKeyNotAuthorized",
+                    ErrorIds.SshKeyNotAuthorized,
                     PfaErrorKind.Authentication,
                     $"{url.Host} refused the SSH key ({detail}). The key is not registered for this user, has expired, or SSH keys are disabled for the organization: add the public key with Add-AzDevOpsSshKey, then try again.",
                     url.ToString());
@@ -202,7 +203,7 @@ namespace PfaAzureDevOps.Core.Git
                 || lower.Contains("no such file or directory") || lower.Contains("repository not found") || lower.Contains("could not read from remote repository"))
             {
                 return new PfaException(
-                    "GitRepositoryNotFound",
+                    ErrorIds.GitRepositoryNotFound,
                     PfaErrorKind.NotFound,
                     $"The repository '{url.Path}' was not found on {url.Host}, or this key's user may not read it ({detail}). Check the organization, project and repository names in the URL (copy the SSH clone URL from the repository page) and the user's permissions.",
                     url.ToString());
@@ -210,7 +211,7 @@ namespace PfaAzureDevOps.Core.Git
 
             string status = exit.HasValue ? "exit status " + exit.Value : "no exit status";
             return new PfaException(
-                "GitUploadPackFailed",
+                ErrorIds.GitUploadPackFailed,
                 PfaErrorKind.ProtocolError,
                 $"git-upload-pack on {url.Host} did not return a ref advertisement ({status}{(flushed ? string.Empty : ", output ended early")}){(detail.Length > 0 ? ": " + detail : ".")} Check that the server is a git server and that the path '{url.Path}' is a repository.",
                 url.ToString());

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -315,7 +316,7 @@ namespace PfaAzureDevOps.Core.Git
 
         private static PfaException Invalid(string text, string why) =>
             new PfaException(
-                "GitUrlInvalid",
+                ErrorIds.GitUrlInvalid,
                 PfaErrorKind.InvalidArgument,
                 $"'{text}' is not a usable git SSH URL: {why}. {AcceptedShapes}",
                 text);

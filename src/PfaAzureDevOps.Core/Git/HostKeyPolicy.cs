@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -52,12 +53,12 @@ namespace PfaAzureDevOps.Core.Git
                 try
                 {
                     // A regular file only (a FIFO never makes the check hang), of a bounded size, read within a bounded time.
-                    text = new System.Text.UTF8Encoding(false).GetString(Rules.FileRules.ReadBounded(path, 16L * 1024 * 1024, "known_hosts file", "KnownHostsUnreadable"));
+                    text = new System.Text.UTF8Encoding(false).GetString(Rules.FileRules.ReadBounded(path, 16L * 1024 * 1024, "known_hosts file", ErrorIds.KnownHostsUnreadable));
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException)
                 {
                     throw new PfaException(
-                        "KnownHostsUnreadable",
+                        ErrorIds.KnownHostsUnreadable,
                         PfaErrorKind.ResourceUnavailable,
                         $"The known_hosts file '{path}' cannot be read: {ex.Message}. Pass an existing OpenSSH known_hosts file (for example one written by 'ssh-keyscan <host> > known_hosts' and checked), or pass -HostKeyFingerprint instead.",
                         path,
@@ -115,7 +116,7 @@ namespace PfaAzureDevOps.Core.Git
             if (digest == null || digest.Length != 32)
             {
                 throw new PfaException(
-                    "HostKeyFingerprintInvalid",
+                    ErrorIds.HostKeyFingerprintInvalid,
                     PfaErrorKind.InvalidArgument,
                     "The host key fingerprint is not an OpenSSH SHA-256 fingerprint. Pass it as 'SHA256:' followed by 43 base64 characters, as printed by 'ssh-keygen -l -f <host key .pub file>' or 'ssh-keyscan <host> | ssh-keygen -lf -' (MD5 fingerprints are not accepted).",
                     fingerprint);
@@ -255,7 +256,7 @@ namespace PfaAzureDevOps.Core.Git
             if (!IsKnown)
             {
                 return new PfaException(
-                    "SshHostKeyUnknown",
+                    ErrorIds.SshHostKeyUnknown,
                     PfaErrorKind.SecurityError,
                     $"The SSH host key of '{where}' is not pinned, and host keys are never trusted on first use. The server presented {KeyType} key {ActualFingerprint}. Check that fingerprint with the server's owner (for example on the server: ssh-keygen -l -f /etc/ssh/ssh_host_{ShortType(KeyType)}_key.pub), then pass it with -HostKeyFingerprint '{ActualFingerprint}', or pass -KnownHostsPath with an OpenSSH known_hosts file that lists the host.",
                     where)
@@ -265,7 +266,7 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             return new PfaException(
-                "SshHostKeyMismatch",
+                ErrorIds.SshHostKeyMismatch,
                 PfaErrorKind.SecurityError,
                 $"The SSH host key of '{where}' does not match: {Expectation}, but the server presented {KeyType} key {ActualFingerprint}. This could be an attack (someone intercepting the connection) or a legitimately changed host key. Nothing was sent. Confirm the new fingerprint with the server's owner before updating -HostKeyFingerprint or the known_hosts file.",
                 where)

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Security;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -37,7 +38,7 @@ namespace PfaAzureDevOps.Core.Git
         {
             if (privateKeyText == null || privateKeyText.Trim().Length == 0)
             {
-                throw new PfaException("SshPrivateKeyInvalid", PfaErrorKind.InvalidArgument, "No private key was given. Pass the OpenSSH private key text (it starts with '-----BEGIN OPENSSH PRIVATE KEY-----').", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "No private key was given. Pass the OpenSSH private key text (it starts with '-----BEGIN OPENSSH PRIVATE KEY-----').", "PrivateKey");
             }
 
             PrivateKeyFile file;
@@ -51,12 +52,12 @@ namespace PfaAzureDevOps.Core.Git
             }
             catch (SshPassPhraseNullOrEmptyException ex)
             {
-                throw new PfaException("SshPrivateKeyEncrypted", PfaErrorKind.InvalidArgument, "The private key is protected by a passphrase, which is not supported here. Use an unencrypted key kept in a secret store (for example 'ssh-keygen -p -N \"\" -f <file>' on a copy).", "PrivateKey", ex);
+                throw new PfaException(ErrorIds.SshPrivateKeyEncrypted, PfaErrorKind.InvalidArgument, "The private key is protected by a passphrase, which is not supported here. Use an unencrypted key kept in a secret store (for example 'ssh-keygen -p -N \"\" -f <file>' on a copy).", "PrivateKey", ex);
             }
             catch (Exception ex) when (ex is SshException || ex is FormatException || ex is ArgumentException || ex is NotSupportedException || ex is InvalidOperationException || ex is System.Security.Cryptography.CryptographicException || ex is IndexOutOfRangeException || ex is EndOfStreamException)
             {
                 // The inner exception's message may echo parts of the input: keep only its type.
-                throw new PfaException("SshPrivateKeyInvalid", PfaErrorKind.InvalidArgument, "The private key could not be read (" + ex.GetType().Name + "). Pass an unencrypted OpenSSH private key, the text that starts with '-----BEGIN OPENSSH PRIVATE KEY-----', not the public key (.pub).", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "The private key could not be read (" + ex.GetType().Name + "). Pass an unencrypted OpenSSH private key, the text that starts with '-----BEGIN OPENSSH PRIVATE KEY-----', not the public key (.pub).", "PrivateKey");
             }
 
             var kept = new List<HostAlgorithm>();
@@ -89,7 +90,7 @@ namespace PfaAzureDevOps.Core.Git
             if (kept.Count == 0)
             {
                 file.Dispose();
-                throw new PfaException("SshPrivateKeyUnsupported", PfaErrorKind.InvalidArgument, "The private key can only sign with SHA-1 ('ssh-rsa'), which is refused. Use an RSA key (signed with rsa-sha2-512/256) or an Ed25519 or ECDSA key.", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyUnsupported, PfaErrorKind.InvalidArgument, "The private key can only sign with SHA-1 ('ssh-rsa'), which is refused. Use an RSA key (signed with rsa-sha2-512/256) or an Ed25519 or ECDSA key.", "PrivateKey");
             }
 
             return new SshPrivateKey(file, new Sha2OnlyKeySource(kept), isRsa);
@@ -252,7 +253,7 @@ namespace PfaAzureDevOps.Core.Git
 
         public PfaException Timeout(TimeSpan timeout) =>
             new PfaException(
-                "SshTimeout",
+                ErrorIds.SshTimeout,
                 PfaErrorKind.OperationTimeout,
                 $"'{_url.Host}' port {_url.Port} did not complete the SSH exchange within {timeout.TotalSeconds:0.##} s. Check that the host and port serve SSH and that no firewall or proxy holds the connection, or allow more time with -Timeout.",
                 _url.ToString());
@@ -277,7 +278,7 @@ namespace PfaAzureDevOps.Core.Git
                     ? " If the key is registered, the server may accept only SHA-1 'ssh-rsa' signatures, which this module never uses (it signs with rsa-sha2-512 or rsa-sha2-256)."
                     : string.Empty;
                 return new PfaException(
-                    "SshKeyNotAuthorized",
+                    ErrorIds.SshKeyNotAuthorized,
                     PfaErrorKind.Authentication,
                     $"{where} refused the SSH key for user '{_url.User}'. The key is not registered for this user: add its public key (for Azure DevOps with Add-AzDevOpsSshKey), then try again.{hint}",
                     _url.ToString(),
@@ -303,7 +304,7 @@ namespace PfaAzureDevOps.Core.Git
                         ? "the connection was refused (nothing listens on that port)"
                         : "the network reported " + socket.SocketErrorCode;
                 return new PfaException(
-                    "SshHostUnreachable",
+                    ErrorIds.SshHostUnreachable,
                     PfaErrorKind.ConnectionError,
                     $"Cannot reach {where}: {why}. Check the host name and port in the URL, DNS, and the network or firewall between this machine and the server.",
                     _url.ToString(),
@@ -313,7 +314,7 @@ namespace PfaAzureDevOps.Core.Git
             if (ex is SshConnectionException || ex is SshException || ex is IOException || ex is ObjectDisposedException)
             {
                 return new PfaException(
-                    "SshConnectionFailed",
+                    ErrorIds.SshConnectionFailed,
                     PfaErrorKind.ConnectionError,
                     $"The SSH connection to {where} failed: {ex.Message}. Check that the host and port serve SSH (not HTTPS or another protocol) and that the server allows modern algorithms.",
                     _url.ToString(),
@@ -321,7 +322,7 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             return new PfaException(
-                "SshConnectionFailed",
+                ErrorIds.SshConnectionFailed,
                 PfaErrorKind.ConnectionError,
                 $"The SSH connection to {where} failed unexpectedly ({ex.GetType().Name}: {ex.Message}).",
                 _url.ToString(),

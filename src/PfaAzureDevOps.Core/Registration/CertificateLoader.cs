@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Registration
 {
@@ -41,17 +42,17 @@ namespace PfaAzureDevOps.Core.Registration
             }
             catch (CryptographicException ex)
             {
-                throw new PfaException("EntraCertificateUnreadable", PfaErrorKind.InvalidData, $"The certificate file '{full}' could not be read: wrong password, or not a PFX/PKCS#12 {(IsNet ? "or PEM " : string.Empty)}file with the certificate and its private key.", full, ex);
+                throw new PfaException(ErrorIds.EntraCertificateUnreadable, PfaErrorKind.InvalidData, $"The certificate file '{full}' could not be read: wrong password, or not a PFX/PKCS#12 {(IsNet ? "or PEM " : string.Empty)}file with the certificate and its private key.", full, ex);
             }
         }
 
         /// <summary>The certificate file must be an existing regular file of a sensible size (never a FIFO or a device).</summary>
         public static void RequireFile(string full)
         {
-            Rules.FileRules.RequireRegularFile(full, "certificate file", "EntraCertificateNotFound");
+            Rules.FileRules.RequireRegularFile(full, "certificate file", ErrorIds.EntraCertificateNotFound);
             if (new FileInfo(full).Length > 1024 * 1024)
             {
-                throw new PfaException(Rules.FileRules.FileTooLargeId, PfaErrorKind.LimitsExceeded, $"The certificate file '{full}' is larger than 1 MB, far larger than a certificate with its key. Check the path.", full);
+                throw new PfaException(ErrorIds.FileTooLarge, PfaErrorKind.LimitsExceeded, $"The certificate file '{full}' is larger than 1 MB, far larger than a certificate with its key. Check the path.", full);
             }
         }
 
@@ -66,13 +67,13 @@ namespace PfaAzureDevOps.Core.Registration
                 }
                 catch (CryptographicException ex)
                 {
-                    throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"The certificate store {location}\\My could not be opened.", thumbprint, ex);
+                    throw new PfaException(ErrorIds.EntraCertificateNotFound, PfaErrorKind.NotFound, $"The certificate store {location}\\My could not be opened.", thumbprint, ex);
                 }
 
                 X509Certificate2Collection found = store.Certificates.Find(X509FindType.FindByThumbprint, normalized, validOnly: false);
                 if (found.Count == 0)
                 {
-                    throw new PfaException("EntraCertificateNotFound", PfaErrorKind.NotFound, $"No certificate with thumbprint {normalized} is in the {location}\\My store.", normalized);
+                    throw new PfaException(ErrorIds.EntraCertificateNotFound, PfaErrorKind.NotFound, $"No certificate with thumbprint {normalized} is in the {location}\\My store.", normalized);
                 }
 
                 return found[0];

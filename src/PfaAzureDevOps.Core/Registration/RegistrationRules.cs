@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Registration
 {
@@ -21,13 +22,13 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (instanceUrl is null || !instanceUrl.IsAbsoluteUri)
             {
-                throw Invalid("InvalidInstanceUrl", "The instance URL must be an absolute URL such as https://pipelines.example.com.", null);
+                throw Invalid(ErrorIds.InvalidInstanceUrl, "The instance URL must be an absolute URL such as https://pipelines.example.com.", null);
             }
 
-            Rules.UrlRules.Require(instanceUrl, "instance URL", "InvalidInstanceUrl");
+            Rules.UrlRules.Require(instanceUrl, "instance URL", ErrorIds.InvalidInstanceUrl);
             if (!string.IsNullOrEmpty(instanceUrl.Query) || !string.IsNullOrEmpty(instanceUrl.Fragment))
             {
-                throw Invalid("InvalidInstanceUrl", $"The instance URL '{Rules.UrlRules.Redact(instanceUrl)}' must not have a query or fragment: give the base URL of the Pipelines for Applications instance, such as https://pipelines.example.com.", Rules.UrlRules.Redact(instanceUrl));
+                throw Invalid(ErrorIds.InvalidInstanceUrl, $"The instance URL '{Rules.UrlRules.Redact(instanceUrl)}' must not have a query or fragment: give the base URL of the Pipelines for Applications instance, such as https://pipelines.example.com.", Rules.UrlRules.Redact(instanceUrl));
             }
 
             string text = instanceUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -49,13 +50,13 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (url is null || !url.IsAbsoluteUri)
             {
-                throw Invalid("InvalidServerUrl", $"The {what} must be an absolute URL.", null);
+                throw Invalid(ErrorIds.InvalidServerUrl, $"The {what} must be an absolute URL.", null);
             }
 
-            Rules.UrlRules.Require(url, what, "InvalidServerUrl");
+            Rules.UrlRules.Require(url, what, ErrorIds.InvalidServerUrl);
             if (!string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment))
             {
-                throw Invalid("InvalidServerUrl", $"The {what} '{Rules.UrlRules.Redact(url)}' must not have a query or fragment.", Rules.UrlRules.Redact(url));
+                throw Invalid(ErrorIds.InvalidServerUrl, $"The {what} '{Rules.UrlRules.Redact(url)}' must not have a query or fragment.", Rules.UrlRules.Redact(url));
             }
 
             return new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/'), UriKind.Absolute);
@@ -86,17 +87,17 @@ namespace PfaAzureDevOps.Core.Registration
             {
                 if (scope.Length > 256 || !IsPlainScope(scope))
                 {
-                    throw Invalid("InvalidOAuthScope", $"'{(scope.Length > 60 ? scope.Substring(0, 60) + "..." : scope)}' is not an OAuth scope: a scope is one word of letters, digits and . _ - : / (such as vso.code_write). Separate several with spaces or commas.", scope.Length > 60 ? scope.Substring(0, 60) : scope);
+                    throw Invalid(ErrorIds.InvalidOAuthScope, $"'{(scope.Length > 60 ? scope.Substring(0, 60) + "..." : scope)}' is not an OAuth scope: a scope is one word of letters, digits and . _ - : / (such as vso.code_write). Separate several with spaces or commas.", scope.Length > 60 ? scope.Substring(0, 60) : scope);
                 }
 
                 if (provider == IdentityProvider.AzureDevOps && !scope.StartsWith("vso.", StringComparison.Ordinal))
                 {
-                    throw Invalid("InvalidOAuthScope", $"'{scope}' is not an Azure DevOps OAuth scope. Use the scopes the app was registered with, such as vso.code_write (Code, read and write).", scope);
+                    throw Invalid(ErrorIds.InvalidOAuthScope, $"'{scope}' is not an Azure DevOps OAuth scope. Use the scopes the app was registered with, such as vso.code_write (Code, read and write).", scope);
                 }
 
                 if (provider == IdentityProvider.EntraId && scope.StartsWith("vso.", StringComparison.Ordinal))
                 {
-                    throw Invalid("InvalidOAuthScope", $"Microsoft Entra ID needs the Azure DevOps resource in the scope: write '{AzureDevOpsResourceId}/{scope}' instead of '{scope}' (a bare scope fails with invalid_scope).", scope);
+                    throw Invalid(ErrorIds.InvalidOAuthScope, $"Microsoft Entra ID needs the Azure DevOps resource in the scope: write '{AzureDevOpsResourceId}/{scope}' instead of '{scope}' (a bare scope fails with invalid_scope).", scope);
                 }
             }
 
@@ -129,7 +130,7 @@ namespace PfaAzureDevOps.Core.Registration
 
             if (!hex)
             {
-                throw Invalid("InvalidCertificateThumbprint", "-CertificateThumbprint must be the certificate's thumbprint: 40 hexadecimal digits (SHA-1), as Get-ChildItem Cert:\\CurrentUser\\My shows it.", value.Length > 40 ? value.Substring(0, 40) : value);
+                throw Invalid(ErrorIds.InvalidCertificateThumbprint, "-CertificateThumbprint must be the certificate's thumbprint: 40 hexadecimal digits (SHA-1), as Get-ChildItem Cert:\\CurrentUser\\My shows it.", value.Length > 40 ? value.Substring(0, 40) : value);
             }
 
             return value;
@@ -143,7 +144,7 @@ namespace PfaAzureDevOps.Core.Registration
             {
                 if (!certificate.HasPrivateKey)
                 {
-                    throw new PfaException("EntraCertificateUnreadable", PfaErrorKind.InvalidData, $"The certificate file '{fullPath}' holds no private key. Give a .pfx (or a PEM with the certificate and its key) for the application's certificate.", fullPath);
+                    throw new PfaException(ErrorIds.EntraCertificateUnreadable, PfaErrorKind.InvalidData, $"The certificate file '{fullPath}' holds no private key. Give a .pfx (or a PEM with the certificate and its key) for the application's certificate.", fullPath);
                 }
             }
         }
@@ -172,7 +173,7 @@ namespace PfaAzureDevOps.Core.Registration
                 return value.ToLowerInvariant();
             }
 
-            throw Invalid("InvalidTenantId", $"'{value}' is not a tenant. Give the directory (tenant) ID, a GUID from the app's Overview page, or a verified domain such as contoso.onmicrosoft.com, or 'organizations'.", value);
+            throw Invalid(ErrorIds.InvalidTenantId, $"'{value}' is not a tenant. Give the directory (tenant) ID, a GUID from the app's Overview page, or a verified domain such as contoso.onmicrosoft.com, or 'organizations'.", value);
         }
 
         private static PfaException Invalid(string id, string message, object? target) =>

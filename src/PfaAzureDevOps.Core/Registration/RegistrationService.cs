@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Registration
@@ -89,7 +90,7 @@ namespace PfaAzureDevOps.Core.Registration
                 if (existing != null && !request.Force)
                 {
                     throw new PfaException(
-                        "RegistrationExists",
+                        ErrorIds.RegistrationExists,
                         PfaErrorKind.AlreadyExists,
                         $"An application ({existing.Provider}, client ID {existing.ClientId}) is already registered for {Store.Scope}. Use -Force to replace it, or Set-PfaAzureDevOpsApp to rotate its secret.",
                         DocumentPath);
@@ -184,7 +185,7 @@ namespace PfaAzureDevOps.Core.Registration
                 {
                     existing = Get();
                 }
-                catch (PfaException ex) when (force && (ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported"))
+                catch (PfaException ex) when (force && (ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported))
                 {
                     string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
                     System.IO.File.Move(DocumentPath, aside);
@@ -230,14 +231,14 @@ namespace PfaAzureDevOps.Core.Registration
                 }
 
                 shared = SharedMachineSecret.Read(Store, registration.ClientSecretName, registration.UserGroup) ?? throw new PfaException(
-                    "ClientSecretMissing",
+                    ErrorIds.ClientSecretMissing,
                     PfaErrorKind.InvalidData,
                     $"The client secret shared with group '{registration.UserGroup}' is missing from {SharedMachineSecret.FolderOf(Store)}. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.",
                     DocumentPath);
             }
 
             byte[] bytes = shared ?? Vault.Read(registration.ClientSecretName) ?? throw new PfaException(
-                "ClientSecretMissing",
+                ErrorIds.ClientSecretMissing,
                 PfaErrorKind.InvalidData,
                 $"The client secret of the registered application is missing from {Vault.ProtectionDescription}. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.",
                 DocumentPath);
@@ -252,7 +253,7 @@ namespace PfaAzureDevOps.Core.Registration
         }
 
         public static PfaException NotRegistered(StateScope scope) => new PfaException(
-            "RegistrationNotFound",
+            ErrorIds.RegistrationNotFound,
             PfaErrorKind.NotFound,
             $"No Azure DevOps application is registered for {scope}. An administrator registers one with Register-PfaAzureDevOpsApp (see Open-PfaAzureDevOpsAppRegistrationPage for the values to enter on Azure DevOps).",
             scope.ToString());
@@ -261,7 +262,7 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (request.ClientId == Guid.Empty)
             {
-                throw new PfaException("InvalidClientId", PfaErrorKind.InvalidArgument, "The client ID must be the application's ID (a GUID such as 6f1e5b1c-...), not the empty GUID. Copy it from the application's page.", request.ClientId);
+                throw new PfaException(ErrorIds.InvalidClientId, PfaErrorKind.InvalidArgument, "The client ID must be the application's ID (a GUID such as 6f1e5b1c-...), not the empty GUID. Copy it from the application's page.", request.ClientId);
             }
 
             Uri instance = RegistrationRules.NormalizeInstanceUrl(request.InstanceUrl);
@@ -281,12 +282,12 @@ namespace PfaAzureDevOps.Core.Registration
             {
                 if (request.TenantId != null)
                 {
-                    throw new PfaException("TenantNotApplicable", PfaErrorKind.InvalidArgument, "-TenantId applies to -Provider EntraId only; an Azure DevOps OAuth application has no tenant.", request.TenantId);
+                    throw new PfaException(ErrorIds.TenantNotApplicable, PfaErrorKind.InvalidArgument, "-TenantId applies to -Provider EntraId only; an Azure DevOps OAuth application has no tenant.", request.TenantId);
                 }
 
                 if (request.ClientSecret is null)
                 {
-                    throw new PfaException("ClientSecretRequired", PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret (-ClientSecret): copy the 'Client Secret' (not the 'App Secret') from the application's page.", "ClientSecret");
+                    throw new PfaException(ErrorIds.ClientSecretRequired, PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret (-ClientSecret): copy the 'Client Secret' (not the 'App Secret') from the application's page.", "ClientSecret");
                 }
 
                 registration.AuthorizationServer = RegistrationRules.NormalizeServerUrl(request.AuthorizationServer ?? new Uri(RegistrationRules.DefaultAzureDevOpsAuthorizationServer), "authorization server").AbsoluteUri.TrimEnd('/');
@@ -301,12 +302,12 @@ namespace PfaAzureDevOps.Core.Registration
             {
                 if (request.Provider != IdentityProvider.EntraId)
                 {
-                    throw new PfaException("CertificateNotApplicable", PfaErrorKind.InvalidArgument, "-CertificateThumbprint and -CertificatePath apply to -Provider EntraId only; an Azure DevOps OAuth application signs in with its client secret.", "CertificatePath");
+                    throw new PfaException(ErrorIds.CertificateNotApplicable, PfaErrorKind.InvalidArgument, "-CertificateThumbprint and -CertificatePath apply to -Provider EntraId only; an Azure DevOps OAuth application signs in with its client secret.", "CertificatePath");
                 }
 
                 if ((request.CertificateThumbprint != null && request.CertificatePath != null) || request.ClientSecret != null)
                 {
-                    throw new PfaException("ClientCredentialConflict", PfaErrorKind.InvalidArgument, "Give one credential of the confidential client: -ClientSecret, -CertificateThumbprint or -CertificatePath.", "CertificatePath");
+                    throw new PfaException(ErrorIds.ClientCredentialConflict, PfaErrorKind.InvalidArgument, "Give one credential of the confidential client: -ClientSecret, -CertificateThumbprint or -CertificatePath.", "CertificatePath");
                 }
 
                 if (request.CertificateThumbprint != null)
@@ -329,7 +330,7 @@ namespace PfaAzureDevOps.Core.Registration
             }
             else if (request.SecretExpiresOn.HasValue)
             {
-                throw new PfaException("SecretExpiryWithoutSecret", PfaErrorKind.InvalidArgument, "-SecretExpiresOn describes a client secret; give -ClientSecret too, or leave the expiry out for a public client.", "SecretExpiresOn");
+                throw new PfaException(ErrorIds.SecretExpiryWithoutSecret, PfaErrorKind.InvalidArgument, "-SecretExpiresOn describes a client secret; give -ClientSecret too, or leave the expiry out for a public client.", "SecretExpiresOn");
             }
 
             registration.SecretExpiresOn = CheckExpiry(request.SecretExpiresOn, now);
@@ -341,7 +342,7 @@ namespace PfaAzureDevOps.Core.Registration
             if (expiresOn.HasValue && expiresOn.Value <= now)
             {
                 throw new PfaException(
-                    "SecretAlreadyExpired",
+                    ErrorIds.SecretAlreadyExpired,
                     PfaErrorKind.InvalidArgument,
                     $"The secret expiry {expiresOn.Value:u} is in the past: an expired client secret cannot sign anyone in. Generate a new secret on the application's page and register that one.",
                     "SecretExpiresOn");
@@ -364,12 +365,12 @@ namespace PfaAzureDevOps.Core.Registration
 
             if (blank)
             {
-                throw new PfaException("ClientSecretEmpty", PfaErrorKind.InvalidArgument, "The client secret is empty. Copy the 'Client Secret' from the application's page.", "ClientSecret");
+                throw new PfaException(ErrorIds.ClientSecretEmpty, PfaErrorKind.InvalidArgument, "The client secret is empty. Copy the 'Client Secret' from the application's page.", "ClientSecret");
             }
 
             if (char.IsWhiteSpace(secret[0]) || char.IsWhiteSpace(secret[secret.Length - 1]))
             {
-                throw new PfaException("ClientSecretWhitespace", PfaErrorKind.InvalidArgument, "The client secret starts or ends with white space, which usually means it was copied with extra characters. Copy it again.", "ClientSecret");
+                throw new PfaException(ErrorIds.ClientSecretWhitespace, PfaErrorKind.InvalidArgument, "The client secret starts or ends with white space, which usually means it was copied with extra characters. Copy it again.", "ClientSecret");
             }
         }
 
@@ -399,7 +400,7 @@ namespace PfaAzureDevOps.Core.Registration
         {
             if (Store.Scope != StateScope.AllUsers)
             {
-                throw new PfaException("UserGroupNeedsAllUsers", PfaErrorKind.InvalidArgument, "-UserGroup shares the instance's (AllUsers) application with the members of an OS group; a CurrentUser registration is yours alone. Use -Scope AllUsers, or leave -UserGroup out.", Store.Scope);
+                throw new PfaException(ErrorIds.UserGroupNeedsAllUsers, PfaErrorKind.InvalidArgument, "-UserGroup shares the instance's (AllUsers) application with the members of an OS group; a CurrentUser registration is yours alone. Use -Scope AllUsers, or leave -UserGroup out.", Store.Scope);
             }
         }
 
@@ -418,7 +419,7 @@ namespace PfaAzureDevOps.Core.Registration
             }
 
             byte[] bytes = newSecret != null ? Encoding.UTF8.GetBytes(newSecret) : (Vault.Read(registration.ClientSecretName) ?? throw new PfaException(
-                "ClientSecretMissing",
+                ErrorIds.ClientSecretMissing,
                 PfaErrorKind.InvalidData,
                 "The client secret to share is missing from the vault. Store it again with Set-PfaAzureDevOpsApp -ClientSecret -UserGroup <group>.",
                 DocumentPath));

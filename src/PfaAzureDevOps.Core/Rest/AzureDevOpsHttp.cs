@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Rest
 {
@@ -108,7 +109,7 @@ namespace PfaAzureDevOps.Core.Rest
                         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                         {
                             response?.Dispose();
-                            throw new PfaException("AzureDevOpsTimeout", PfaErrorKind.OperationTimeout, $"{what} did not answer within {options.AttemptTimeout.TotalSeconds:0} seconds. Check the network (and proxy) and try again.", request.RequestUri is null ? null : Rules.UrlRules.Redact(request.RequestUri), ex);
+                            throw new PfaException(ErrorIds.AzureDevOpsTimeout, PfaErrorKind.OperationTimeout, $"{what} did not answer within {options.AttemptTimeout.TotalSeconds:0} seconds. Check the network (and proxy) and try again.", request.RequestUri is null ? null : Rules.UrlRules.Redact(request.RequestUri), ex);
                         }
                         catch (HttpRequestException ex)
                         {
@@ -128,7 +129,7 @@ namespace PfaAzureDevOps.Core.Rest
                         continue;
                     }
 
-                    throw new PfaException("AzureDevOpsConnectionFailed", PfaErrorKind.ConnectionError, $"{what} could not be reached: {Describe(failure)} Check the URL, the network (and proxy) and, for a private server, that its certificate is trusted on this machine.", null, failure);
+                    throw new PfaException(ErrorIds.AzureDevOpsConnectionFailed, PfaErrorKind.ConnectionError, $"{what} could not be reached: {Describe(failure)} Check the URL, the network (and proxy) and, for a private server, that its certificate is trusted on this machine.", null, failure);
                 }
 
                 int status = (int)response!.StatusCode;
@@ -203,7 +204,7 @@ namespace PfaAzureDevOps.Core.Rest
         }
 
         private static PfaException TooLarge(string what, long maxBytes, Uri? url) => new PfaException(
-            "ResponseTooLarge",
+            ErrorIds.ResponseTooLarge,
             PfaErrorKind.LimitsExceeded,
             $"{what} answered with more than {maxBytes / (1024 * 1024)} MB, far more than any answer this module expects; it was not read and nothing was changed. Check that the URL points at Azure DevOps (or its authorization server).",
             url is null ? null : Rules.UrlRules.Redact(url));

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Rest
 {
@@ -47,12 +48,12 @@ namespace PfaAzureDevOps.Core.Rest
         {
             if (string.IsNullOrWhiteSpace(personalAccessToken))
             {
-                throw new PfaException("PersonalAccessTokenEmpty", PfaErrorKind.InvalidArgument, "The personal access token is empty. Give the token Azure DevOps showed when you made it (User settings > Personal access tokens), as a SecureString, for example from Read-Host -AsSecureString or Get-Secret.", "PersonalAccessToken");
+                throw new PfaException(ErrorIds.PersonalAccessTokenEmpty, PfaErrorKind.InvalidArgument, "The personal access token is empty. Give the token Azure DevOps showed when you made it (User settings > Personal access tokens), as a SecureString, for example from Read-Host -AsSecureString or Get-Secret.", "PersonalAccessToken");
             }
 
             if (personalAccessToken.Length > 4096 || personalAccessToken.IndexOfAny(new[] { '\r', '\n', ':' }) >= 0 || char.IsWhiteSpace(personalAccessToken[0]) || char.IsWhiteSpace(personalAccessToken[personalAccessToken.Length - 1]))
             {
-                throw new PfaException("PersonalAccessTokenInvalid", PfaErrorKind.InvalidArgument, "The personal access token has white space, a line break or a colon in it, or is far too long: it was probably copied with extra characters. Copy the token again (it is one line of letters and digits).", "PersonalAccessToken");
+                throw new PfaException(ErrorIds.PersonalAccessTokenInvalid, PfaErrorKind.InvalidArgument, "The personal access token has white space, a line break or a colon in it, or is far too long: it was probably copied with extra characters. Copy the token again (it is one line of letters and digits).", "PersonalAccessToken");
             }
 
             return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(":" + personalAccessToken)));
@@ -117,7 +118,7 @@ namespace PfaAzureDevOps.Core.Rest
                 }
                 catch (JsonException ex)
                 {
-                    throw new PfaException("AzureDevOpsInvalidResponse", PfaErrorKind.ProtocolError, $"Azure DevOps answered {target} with something that is not JSON. Check that the URL points at Azure DevOps.", target, ex);
+                    throw new PfaException(ErrorIds.AzureDevOpsInvalidResponse, PfaErrorKind.ProtocolError, $"Azure DevOps answered {target} with something that is not JSON. Check that the URL points at Azure DevOps.", target, ex);
                 }
             }
 
@@ -129,7 +130,7 @@ namespace PfaAzureDevOps.Core.Rest
                     if (message != null && message.IndexOf("is not authorized to access this resource", StringComparison.OrdinalIgnoreCase) >= 0)
                     {
                         throw new PfaException(
-                            "AzureDevOpsNotAuthorized",
+                            ErrorIds.AzureDevOpsNotAuthorized,
                             PfaErrorKind.PermissionDenied,
                             $"Azure DevOps refused the connection's access to {target}.{quoted} Either the authorization was revoked (run Connect-PfaAzureDevOps to connect again), or the organization turned off 'Third-party application access via OAuth' (an organization administrator must turn it on).",
                             target);
@@ -137,24 +138,24 @@ namespace PfaAzureDevOps.Core.Rest
 
                     throw NotAuthenticated(target, message);
                 case 403:
-                    throw new PfaException("AzureDevOpsForbidden", PfaErrorKind.PermissionDenied, $"Azure DevOps does not allow this for the connected user ({target}).{quoted}", target);
+                    throw new PfaException(ErrorIds.AzureDevOpsForbidden, PfaErrorKind.PermissionDenied, $"Azure DevOps does not allow this for the connected user ({target}).{quoted}", target);
                 case 404:
-                    throw new PfaException("AzureDevOpsNotFound", PfaErrorKind.NotFound, $"Azure DevOps found nothing at {target}.{quoted} Check the organization, project and repository names (and -OrganizationUrl for servers other than dev.azure.com).", target);
+                    throw new PfaException(ErrorIds.AzureDevOpsNotFound, PfaErrorKind.NotFound, $"Azure DevOps found nothing at {target}.{quoted} Check the organization, project and repository names (and -OrganizationUrl for servers other than dev.azure.com).", target);
                 case 429:
                     TimeSpan? wait = AzureDevOpsHttp.RetryAfter(response);
-                    throw new PfaException("AzureDevOpsRateLimited", PfaErrorKind.LimitsExceeded, $"Azure DevOps is throttling requests (429){(wait.HasValue ? ", asking to wait " + AzureDevOpsHttp.FormatSeconds(wait.Value) + " seconds" : string.Empty)}.{quoted} Try again later.", target);
+                    throw new PfaException(ErrorIds.AzureDevOpsRateLimited, PfaErrorKind.LimitsExceeded, $"Azure DevOps is throttling requests (429){(wait.HasValue ? ", asking to wait " + AzureDevOpsHttp.FormatSeconds(wait.Value) + " seconds" : string.Empty)}.{quoted} Try again later.", target);
                 default:
                     if (status >= 500)
                     {
-                        throw new PfaException("AzureDevOpsServerError", PfaErrorKind.ResourceUnavailable, $"Azure DevOps had a problem answering {target} (HTTP {status}).{quoted} Try again in a few minutes.", target);
+                        throw new PfaException(ErrorIds.AzureDevOpsServerError, PfaErrorKind.ResourceUnavailable, $"Azure DevOps had a problem answering {target} (HTTP {status}).{quoted} Try again in a few minutes.", target);
                     }
 
-                    throw new PfaException("AzureDevOpsRequestFailed", PfaErrorKind.InvalidOperation, $"Azure DevOps refused the request to {target} (HTTP {status}).{quoted}", target);
+                    throw new PfaException(ErrorIds.AzureDevOpsRequestFailed, PfaErrorKind.InvalidOperation, $"Azure DevOps refused the request to {target} (HTTP {status}).{quoted}", target);
             }
         }
 
         private static PfaException NotAuthenticated(string target, string? message) => new PfaException(
-            "AzureDevOpsNotAuthenticated",
+            ErrorIds.AzureDevOpsNotAuthenticated,
             PfaErrorKind.Authentication,
             $"Azure DevOps did not accept the access token for {target}{(message != null ? " (" + message + ")" : " (it answered with a sign-in page)")}. The token is invalid or expired: run Connect-PfaAzureDevOps to connect again.",
             target);

@@ -3,6 +3,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Rules
 {
@@ -25,11 +26,6 @@ namespace PfaAzureDevOps.Core.Rules
     /// </summary>
     public static class FileRules
     {
-        public const string NotRegularFileId = "NotARegularFile";
-        public const string PathIsFolderId = "PathIsFolder";
-        public const string FileTooLargeId = "FileTooLarge";
-        public const string FileReadTimeoutId = "FileReadTimeout";
-        public const string InvalidPathId = "InvalidPath";
 
         /// <summary>The longest a file read may take before it is given up.</summary>
         public static TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -44,7 +40,7 @@ namespace PfaAzureDevOps.Core.Rules
             catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is NotSupportedException || ex is UnauthorizedAccessException)
             {
                 // A path too long, with a character the platform refuses, or on a device that cannot be asked.
-                throw new PfaException(InvalidPathId, PfaErrorKind.InvalidArgument, $"The path '{Shorten(path)}' cannot be used: {ex.Message.TrimEnd('.')}. Give a shorter path of an ordinary file.", Shorten(path), ex);
+                throw new PfaException(ErrorIds.InvalidPath, PfaErrorKind.InvalidArgument, $"The path '{Shorten(path)}' cannot be used: {ex.Message.TrimEnd('.')}. Give a shorter path of an ordinary file.", Shorten(path), ex);
             }
         }
 
@@ -94,7 +90,7 @@ namespace PfaAzureDevOps.Core.Rules
             {
                 if (char.IsControl(c))
                 {
-                    throw new PfaException(InvalidPathId, PfaErrorKind.InvalidArgument, $"-{parameter} contains a control character (such as a line break or NUL), which is almost always a mistake in a script. Give the path of the file, for example ~/.ssh/id_rsa_pfa.", parameter);
+                    throw new PfaException(ErrorIds.InvalidPath, PfaErrorKind.InvalidArgument, $"-{parameter} contains a control character (such as a line break or NUL), which is almost always a mistake in a script. Give the path of the file, for example ~/.ssh/id_rsa_pfa.", parameter);
                 }
             }
 
@@ -102,7 +98,7 @@ namespace PfaAzureDevOps.Core.Rules
             if (string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(name) || name.Trim().Length != name.Length)
             {
                 throw new PfaException(
-                    InvalidPathId,
+                    ErrorIds.InvalidPath,
                     PfaErrorKind.InvalidArgument,
                     $"-{parameter} '{path}' is blank or has a file name that starts or ends with white space, which is almost always a mistake in a script. Give the path of the file, for example ~/.ssh/id_rsa_pfa.",
                     path);
@@ -119,9 +115,9 @@ namespace PfaAzureDevOps.Core.Rules
                 case FileKind.Missing:
                     throw new PfaException(notFoundId, PfaErrorKind.NotFound, $"The {what} '{path}' does not exist. Check the path.", path);
                 case FileKind.Directory:
-                    throw new PfaException(PathIsFolderId, PfaErrorKind.InvalidArgument, $"'{path}' is a folder, not a {what}. Give the path of the file itself.", path);
+                    throw new PfaException(ErrorIds.PathIsFolder, PfaErrorKind.InvalidArgument, $"'{path}' is a folder, not a {what}. Give the path of the file itself.", path);
                 default:
-                    throw new PfaException(NotRegularFileId, PfaErrorKind.InvalidArgument, $"'{path}' is not a regular file (it is a device, a FIFO or a socket), so it is not read as a {what}. Give the path of an ordinary file.", path);
+                    throw new PfaException(ErrorIds.NotARegularFile, PfaErrorKind.InvalidArgument, $"'{path}' is not a regular file (it is a device, a FIFO or a socket), so it is not read as a {what}. Give the path of an ordinary file.", path);
             }
         }
 
@@ -135,9 +131,9 @@ namespace PfaAzureDevOps.Core.Rules
                 case FileKind.SymbolicLink:
                     return;
                 case FileKind.Directory:
-                    throw new PfaException(PathIsFolderId, PfaErrorKind.InvalidArgument, $"'{path}' is a folder. Give the path of the {what} to write.", path);
+                    throw new PfaException(ErrorIds.PathIsFolder, PfaErrorKind.InvalidArgument, $"'{path}' is a folder. Give the path of the {what} to write.", path);
                 default:
-                    throw new PfaException(NotRegularFileId, PfaErrorKind.InvalidArgument, $"'{path}' is not a regular file (it is a device, a FIFO or a socket), so it is not replaced by the {what}, even with -Force. Give the path of an ordinary file, or of one that does not exist yet.", path);
+                    throw new PfaException(ErrorIds.NotARegularFile, PfaErrorKind.InvalidArgument, $"'{path}' is not a regular file (it is a device, a FIFO or a socket), so it is not replaced by the {what}, even with -Force. Give the path of an ordinary file, or of one that does not exist yet.", path);
             }
         }
 
@@ -154,7 +150,7 @@ namespace PfaAzureDevOps.Core.Rules
                 if (!read.Wait((int)ReadTimeout.TotalMilliseconds, cancellationToken))
                 {
                     Observe(read);
-                    throw new PfaException(FileReadTimeoutId, PfaErrorKind.OperationTimeout, $"Reading the {what} '{path}' took more than {ReadTimeout.TotalSeconds:0} seconds, so it was given up. Check that it is an ordinary local file.", path);
+                    throw new PfaException(ErrorIds.FileReadTimeout, PfaErrorKind.OperationTimeout, $"Reading the {what} '{path}' took more than {ReadTimeout.TotalSeconds:0} seconds, so it was given up. Check that it is an ordinary local file.", path);
                 }
             }
             catch (OperationCanceledException)
@@ -182,7 +178,7 @@ namespace PfaAzureDevOps.Core.Rules
 
             if (kind != FileKind.Regular)
             {
-                throw new PfaException(NotRegularFileId, PfaErrorKind.InvalidData, $"The state file '{path}' is not a regular file (a folder, a device, a FIFO or a socket), so it was not read. Move it aside and run the command again.", path);
+                throw new PfaException(ErrorIds.NotARegularFile, PfaErrorKind.InvalidData, $"The state file '{path}' is not a regular file (a folder, a device, a FIFO or a socket), so it was not read. Move it aside and run the command again.", path);
             }
 
             return ReadAll(path, maxBytes, "state file");
@@ -199,7 +195,7 @@ namespace PfaAzureDevOps.Core.Rules
                 {
                     if (buffer.Length + read > maxBytes)
                     {
-                        throw new PfaException(FileTooLargeId, PfaErrorKind.LimitsExceeded, $"The {what} '{path}' is larger than {FormatSize(maxBytes)}, far larger than any file of its kind, so it was not read. Check the path.", path);
+                        throw new PfaException(ErrorIds.FileTooLarge, PfaErrorKind.LimitsExceeded, $"The {what} '{path}' is larger than {FormatSize(maxBytes)}, far larger than any file of its kind, so it was not read. Check the path.", path);
                     }
 
                     buffer.Write(chunk, 0, read);

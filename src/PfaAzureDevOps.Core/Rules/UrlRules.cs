@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Rules
 {
@@ -11,7 +12,6 @@ namespace PfaAzureDevOps.Core.Rules
     public static class UrlRules
     {
         /// <summary>The error id of a URL that breaks the rule while a request is about to be sent (stored or derived URLs).</summary>
-        public const string InsecureUrlId = "InsecureUrl";
 
         /// <summary>Why <paramref name="url"/> breaks the rule, in a sentence that names the URL without user info; null when it is acceptable.</summary>
         public static string? Problem(Uri? url, string what)
@@ -81,7 +81,7 @@ namespace PfaAzureDevOps.Core.Rules
             string? problem = Problem(url, what);
             if (problem != null)
             {
-                throw new PfaException(InsecureUrlId, PfaErrorKind.SecurityError, problem + " Nothing was sent.", url is null ? null : Redact(url));
+                throw new PfaException(ErrorIds.InsecureUrl, PfaErrorKind.SecurityError, problem + " Nothing was sent.", url is null ? null : Redact(url));
             }
         }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Interaction;
 
 namespace PfaAzureDevOps.Core.SignIn
@@ -65,7 +66,7 @@ namespace PfaAzureDevOps.Core.SignIn
             string? line = user.ReadLine($"Paste the address the browser ended on (it starts with {start}): ");
             if (string.IsNullOrWhiteSpace(line) || !Uri.TryCreate(line!.Trim(), UriKind.Absolute, out Uri? address))
             {
-                throw new PfaException("CallbackUriInvalid", PfaErrorKind.InvalidArgument, $"That is not an address. Run Connect-PfaAzureDevOps again and paste the whole address from the browser's address bar (it starts with {start}).", start);
+                throw new PfaException(ErrorIds.CallbackUriInvalid, PfaErrorKind.InvalidArgument, $"That is not an address. Run Connect-PfaAzureDevOps again and paste the whole address from the browser's address bar (it starts with {start}).", start);
             }
 
             return address;

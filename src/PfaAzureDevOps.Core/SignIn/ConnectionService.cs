@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
@@ -94,7 +95,7 @@ namespace PfaAzureDevOps.Core.SignIn
             {
                 ConnectionDocument document = Get() ?? throw NotConnected(DocumentPath);
                 Uri organizationUrl = AzureDevOpsUrls.Organization(name, null, document.Provider == IdentityProvider.EntraId ? document.ProfileUrl : document.AuthorizationServer)
-                    ?? throw new PfaException("InvalidOrganization", PfaErrorKind.InvalidArgument, "Give an organization name, such as 'contoso' for https://dev.azure.com/contoso.", name);
+                    ?? throw new PfaException(ErrorIds.InvalidOrganization, PfaErrorKind.InvalidArgument, "Give an organization name, such as 'contoso' for https://dev.azure.com/contoso.", name);
                 await OrganizationAccess.CheckAsync(RestClient, document, name, organizationUrl, token.Token, log, cancellationToken).ConfigureAwait(false);
                 Storage.Write(document);
                 return document;

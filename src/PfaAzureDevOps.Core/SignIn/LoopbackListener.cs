@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn
 {
@@ -40,7 +41,7 @@ namespace PfaAzureDevOps.Core.SignIn
         {
             if (callback.Scheme != Uri.UriSchemeHttp || !Registration.RegistrationRules.IsLoopback(callback) || callback.IsDefaultPort)
             {
-                throw new PfaException("CallbackNotLoopback", PfaErrorKind.InvalidArgument, $"The callback URL '{callback.GetLeftPart(UriPartial.Path)}' is not an http address with a port on this machine, so this session cannot receive it itself.", callback.GetLeftPart(UriPartial.Path));
+                throw new PfaException(ErrorIds.CallbackNotLoopback, PfaErrorKind.InvalidArgument, $"The callback URL '{callback.GetLeftPart(UriPartial.Path)}' is not an http address with a port on this machine, so this session cannot receive it itself.", callback.GetLeftPart(UriPartial.Path));
             }
 
             var listener = new TcpListener(IPAddress.Loopback, callback.Port);
@@ -51,7 +52,7 @@ namespace PfaAzureDevOps.Core.SignIn
             catch (SocketException ex)
             {
                 throw new PfaException(
-                    "CallbackPortInUse",
+                    ErrorIds.CallbackPortInUse,
                     PfaErrorKind.ResourceUnavailable,
                     $"Could not listen on 127.0.0.1:{callback.Port} for the callback ({ex.SocketErrorCode}). Another program uses that port: stop it, or pass the address the browser ends on with -CallbackUri.",
                     callback.GetLeftPart(UriPartial.Authority),
@@ -108,7 +109,7 @@ namespace PfaAzureDevOps.Core.SignIn
 
                     cancellationToken.ThrowIfCancellationRequested();
                     throw new PfaException(
-                        "CallbackTimeout",
+                        ErrorIds.CallbackTimeout,
                         PfaErrorKind.OperationTimeout,
                         $"The browser did not come back to {_callback.GetLeftPart(UriPartial.Path)} within {timeout.TotalSeconds:0} seconds. Run Connect-PfaAzureDevOps again (use -TimeoutSeconds for more time), open the link it prints, and click Accept.",
                         _callback.GetLeftPart(UriPartial.Path));

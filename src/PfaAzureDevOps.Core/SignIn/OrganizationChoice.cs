@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn
 {
@@ -48,7 +49,7 @@ namespace PfaAzureDevOps.Core.SignIn
 
         /// <summary>The error a script gets when it belongs to several organizations and named none (the connection is kept).</summary>
         public static PfaException Required(IReadOnlyList<string> names) => new PfaException(
-            "OrganizationChoiceRequired",
+            ErrorIds.OrganizationChoiceRequired,
             PfaErrorKind.InvalidArgument,
             $"You are connected, but you belong to {names.Count} organizations ({string.Join(", ", names)}) and this session cannot ask which one.\nNext: Connect-PfaAzureDevOps -Organization {names[0]}, or give -Organization to each key cmdlet.",
             string.Join(",", names));

@@ -1,4 +1,5 @@
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
 
@@ -25,7 +26,7 @@ namespace PfaAzureDevOps.Core.SignIn
         }
 
         public static PfaException NotFound() => new PfaException(
-            "RegistrationNotFound",
+            ErrorIds.RegistrationNotFound,
             PfaErrorKind.NotFound,
             "No Azure DevOps application is registered, so there is nothing to connect with. An administrator registers one with Register-PfaAzureDevOpsApp first.",
             "AllUsers");
@@ -46,7 +47,7 @@ namespace PfaAzureDevOps.Core.SignIn
             }
 
             throw new PfaException(
-                "ConnectionRegistrationChanged",
+                ErrorIds.ConnectionRegistrationChanged,
                 PfaErrorKind.InvalidOperation,
                 $"The application that issued this connection's tokens (client ID {document.ClientId}) is no longer registered, so the token cannot be refreshed. Run Connect-PfaAzureDevOps to connect through the application registered now.",
                 document.ClientId);

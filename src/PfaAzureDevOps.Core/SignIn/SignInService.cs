@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
 using PfaAzureDevOps.Core.SignIn.Entra;
@@ -76,7 +77,7 @@ namespace PfaAzureDevOps.Core.SignIn
                 RegistrationService registrations = ConnectionService.FindRegistration(out AppRegistration registration);
                 return new SignInContext(request, registrations, registration, Connections);
             }
-            catch (PfaException ex) when (ex.ErrorId == "RegistrationNotFound")
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.RegistrationNotFound)
             {
                 return new SignInContext(request, null, null, Connections) { RegistrationMissing = ex };
             }
@@ -99,7 +100,7 @@ namespace PfaAzureDevOps.Core.SignIn
             }
 
             throw new PfaException(
-                "ProviderNotSupported",
+                ErrorIds.ProviderNotSupported,
                 PfaErrorKind.InvalidOperation,
                 $"-{Describe(context.Request)} signs in through Microsoft Entra ID, but the registered application ({context.Registration.ClientId}) is an Azure DevOps OAuth application. Connect without it, or register an Entra ID application (Register-PfaAzureDevOpsApp -Provider EntraId).",
                 context.Registration.ClientId);

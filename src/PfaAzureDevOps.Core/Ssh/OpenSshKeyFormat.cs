@@ -5,6 +5,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
@@ -119,7 +120,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 uint count = reader.ReadUInt32();
                 if (count != 1)
                 {
-                    throw new PfaException(SshErrorIds.PrivateKeyUnsupported, PfaErrorKind.InvalidData, "The private key file holds " + count + " keys; only files with exactly one key are supported.");
+                    throw new PfaException(ErrorIds.SshPrivateKeyUnsupported, PfaErrorKind.InvalidData, "The private key file holds " + count + " keys; only files with exactly one key are supported.");
                 }
 
                 outerPublic = reader.ReadString();
@@ -147,7 +148,7 @@ namespace PfaAzureDevOps.Core.Ssh
             else
             {
                 throw new PfaException(
-                    SshErrorIds.PrivateKeyUnsupported,
+                    ErrorIds.SshPrivateKeyUnsupported,
                     PfaErrorKind.InvalidData,
                     "The private key is encrypted with cipher '" + cipher + "' and KDF '" + kdf + "', which are not supported. Re-encrypt it with 'ssh-keygen -p -Z aes256-ctr -f <file>'.");
             }
@@ -169,7 +170,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     if (passphrase.IsEmpty)
                     {
-                        throw new PfaException(SshErrorIds.PrivateKeyPassphraseRequired, PfaErrorKind.Authentication, "The private key is protected by a passphrase. Give the passphrase.");
+                        throw new PfaException(ErrorIds.SshPrivateKeyPassphraseRequired, PfaErrorKind.Authentication, "The private key is protected by a passphrase. Give the passphrase.");
                     }
 
                     byte[] salt;
@@ -241,7 +242,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     if (encrypted)
                     {
-                        throw new PfaException(SshErrorIds.PrivateKeyWrongPassphrase, PfaErrorKind.Authentication, "The passphrase is not the one that protects this private key. Give the right passphrase.");
+                        throw new PfaException(ErrorIds.SshPrivateKeyWrongPassphrase, PfaErrorKind.Authentication, "The passphrase is not the one that protects this private key. Give the right passphrase.");
                     }
 
                     throw Corrupt("its check numbers differ");
@@ -330,7 +331,7 @@ namespace PfaAzureDevOps.Core.Ssh
 
         private static PfaException Corrupt(string detail) =>
             new PfaException(
-                SshErrorIds.PrivateKeyCorrupt,
+                ErrorIds.SshPrivateKeyCorrupt,
                 PfaErrorKind.InvalidData,
                 "The private key is damaged (" + detail + "). Restore it from a backup or generate a new key.");
     }

@@ -5,6 +5,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
@@ -42,7 +43,7 @@ namespace PfaAzureDevOps.Core.Ssh
                     CheckFixedSize(type, bits);
                     return GenerateEcdsaP256(checkedComment);
                 default:
-                    throw new PfaException(SshErrorIds.KeyInvalidType, PfaErrorKind.InvalidArgument, "Unknown key type '" + type + "'. Use Rsa, Ed25519 or EcdsaP256.", type);
+                    throw new PfaException(ErrorIds.SshKeyInvalidType, PfaErrorKind.InvalidArgument, "Unknown key type '" + type + "'. Use Rsa, Ed25519 or EcdsaP256.", type);
             }
         }
 
@@ -59,7 +60,7 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         private static PfaException InvalidSize(string message, int bits) =>
-            new PfaException(SshErrorIds.KeyInvalidSize, PfaErrorKind.InvalidArgument, message, bits);
+            new PfaException(ErrorIds.SshKeyInvalidSize, PfaErrorKind.InvalidArgument, message, bits);
 
         private static SshKeyPair GenerateRsa(int bits, string comment, CancellationToken cancellationToken)
         {

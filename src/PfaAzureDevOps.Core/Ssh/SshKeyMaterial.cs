@@ -3,6 +3,7 @@ using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Math.EC;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
@@ -191,7 +192,7 @@ namespace PfaAzureDevOps.Core.Ssh
 
                 default:
                     throw new PfaException(
-                        SshErrorIds.PrivateKeyUnsupported,
+                        ErrorIds.SshPrivateKeyUnsupported,
                         PfaErrorKind.InvalidData,
                         "The private key is of type '" + typeName + "', which is not supported. Use an RSA (the only type Azure DevOps accepts), Ed25519 or ECDSA P-256 key.");
             }

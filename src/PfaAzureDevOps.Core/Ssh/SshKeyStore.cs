@@ -7,6 +7,7 @@ using System.Security.AccessControl;
 using System.Security.Principal;
 using System.Text;
 using System.Threading;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Ssh
@@ -88,12 +89,6 @@ namespace PfaAzureDevOps.Core.Ssh
     public sealed class SshKeyStore
     {
         public const string LockName = "sshkey";
-        public const string KeyExistsId = "SshKeyExists";
-        public const string KeyNotFoundId = "SshKeyNotFound";
-        public const string PrivateKeyMissingId = "SshKeyPrivateKeyMissing";
-        public const string PrivateKeyCorruptId = "SshKeyPrivateKeyCorrupt";
-        public const string ExportExistsId = "SshKeyExportExists";
-        public const string ExportFailedId = "SshKeyExportFailed";
 
         public SshKeyStore()
             : this(new StateStore(StateScope.CurrentUser))
@@ -130,7 +125,7 @@ namespace PfaAzureDevOps.Core.Ssh
             {
                 return Store.Read<StoredSshKey>(StoredSshKey.FileName, StoredSshKey.DocumentKind, StoredSshKey.CurrentVersion);
             }
-            catch (PfaException ex) when (ex.ErrorId == "StoreFileCorrupt")
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.StoreFileCorrupt)
             {
                 // Same id; the way out named for this file (the store's generic text names the registration's).
                 const string kept = "It was left as it is.";
@@ -278,7 +273,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     existing = Get();
                 }
-                catch (PfaException ex) when (force && (ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported"))
+                catch (PfaException ex) when (force && (ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported))
                 {
                     string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
                     File.Move(DocumentPath, aside);
@@ -315,7 +310,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     return LoadPrivateKey(document);
                 }
-                catch (PfaException ex) when (ex.ErrorId == PrivateKeyMissingId && attempt < 3)
+                catch (PfaException ex) when (ex.ErrorId == ErrorIds.SshKeyPrivateKeyMissing && attempt < 3)
                 {
                     StoredSshKey? current = Get();
                     if (current is null || string.Equals(current.SecretName, document.SecretName, StringComparison.Ordinal))
@@ -395,7 +390,7 @@ namespace PfaAzureDevOps.Core.Ssh
             string publicPath = privatePath + ".pub";
             if (Directory.Exists(privatePath) || Directory.Exists(publicPath))
             {
-                throw new PfaException(ExportFailedId, PfaErrorKind.InvalidArgument, $"'{(Directory.Exists(privatePath) ? privatePath : publicPath)}' is a folder. Give the path of the private key file to write, for example ~/.ssh/id_rsa_pfa.", privatePath);
+                throw new PfaException(ErrorIds.SshKeyExportFailed, PfaErrorKind.InvalidArgument, $"'{(Directory.Exists(privatePath) ? privatePath : publicPath)}' is a folder. Give the path of the private key file to write, for example ~/.ssh/id_rsa_pfa.", privatePath);
             }
 
             // Only a regular file (or a link, which the replace swaps for a file) is ever replaced: never a device or a FIFO.
@@ -408,7 +403,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     if (File.Exists(candidate))
                     {
-                        throw new PfaException(ExportExistsId, PfaErrorKind.AlreadyExists, $"The file '{candidate}' already exists. Use -Force to overwrite it, or choose another path.", candidate);
+                        throw new PfaException(ErrorIds.SshKeyExportExists, PfaErrorKind.AlreadyExists, $"The file '{candidate}' already exists. Use -Force to overwrite it, or choose another path.", candidate);
                     }
                 }
             }
@@ -422,7 +417,7 @@ namespace PfaAzureDevOps.Core.Ssh
 
             if (directory is null || !Directory.Exists(directory))
             {
-                throw new PfaException(ExportFailedId, PfaErrorKind.NotFound, $"The folder '{directory}' does not exist. Create it first (for ~/.ssh with owner-only permissions: mkdir -m 700 ~/.ssh).", directory);
+                throw new PfaException(ErrorIds.SshKeyExportFailed, PfaErrorKind.NotFound, $"The folder '{directory}' does not exist. Create it first (for ~/.ssh with owner-only permissions: mkdir -m 700 ~/.ssh).", directory);
             }
 
             using (SshKeyPair pair = LoadCurrentPrivateKey(ref document))
@@ -443,19 +438,19 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         public PfaException NotFound() => new PfaException(
-            KeyNotFoundId,
+            ErrorIds.SshKeyNotFound,
             PfaErrorKind.NotFound,
             "You have no SSH key yet. Run New-PfaSshKey to create one, then Get-PfaSshPublicKey to show the public key to register.",
             DocumentPath);
 
         private PfaException Exists(StoredSshKey existing) => new PfaException(
-            KeyExistsId,
+            ErrorIds.SshKeyExists,
             PfaErrorKind.AlreadyExists,
             $"You already have an SSH key ({existing.Type} {existing.Bits}, {existing.Sha256Fingerprint}, created {existing.CreatedOn:yyyy-MM-dd}). Use -Force to replace it; the old key then stops working wherever it was registered (Azure DevOps, other git servers), so register the new public key there.",
             DocumentPath);
 
         private PfaException Corrupt(Exception? inner) => new PfaException(
-            PrivateKeyCorruptId,
+            ErrorIds.SshKeyPrivateKeyCorrupt,
             PfaErrorKind.InvalidData,
             $"Your stored SSH private key cannot be read or does not match the public key in '{DocumentPath}'. Create a new key with New-PfaSshKey -Force and register its public key again.",
             DocumentPath,
@@ -467,7 +462,7 @@ namespace PfaAzureDevOps.Core.Ssh
             if (bytes is null)
             {
                 throw new PfaException(
-                    PrivateKeyMissingId,
+                    ErrorIds.SshKeyPrivateKeyMissing,
                     PfaErrorKind.InvalidData,
                     $"The private key of your SSH key ({document.Sha256Fingerprint}) is missing from {Vault.ProtectionDescription}. Create a new key with New-PfaSshKey -Force and register its public key again.",
                     DocumentPath);
@@ -514,7 +509,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                 }
 
-                throw new PfaException(ExportFailedId, ex is UnauthorizedAccessException ? PfaErrorKind.PermissionDenied : PfaErrorKind.ResourceUnavailable, $"The file '{path}' could not be written: {ex.Message}", path, ex);
+                throw new PfaException(ErrorIds.SshKeyExportFailed, ex is UnauthorizedAccessException ? PfaErrorKind.PermissionDenied : PfaErrorKind.ResourceUnavailable, $"The file '{path}' could not be written: {ex.Message}", path, ex);
             }
         }
 

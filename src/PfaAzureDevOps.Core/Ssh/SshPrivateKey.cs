@@ -4,6 +4,7 @@ using System.Text;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.OpenSsl;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
@@ -50,19 +51,19 @@ namespace PfaAzureDevOps.Core.Ssh
             byte[] bytes;
             try
             {
-                bytes = Rules.FileRules.ReadBounded(path, MaxFileSize, "private key file", SshErrorIds.PrivateKeyFileNotFound);
+                bytes = Rules.FileRules.ReadBounded(path, MaxFileSize, "private key file", ErrorIds.SshPrivateKeyFileNotFound);
             }
-            catch (PfaException e) when (e.ErrorId == Rules.FileRules.FileTooLargeId)
+            catch (PfaException e) when (e.ErrorId == ErrorIds.FileTooLarge)
             {
                 throw Unrecognized("The file '" + path + "' is too large to be an SSH private key.", path);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {
-                throw new PfaException(SshErrorIds.PrivateKeyFileNotFound, PfaErrorKind.NotFound, "The private key file '" + path + "' does not exist. Check the path.", path, e);
+                throw new PfaException(ErrorIds.SshPrivateKeyFileNotFound, PfaErrorKind.NotFound, "The private key file '" + path + "' does not exist. Check the path.", path, e);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new PfaException(SshErrorIds.PrivateKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The private key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
+                throw new PfaException(ErrorIds.SshPrivateKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The private key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
             }
 
             try
@@ -139,13 +140,13 @@ namespace PfaAzureDevOps.Core.Ssh
             }
             catch (PasswordException)
             {
-                throw new PfaException(SshErrorIds.PrivateKeyPassphraseRequired, PfaErrorKind.Authentication, "The private key is protected by a passphrase. Give the passphrase.");
+                throw new PfaException(ErrorIds.SshPrivateKeyPassphraseRequired, PfaErrorKind.Authentication, "The private key is protected by a passphrase. Give the passphrase.");
             }
             catch (Exception e) when (e is IOException || e is InvalidCipherTextException || e is ArgumentException || e is InvalidOperationException || e is FormatException || e is InvalidCastException)
             {
                 if (password != null && IndexOf(text, "ENCRYPTED", 0) >= 0)
                 {
-                    throw new PfaException(SshErrorIds.PrivateKeyWrongPassphrase, PfaErrorKind.Authentication, "The passphrase is not the one that protects this private key (or the key is damaged). Give the right passphrase.");
+                    throw new PfaException(ErrorIds.SshPrivateKeyWrongPassphrase, PfaErrorKind.Authentication, "The passphrase is not the one that protects this private key (or the key is damaged). Give the right passphrase.");
                 }
 
                 throw Corrupt("the PEM data cannot be read: " + e.GetType().Name);
@@ -198,7 +199,7 @@ namespace PfaAzureDevOps.Core.Ssh
                     case null:
                         throw Unrecognized("The PEM block holds no private key.", null);
                     default:
-                        throw new PfaException(SshErrorIds.PrivateKeyUnsupported, PfaErrorKind.InvalidData, "This kind of private key is not supported. Use an RSA (the only type Azure DevOps accepts), Ed25519 or ECDSA P-256 key.");
+                        throw new PfaException(ErrorIds.SshPrivateKeyUnsupported, PfaErrorKind.InvalidData, "This kind of private key is not supported. Use an RSA (the only type Azure DevOps accepts), Ed25519 or ECDSA P-256 key.");
                 }
             }
             catch (SshWireException e)
@@ -279,10 +280,10 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         private static PfaException Corrupt(string detail) =>
-            new PfaException(SshErrorIds.PrivateKeyCorrupt, PfaErrorKind.InvalidData, "The private key is damaged (" + detail + "). Restore it from a backup or generate a new key.");
+            new PfaException(ErrorIds.SshPrivateKeyCorrupt, PfaErrorKind.InvalidData, "The private key is damaged (" + detail + "). Restore it from a backup or generate a new key.");
 
         private static PfaException Unrecognized(string message, object? target) =>
-            new PfaException(SshErrorIds.PrivateKeyUnrecognized, PfaErrorKind.InvalidData, message, target);
+            new PfaException(ErrorIds.SshPrivateKeyUnrecognized, PfaErrorKind.InvalidData, message, target);
 
         private sealed class PasswordFinder : IPasswordFinder
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto.Digests;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
@@ -93,7 +94,7 @@ namespace PfaAzureDevOps.Core.Ssh
                 || text.StartsWith(OpenSshPrivateBodyStart, StringComparison.Ordinal))
             {
                 throw new PfaException(
-                    SshErrorIds.PublicKeyIsPrivate,
+                    ErrorIds.SshPublicKeyIsPrivate,
                     PfaErrorKind.SecurityError,
                     "This is a private key, not a public key. Never share or upload the private key; use the public key line (the .pub file, or the output of 'ssh-keygen -y -f <private key file>'), which starts with 'ssh-rsa', 'ssh-ed25519' or 'ecdsa-sha2-nistp256'.");
             }
@@ -153,20 +154,20 @@ namespace PfaAzureDevOps.Core.Ssh
             try
             {
                 // A regular file only (never a FIFO or a device), of a bounded size, read within a bounded time.
-                byte[] bytes = Rules.FileRules.ReadBounded(path, 64 * 1024, "public key file", SshErrorIds.PublicKeyFileNotFound);
+                byte[] bytes = Rules.FileRules.ReadBounded(path, 64 * 1024, "public key file", ErrorIds.SshPublicKeyFileNotFound);
                 text = new System.Text.UTF8Encoding(false).GetString(bytes);
             }
-            catch (PfaException e) when (e.ErrorId == Rules.FileRules.FileTooLargeId)
+            catch (PfaException e) when (e.ErrorId == ErrorIds.FileTooLarge)
             {
                 throw Malformed("The file '" + path + "' is too large to be an SSH public key.", path);
             }
             catch (Exception e) when (e is FileNotFoundException || e is DirectoryNotFoundException)
             {
-                throw new PfaException(SshErrorIds.PublicKeyFileNotFound, PfaErrorKind.NotFound, "The public key file '" + path + "' does not exist. Check the path.", path, e);
+                throw new PfaException(ErrorIds.SshPublicKeyFileNotFound, PfaErrorKind.NotFound, "The public key file '" + path + "' does not exist. Check the path.", path, e);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new PfaException(SshErrorIds.PublicKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The public key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
+                throw new PfaException(ErrorIds.SshPublicKeyFileNotFound, PfaErrorKind.ResourceUnavailable, "The public key file '" + path + "' cannot be read (" + e.Message.TrimEnd('.') + "). Check the path and its permissions.", path, e);
             }
 
             try
@@ -233,7 +234,7 @@ namespace PfaAzureDevOps.Core.Ssh
                         break;
                     default:
                         throw new PfaException(
-                            SshErrorIds.PublicKeyUnsupportedType,
+                            ErrorIds.SshPublicKeyUnsupportedType,
                             PfaErrorKind.InvalidArgument,
                             "The key type '" + blobType + "' is not supported. Use an 'ssh-rsa' key (the only type Azure DevOps accepts), or 'ssh-ed25519' / 'ecdsa-sha2-nistp256' for other servers.");
                 }
@@ -275,7 +276,7 @@ namespace PfaAzureDevOps.Core.Ssh
             {
                 if (c == '\r' || c == '\n' || c == '\0')
                 {
-                    throw new PfaException(SshErrorIds.KeyInvalidComment, PfaErrorKind.InvalidArgument, "The key comment must be a single line (no line breaks or NUL characters).");
+                    throw new PfaException(ErrorIds.SshKeyInvalidComment, PfaErrorKind.InvalidArgument, "The key comment must be a single line (no line breaks or NUL characters).");
                 }
             }
 
@@ -371,6 +372,6 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         private static PfaException Malformed(string message, object? target = null) =>
-            new PfaException(SshErrorIds.PublicKeyMalformed, PfaErrorKind.InvalidData, message, target);
+            new PfaException(ErrorIds.SshPublicKeyMalformed, PfaErrorKind.InvalidData, message, target);
     }
 }

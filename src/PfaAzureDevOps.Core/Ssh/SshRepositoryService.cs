@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Git;
 
 namespace PfaAzureDevOps.Core.Ssh
@@ -48,7 +49,7 @@ namespace PfaAzureDevOps.Core.Ssh
         {
             if (repositoryPath == null || !Directory.Exists(repositoryPath))
             {
-                throw new PfaException("GitRepositoryPathInvalid", PfaErrorKind.InvalidArgument, $"'{repositoryPath}' is not an existing folder. Pass the path of a git clone.", repositoryPath);
+                throw new PfaException(ErrorIds.GitRepositoryPathInvalid, PfaErrorKind.InvalidArgument, $"'{repositoryPath}' is not an existing folder. Pass the path of a git clone.", repositoryPath);
             }
 
             string path = Path.GetFullPath(repositoryPath);
@@ -56,7 +57,7 @@ namespace PfaAzureDevOps.Core.Ssh
             if (url.Length == 0)
             {
                 throw new PfaException(
-                    "GitRemoteUnknown",
+                    ErrorIds.GitRemoteUnknown,
                     PfaErrorKind.InvalidArgument,
                     $"'{path}' is not a git clone with an 'origin' remote. Pass the clone's folder (made by Copy-PfaAzureDevOpsRepository or git clone), or give the URL with -RepositoryUrl.",
                     path);

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Storage
 {
@@ -35,7 +36,7 @@ namespace PfaAzureDevOps.Core.Storage
             if (scope == StateScope.AllUsers && !IsElevated())
             {
                 throw new PfaException(
-                    "ElevationRequired",
+                    ErrorIds.ElevationRequired,
                     PfaErrorKind.PermissionDenied,
                     $"Changing {what} for all users (-Scope AllUsers) is the instance administrator's task: run PowerShell as administrator (Windows) or as root (sudo pwsh), or use -Scope CurrentUser.",
                     scope.ToString());

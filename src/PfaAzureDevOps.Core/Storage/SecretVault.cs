@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.IO;
 using System.Runtime.InteropServices;
 using Microsoft.Identity.Client.Extensions.Msal;
+using PfaAzureDevOps.Core.Errors;
 using MsalStorage = Microsoft.Identity.Client.Extensions.Msal.Storage;
 
 namespace PfaAzureDevOps.Core.Storage
@@ -69,7 +70,7 @@ namespace PfaAzureDevOps.Core.Storage
             {
                 string shown = name is null ? "(none)" : name.Length > 60 ? name.Substring(0, 60) + "..." : name;
                 throw new PfaException(
-                    "SecretNameInvalid",
+                    ErrorIds.SecretNameInvalid,
                     PfaErrorKind.InvalidData,
                     $"A state document names the secret '{shown}', which is not a plain name inside the store's secrets folder, so it was not read, written or deleted. The document was edited by hand or damaged: restore it, or start over (Disconnect-PfaAzureDevOps, Unregister-PfaAzureDevOpsApp -Force, Remove-PfaSshKey -Force).",
                     shown);
@@ -147,7 +148,7 @@ namespace PfaAzureDevOps.Core.Storage
                 }
                 catch (Exception ex) when (ex is MsalCachePersistenceException || ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    throw new PfaException("SecretWriteFailed", PfaErrorKind.ResourceUnavailable, $"The secret '{Name}' could not be saved in {_vault.ProtectionDescription}: {ex.GetType().Name}. Nothing was changed.", Name, ex);
+                    throw new PfaException(ErrorIds.SecretWriteFailed, PfaErrorKind.ResourceUnavailable, $"The secret '{Name}' could not be saved in {_vault.ProtectionDescription}: {ex.GetType().Name}. Nothing was changed.", Name, ex);
                 }
 
                 string file = Path.Combine(_vault.Directory, FileName(Name));
@@ -169,7 +170,7 @@ namespace PfaAzureDevOps.Core.Storage
             }
             catch (Exception ex) when (ex is MsalCachePersistenceException || ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.Cryptography.CryptographicException)
             {
-                throw new PfaException("SecretReadFailed", PfaErrorKind.InvalidData, $"The secret '{name}' could not be read from {ProtectionDescription}. If it was saved by another user account or machine it cannot be decrypted here: store it again.", name, ex);
+                throw new PfaException(ErrorIds.SecretReadFailed, PfaErrorKind.InvalidData, $"The secret '{name}' could not be read from {ProtectionDescription}. If it was saved by another user account or machine it cannot be decrypted here: store it again.", name, ex);
             }
 
             return data is null || data.Length == 0 ? null : data;
@@ -266,7 +267,7 @@ namespace PfaAzureDevOps.Core.Storage
             }
             catch (IOException ex)
             {
-                throw new PfaException("SecretReadFailed", PfaErrorKind.InvalidData, $"The secret '{name}' could not be read: {ex.Message}", name, ex);
+                throw new PfaException(ErrorIds.SecretReadFailed, PfaErrorKind.InvalidData, $"The secret '{name}' could not be read: {ex.Message}", name, ex);
             }
         }
     }

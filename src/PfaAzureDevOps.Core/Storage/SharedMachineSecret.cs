@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Storage
 {
@@ -31,7 +32,7 @@ namespace PfaAzureDevOps.Core.Storage
             if (!IsSupported)
             {
                 throw new PfaException(
-                    "UserGroupNotSupported",
+                    ErrorIds.UserGroupNotSupported,
                     PfaErrorKind.InvalidOperation,
                     "-UserGroup is available on Linux only in this version. On Windows and macOS each user registers the application in their own CurrentUser scope (Register-PfaAzureDevOpsApp -Scope CurrentUser) for now.",
                     group);
@@ -39,13 +40,13 @@ namespace PfaAzureDevOps.Core.Storage
 
             if (string.IsNullOrWhiteSpace(group) || group.Length > 64 || group.IndexOfAny(new[] { ':', '/', '\\', '\n', '\r', '\0', ' ' }) >= 0)
             {
-                throw new PfaException("UserGroupInvalid", PfaErrorKind.InvalidArgument, $"'{group}' is not a valid group name. Give the name of an existing OS group, for example pfa-users (create it with groupadd pfa-users, add users with usermod -aG pfa-users <user>).", group);
+                throw new PfaException(ErrorIds.UserGroupInvalid, PfaErrorKind.InvalidArgument, $"'{group}' is not a valid group name. Give the name of an existing OS group, for example pfa-users (create it with groupadd pfa-users, add users with usermod -aG pfa-users <user>).", group);
             }
 
             IntPtr entry = Native.getgrnam(group);
             if (entry == IntPtr.Zero)
             {
-                throw new PfaException("UserGroupNotFound", PfaErrorKind.NotFound, $"There is no OS group named '{group}'. Create it first (groupadd {group}) and add the instance's users to it (usermod -aG {group} <user>).", group);
+                throw new PfaException(ErrorIds.UserGroupNotFound, PfaErrorKind.NotFound, $"There is no OS group named '{group}'. Create it first (groupadd {group}) and add the instance's users to it (usermod -aG {group} <user>).", group);
             }
 
             // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; }
@@ -88,7 +89,7 @@ namespace PfaAzureDevOps.Core.Storage
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 TryDelete(temporary);
-                throw new PfaException("SharedSecretWriteFailed", PfaErrorKind.ResourceUnavailable, $"The client secret could not be shared with group '{group}' in {folder}: {ex.Message}. The registration was not changed.", folder, ex);
+                throw new PfaException(ErrorIds.SharedSecretWriteFailed, PfaErrorKind.ResourceUnavailable, $"The client secret could not be shared with group '{group}' in {folder}: {ex.Message}. The registration was not changed.", folder, ex);
             }
 
             RemoveOthers(store, keep: secretName);
@@ -151,13 +152,13 @@ namespace PfaAzureDevOps.Core.Storage
             string user = Environment.UserName;
             return group != null
                 ? new PfaException(
-                    "ClientSecretNotPermitted",
+                    ErrorIds.ClientSecretNotPermitted,
                     PfaErrorKind.PermissionDenied,
                     $"The instance's application may be used only by the administrator and the members of the OS group '{group}', and '{user}' is not one of them. Ask the administrator to add you (usermod -aG {group} {user}), then log in again so the new group applies.",
                     group,
                     inner)
                 : new PfaException(
-                    "ClientSecretNotPermitted",
+                    ErrorIds.ClientSecretNotPermitted,
                     PfaErrorKind.PermissionDenied,
                     $"The instance's application keeps its client secret readable by the administrator only, so '{user}' cannot connect through it. The administrator lets the instance's users connect with Set-PfaAzureDevOpsApp -UserGroup <group> (its members may use the application).",
                     "AllUsers",

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Storage
 {
@@ -31,7 +32,7 @@ namespace PfaAzureDevOps.Core.Storage
                 if (!Path.IsPathRooted(home) || (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && home!.Length >= 2 && home[1] != ':' && !home.StartsWith(@"\\", StringComparison.Ordinal)))
                 {
                     throw new PfaException(
-                        "StateHomeNotAbsolute",
+                        ErrorIds.StateHomeNotAbsolute,
                         PfaErrorKind.InvalidArgument,
                         $"{HomeVariable} is set to '{home}', which is not an absolute path. Set it to a full path, for example $env:{HomeVariable} = (Resolve-Path ./state).Path, or remove it to use the default location.",
                         home);

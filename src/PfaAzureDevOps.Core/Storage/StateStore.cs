@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Storage
 {
@@ -71,7 +72,7 @@ namespace PfaAzureDevOps.Core.Storage
                 catch (IOException ex)
                 {
                     throw new PfaException(
-                        "StoreLockTimeout",
+                        ErrorIds.StoreLockTimeout,
                         PfaErrorKind.ResourceUnavailable,
                         $"Another process held the lock '{path}' for more than {limit.TotalSeconds:0} seconds. Wait for it to finish and try again; if no other PfaAzureDevOps command is running, delete the lock file.",
                         path,
@@ -100,9 +101,9 @@ namespace PfaAzureDevOps.Core.Storage
 
                 bytes = read;
             }
-            catch (PfaException ex) when (ex.ErrorId == Rules.FileRules.FileTooLargeId || ex.ErrorId == Rules.FileRules.NotRegularFileId)
+            catch (PfaException ex) when (ex.ErrorId == ErrorIds.FileTooLarge || ex.ErrorId == ErrorIds.NotARegularFile)
             {
-                throw Corrupt(path, ex.ErrorId == Rules.FileRules.FileTooLargeId ? "it is larger than 1 MB" : "it is not a regular file", ex);
+                throw Corrupt(path, ex.ErrorId == ErrorIds.FileTooLarge ? "it is larger than 1 MB" : "it is not a regular file", ex);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -110,7 +111,7 @@ namespace PfaAzureDevOps.Core.Storage
             }
             catch (IOException ex)
             {
-                throw new PfaException("StoreReadFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be read: {ex.Message}", path, ex);
+                throw new PfaException(ErrorIds.StoreReadFailed, PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be read: {ex.Message}", path, ex);
             }
 
             T? document;
@@ -141,7 +142,7 @@ namespace PfaAzureDevOps.Core.Storage
                     if (version > supportedVersion || version < 1)
                     {
                         throw new PfaException(
-                            "StoreVersionUnsupported",
+                            ErrorIds.StoreVersionUnsupported,
                             PfaErrorKind.InvalidData,
                             $"The state file '{path}' has schema version {version}, which this version of PfaAzureDevOps does not know (it reads up to {supportedVersion}). It was probably written by a newer version of the module: update the module. The file was left as it is.",
                             path);
@@ -275,15 +276,15 @@ namespace PfaAzureDevOps.Core.Storage
             bool full = windows ? (code & 0xFFFF) == 0x70 || (code & 0xFFFF) == 0x27 : code == 28 || code == 122 || code == 69;
             if (readOnly)
             {
-                return new PfaException("StoreReadOnly", PfaErrorKind.PermissionDenied, $"The state folder of '{path}' is on a read-only file system, so nothing can be saved there. Nothing was changed. Make it writable, or point {StateLocation.HomeVariable} at a writable folder.", path, ex);
+                return new PfaException(ErrorIds.StoreReadOnly, PfaErrorKind.PermissionDenied, $"The state folder of '{path}' is on a read-only file system, so nothing can be saved there. Nothing was changed. Make it writable, or point {StateLocation.HomeVariable} at a writable folder.", path, ex);
             }
 
             if (full)
             {
-                return new PfaException("StoreDiskFull", PfaErrorKind.ResourceUnavailable, $"The disk holding '{path}' is full, so nothing could be saved. Nothing was changed. Free some space and run the command again.", path, ex);
+                return new PfaException(ErrorIds.StoreDiskFull, PfaErrorKind.ResourceUnavailable, $"The disk holding '{path}' is full, so nothing could be saved. Nothing was changed. Free some space and run the command again.", path, ex);
             }
 
-            return new PfaException("StoreWriteFailed", PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
+            return new PfaException(ErrorIds.StoreWriteFailed, PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
         }
 
         internal static void EnsureDirectory(string directory, bool ownerOnly)
@@ -353,7 +354,7 @@ namespace PfaAzureDevOps.Core.Storage
 
         internal static PfaException Corrupt(string path, string why, Exception? inner) =>
             new PfaException(
-                "StoreFileCorrupt",
+                ErrorIds.StoreFileCorrupt,
                 PfaErrorKind.InvalidData,
                 $"The state file '{path}' cannot be read: {why}. It was left as it is. Inspect it, or move it aside to start over (for example with Unregister-PfaAzureDevOpsApp -Force), then run the command again.",
                 path,
@@ -361,7 +362,7 @@ namespace PfaAzureDevOps.Core.Storage
 
         internal static PfaException AccessDenied(string path, Exception inner) =>
             new PfaException(
-                "StoreAccessDenied",
+                ErrorIds.StoreAccessDenied,
                 PfaErrorKind.PermissionDenied,
                 $"Access to '{path}' was denied. For the AllUsers state (the instance's), run elevated (Run as administrator, or root) or use -Scope CurrentUser; for your own state, check the owner and permissions of that folder (or {StateLocation.HomeVariable}).",
                 path,

@@ -69,7 +69,7 @@ namespace PfaAzureDevOps.Commands
                 int accounts = RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
                 WriteVerbose($"Cleared {accounts} account(s) from MSAL's token cache.");
             }
-            catch (Core.PfaException ex) when (ex.ErrorId == "ConnectionRegistrationChanged")
+            catch (Core.PfaException ex) when (ex.ErrorId == Core.Errors.ErrorIds.ConnectionRegistrationChanged)
             {
                 WriteVerbose("The Entra application is no longer registered; MSAL's cache of it was left as is.");
             }

@@ -26,7 +26,7 @@ namespace PfaAzureDevOps.Commands
             string target = SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
             if (Passphrase != null && Passphrase.Length == 0)
             {
-                throw new Core.PfaException("SshKeyPassphraseEmpty", Core.PfaErrorKind.InvalidArgument, "The passphrase is empty. Give a non-empty -Passphrase, or leave it out to write an unencrypted key file.", "Passphrase");
+                throw new Core.PfaException(Core.Errors.ErrorIds.SshKeyPassphraseEmpty, Core.PfaErrorKind.InvalidArgument, "The passphrase is empty. Give a non-empty -Passphrase, or leave it out to write an unencrypted key file.", "Passphrase");
             }
 
             var store = new Core.Ssh.SshKeyStore();

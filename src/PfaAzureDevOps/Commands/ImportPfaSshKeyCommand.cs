@@ -51,12 +51,12 @@ namespace PfaAzureDevOps.Commands
                 string file = SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
                 if (!System.IO.File.Exists(file))
                 {
-                    throw new Core.PfaException(Core.Ssh.SshErrorIds.PrivateKeyFileNotFound, Core.PfaErrorKind.NotFound, $"The private key file '{file}' does not exist. Give the path of the private key (for example ~/.ssh/id_rsa), not of the .pub file.", file);
+                    throw new Core.PfaException(Core.Errors.ErrorIds.SshPrivateKeyFileNotFound, Core.PfaErrorKind.NotFound, $"The private key file '{file}' does not exist. Give the path of the private key (for example ~/.ssh/id_rsa), not of the .pub file.", file);
                 }
 
                 WriteVerbose($"Reading the private key from {file}.");
                 // A regular file only (never a FIFO or a device such as /dev/zero), bounded in size and time, Ctrl+C stops it.
-                byte[] bytes = Core.Rules.FileRules.ReadBounded(file, 1024 * 1024, "private key file", Core.Ssh.SshErrorIds.PrivateKeyFileNotFound, StopToken);
+                byte[] bytes = Core.Rules.FileRules.ReadBounded(file, 1024 * 1024, "private key file", Core.Errors.ErrorIds.SshPrivateKeyFileNotFound, StopToken);
                 try
                 {
                     Import(bytes, file);
@@ -93,7 +93,7 @@ namespace PfaAzureDevOps.Commands
             {
                 _text.Clear();
                 WriteError(ErrorMapper.ToErrorRecord(new Core.PfaException(
-                    Core.Ssh.SshErrorIds.PrivateKeyUnrecognized,
+                    Core.Errors.ErrorIds.SshPrivateKeyUnrecognized,
                     Core.PfaErrorKind.InvalidData,
                     "The text given is not a whole SSH private key: no '-----END ... PRIVATE KEY-----' line came. Pipe the whole file (Get-Content ~/.ssh/id_rsa -Raw | Import-PfaSshKey), or give -Path.",
                     null)));
@@ -111,7 +111,7 @@ namespace PfaAzureDevOps.Commands
                 if (pair.Bits < MinimumRsaBits)
                 {
                     throw new Core.PfaException(
-                        "SshKeyTooSmall",
+                        Core.Errors.ErrorIds.SshKeyTooSmall,
                         Core.PfaErrorKind.InvalidArgument,
                         $"This RSA key has {pair.Bits} bits ({pair.Sha256Fingerprint}); keys shorter than {MinimumRsaBits} bits are refused by current SSH clients and servers. Make a new key with New-PfaSshKey (RSA 4096) instead.",
                         pair.Sha256Fingerprint);
@@ -172,7 +172,7 @@ namespace PfaAzureDevOps.Commands
                 {
                     return Core.Ssh.SshPrivateKey.FromText(text, passphrase);
                 }
-                catch (Core.PfaException ex) when (ex.ErrorId == Core.Ssh.SshErrorIds.PrivateKeyPassphraseRequired && passphrase is null)
+                catch (Core.PfaException ex) when (ex.ErrorId == Core.Errors.ErrorIds.SshPrivateKeyPassphraseRequired && passphrase is null)
                 {
                     if (!IsInteractive())
                     {
@@ -188,7 +188,7 @@ namespace PfaAzureDevOps.Commands
                     return Core.Ssh.SshPrivateKey.FromText(text, passphrase);
                 }
             }
-            catch (Core.PfaException ex) when (ex.ErrorId == Core.Ssh.SshErrorIds.PrivateKeyWrongPassphrase)
+            catch (Core.PfaException ex) when (ex.ErrorId == Core.Errors.ErrorIds.SshPrivateKeyWrongPassphrase)
             {
                 throw new Core.PfaException(ex.ErrorId, ex.Kind, $"The passphrase is not the one that protects the private key in {source}. Give the right -Passphrase; nothing was changed.", source);
             }

@@ -32,7 +32,7 @@ namespace PfaAzureDevOps.Commands
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Bits)) && KeyType != PfaSshKeyType.Rsa)
             {
-                throw new Core.PfaException(Core.Ssh.SshErrorIds.KeyInvalidSize, Core.PfaErrorKind.InvalidArgument, $"-Bits applies to RSA keys only; a {KeyType} key always has 256 bits. Leave -Bits out.", Bits);
+                throw new Core.PfaException(Core.Errors.ErrorIds.SshKeyInvalidSize, Core.PfaErrorKind.InvalidArgument, $"-Bits applies to RSA keys only; a {KeyType} key always has 256 bits. Leave -Bits out.", Bits);
             }
 
             var store = new Core.Ssh.SshKeyStore();

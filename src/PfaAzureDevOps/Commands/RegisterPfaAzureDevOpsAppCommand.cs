@@ -96,7 +96,7 @@ namespace PfaAzureDevOps.Commands
                 {
                     if (Provider != PfaIdentityProvider.EntraId)
                     {
-                        throw new Core.PfaException("TenantNotApplicable", Core.PfaErrorKind.InvalidArgument, "-Organization and -OrganizationUrl discover the Microsoft Entra tenant; they apply to -Provider EntraId only.", "Organization");
+                        throw new Core.PfaException(Core.Errors.ErrorIds.TenantNotApplicable, Core.PfaErrorKind.InvalidArgument, "-Organization and -OrganizationUrl discover the Microsoft Entra tenant; they apply to -Provider EntraId only.", "Organization");
                     }
 
                     Uri organizationUrl = Core.Connection.AzureDevOpsUrls.Organization(Organization, OrganizationUrl, Core.Registration.RegistrationRules.DefaultAzureDevOpsAuthorizationServer)!;
@@ -196,7 +196,7 @@ namespace PfaAzureDevOps.Commands
                 ? "This call gives a client secret (or its expiry) but no tenant, like a script written when Azure DevOps OAuth was the default."
                 : "This call names no tenant.";
             throw new Core.PfaException(
-                "ProviderRequired",
+                Core.Errors.ErrorIds.ProviderRequired,
                 Core.PfaErrorKind.InvalidArgument,
                 "Microsoft Entra ID is now the default provider (Azure DevOps accepts no new OAuth applications). " + shape + Environment.NewLine
                 + "For an existing Azure DevOps OAuth application add -Provider AzureDevOps. For an Entra ID application add -TenantId <Directory ID> "
@@ -208,7 +208,7 @@ namespace PfaAzureDevOps.Commands
         {
             if (!IsInteractive())
             {
-                throw new Core.PfaException("ClientSecretRequired", Core.PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret (-ClientSecret): copy the 'Client Secret' (not the 'App Secret') from the application's page, as a SecureString (for example from Get-Secret or Read-Host -AsSecureString). This session is non-interactive, so it was not asked for.", "ClientSecret");
+                throw new Core.PfaException(Core.Errors.ErrorIds.ClientSecretRequired, Core.PfaErrorKind.InvalidArgument, "An Azure DevOps OAuth application needs its client secret (-ClientSecret): copy the 'Client Secret' (not the 'App Secret') from the application's page, as a SecureString (for example from Get-Secret or Read-Host -AsSecureString). This session is non-interactive, so it was not asked for.", "ClientSecret");
             }
 
             Host.UI.Write("Client secret (the 'Client Secret' from the application's page, not the 'App Secret'): ");

@@ -83,7 +83,7 @@ namespace PfaAzureDevOps.Commands
                 }
             }
 
-            throw new Core.PfaException(Core.AzureDevOps.SshKeyErrorIds.NotFound, Core.PfaErrorKind.NotFound, $"You have no SSH key with id {id} in {context.Endpoints.Organization}, so nothing was removed. List them with Get-AzDevOpsSshKey.", id);
+            throw new Core.PfaException(Core.Errors.ErrorIds.AzDevOpsSshKeyNotFound, Core.PfaErrorKind.NotFound, $"You have no SSH key with id {id} in {context.Endpoints.Organization}, so nothing was removed. List them with Get-AzDevOpsSshKey.", id);
         }
     }
 }

@@ -25,7 +25,7 @@ namespace PfaAzureDevOps.Commands
                 Core.Ssh.StoredSshKey existing = store.GetRequired();
                 description = $"Remove your SSH key {existing.Sha256Fingerprint} ({existing.Type} {existing.Bits}, '{existing.Comment}'); it stops working wherever it is registered";
             }
-            catch (Core.PfaException ex) when (Force && (ex.ErrorId == "StoreFileCorrupt" || ex.ErrorId == "StoreVersionUnsupported"))
+            catch (Core.PfaException ex) when (Force && (ex.ErrorId == Core.Errors.ErrorIds.StoreFileCorrupt || ex.ErrorId == Core.Errors.ErrorIds.StoreVersionUnsupported))
             {
                 description = "Move the unreadable SSH key file aside";
             }

@@ -42,16 +42,16 @@ namespace PfaAzureDevOps.Commands
         {
             if (ClientSecret is null && !SecretExpiresOn.HasValue && !ClearSecretExpiry && OAuthScope is null && AuthorizationServer is null && UserGroup is null)
             {
-                throw new Core.PfaException("NothingToChange", Core.PfaErrorKind.InvalidArgument, "Say what to change: -ClientSecret, -SecretExpiresOn, -ClearSecretExpiry, -OAuthScope, -AuthorizationServer or -UserGroup.");
+                throw new Core.PfaException(Core.Errors.ErrorIds.NothingToChange, Core.PfaErrorKind.InvalidArgument, "Say what to change: -ClientSecret, -SecretExpiresOn, -ClearSecretExpiry, -OAuthScope, -AuthorizationServer or -UserGroup.");
             }
 
             if (ClearSecretExpiry && SecretExpiresOn.HasValue)
             {
-                throw new Core.PfaException("ConflictingParameters", Core.PfaErrorKind.InvalidArgument, "-ClearSecretExpiry and -SecretExpiresOn contradict each other: give one of them.");
+                throw new Core.PfaException(Core.Errors.ErrorIds.ConflictingParameters, Core.PfaErrorKind.InvalidArgument, "-ClearSecretExpiry and -SecretExpiresOn contradict each other: give one of them.");
             }
 
             Core.Registration.RegistrationService service = AppModel.FindEffective(Scope, out Core.Registration.AppRegistration? existing)
-                ?? throw new Core.PfaException("RegistrationNotFound", Core.PfaErrorKind.NotFound, "No Azure DevOps application is registered, neither for CurrentUser nor for AllUsers. Register one with Register-PfaAzureDevOpsApp.");
+                ?? throw new Core.PfaException(Core.Errors.ErrorIds.RegistrationNotFound, Core.PfaErrorKind.NotFound, "No Azure DevOps application is registered, neither for CurrentUser nor for AllUsers. Register one with Register-PfaAzureDevOpsApp.");
             if (existing is null)
             {
                 throw Core.Registration.RegistrationService.NotRegistered(service.Store.Scope);

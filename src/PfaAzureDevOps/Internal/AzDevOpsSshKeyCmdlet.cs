@@ -63,7 +63,7 @@ namespace PfaAzureDevOps.Internal
             if (VsspsUrl != null && count > 1)
             {
                 throw new Core.PfaException(
-                    "AzDevOpsVsspsUrlNeedsOneOrganization",
+                    Core.Errors.ErrorIds.AzDevOpsVsspsUrlNeedsOneOrganization,
                     Core.PfaErrorKind.InvalidArgument,
                     $"-VsspsUrl names the key service of one organization, but {count} organizations were given. Run the command once per organization with its -VsspsUrl, or leave -VsspsUrl out.",
                     VsspsUrl);

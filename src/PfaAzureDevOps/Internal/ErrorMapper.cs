@@ -24,10 +24,10 @@ namespace PfaAzureDevOps.Internal
 
             if (ex is ArgumentException)
             {
-                return new ErrorRecord(ex, "InvalidArgument", ErrorCategory.InvalidArgument, null);
+                return new ErrorRecord(ex, Core.Errors.ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null);
             }
 
-            return new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, null);
+            return new ErrorRecord(ex, Core.Errors.ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, null);
         }
 
         public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>

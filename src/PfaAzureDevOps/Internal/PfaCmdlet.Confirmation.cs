@@ -148,7 +148,7 @@ namespace PfaAzureDevOps.Internal
                 ? "To go ahead without asking, add -Force (or -Confirm:$false)"
                 : "To go ahead without asking, add -Confirm:$false";
             string message = $"{name} asks for confirmation first, and nobody can answer in this session ({reason}). {how}; to see what it would do, add -WhatIf. Nothing was changed. The operation: {action}{(target != null ? " (" + target + ")" : string.Empty)}.";
-            var record = new ErrorRecord(new InvalidOperationException(message), "ConfirmationRequired", ErrorCategory.InvalidOperation, target);
+            var record = new ErrorRecord(new InvalidOperationException(message), Core.Errors.ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target);
             record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = how + "." };
             ThrowTerminatingError(record);
         }

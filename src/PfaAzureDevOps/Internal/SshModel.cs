@@ -82,7 +82,7 @@ namespace PfaAzureDevOps.Internal
             string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
-                throw new Core.PfaException("PathNotFileSystem", Core.PfaErrorKind.InvalidArgument, $"-{parameterName} '{path}' is on the {provider.Name} provider. Give a file system path.", path);
+                throw new Core.PfaException(Core.Errors.ErrorIds.PathNotFileSystem, Core.PfaErrorKind.InvalidArgument, $"-{parameterName} '{path}' is on the {provider.Name} provider. Give a file system path.", path);
             }
 
             return resolved;

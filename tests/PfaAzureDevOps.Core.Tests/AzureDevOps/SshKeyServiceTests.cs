@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.AzureDevOps;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Ssh;
@@ -158,8 +159,8 @@ namespace PfaAzureDevOps.Core.Tests.AzureDevOps
             PfaException notRsa = Assert.Throws<PfaException>(() => SshKeyService.CheckLocally(ed.Line));
             Assert.Equal("AzDevOpsSshKeyNotRsa", notRsa.ErrorId);
             Assert.Contains("ssh-ed25519", notRsa.Message);
-            Assert.Equal(SshErrorIds.PublicKeyMalformed, Assert.Throws<PfaException>(() => SshKeyService.CheckLocally("ssh-rsa !!!")).ErrorId);
-            Assert.Equal(SshErrorIds.PublicKeyIsPrivate, Assert.Throws<PfaException>(() => SshKeyService.CheckLocally("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----")).ErrorId);
+            Assert.Equal(ErrorIds.SshPublicKeyMalformed, Assert.Throws<PfaException>(() => SshKeyService.CheckLocally("ssh-rsa !!!")).ErrorId);
+            Assert.Equal(ErrorIds.SshPublicKeyIsPrivate, Assert.Throws<PfaException>(() => SshKeyService.CheckLocally("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----")).ErrorId);
             Assert.Equal("AzDevOpsSshKeyInvalidDescription", Assert.Throws<PfaException>(() => SshKeyService.CheckDisplayName(new string('x', 257))).ErrorId);
             DateTimeOffset now = DateTimeOffset.UtcNow;
             Assert.Equal(now.AddDays(365), SshKeyService.CheckExpiry(null, now, out bool longer));

@@ -80,6 +80,14 @@ namespace PfaAzureDevOps.Core.Tests.Errors
         }
 
         [Fact]
+        public void Every_id_in_src_is_an_ErrorIds_constant_never_text()
+        {
+            SourceScan scan = SourceScan.Of(RepositoryRoot());
+            Assert.True(scan.LiteralIds.Count == 0, "Error ids given as string literals (use the ErrorIds constant; add a new id to ErrorIds and the catalog first):\n  " + string.Join("\n  ", scan.LiteralIds));
+            Assert.True(scan.SpelledIds.Count == 0, "Catalog ids spelled as text outside Core/Errors (use ErrorIds.X, so the compiler and this test see every use):\n  " + string.Join("\n  ", scan.SpelledIds));
+        }
+
+        [Fact]
         public void Every_catalog_id_is_used_in_src()
         {
             SourceScan scan = SourceScan.Of(RepositoryRoot());

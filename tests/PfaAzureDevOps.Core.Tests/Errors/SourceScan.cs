@@ -50,6 +50,12 @@ namespace PfaAzureDevOps.Core.Tests.Errors
 
         public List<string> Unresolved { get; } = new List<string>();
 
+        /// <summary>Id positions given a string literal instead of an ErrorIds constant.</summary>
+        public List<string> LiteralIds { get; } = new List<string>();
+
+        /// <summary>String literals outside the catalog that spell a catalog id (an id written as text, not as its constant).</summary>
+        public List<string> SpelledIds { get; } = new List<string>();
+
         /// <summary>Every id given somewhere in src/ (at an id position, or as ErrorIds.X anywhere outside the catalog).</summary>
         public HashSet<string> Used { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -88,6 +94,14 @@ namespace PfaAzureDevOps.Core.Tests.Errors
                     scan.Used.Add(m.Groups[1].Value);
                 }
 
+                foreach (Match m in Regex.Matches(text, @"(?<![\w@$\\])""([A-Z]\w+)"""))
+                {
+                    if (Core.Errors.ErrorCatalog.Find(m.Groups[1].Value) != null)
+                    {
+                        scan.SpelledIds.Add($"\"{m.Groups[1].Value}\" ({where}:{LineOf(text, m.Index)})");
+                    }
+                }
+
                 foreach ((Regex call, int argument, string? file) in IdPositions)
                 {
                     if (file != null && Path.GetFileName(path) != file)
@@ -112,6 +126,7 @@ namespace PfaAzureDevOps.Core.Tests.Errors
                         if (literals.Count > 0)
                         {
                             ids.AddRange(literals.Cast<Match>().Select(l => l.Groups[1].Value));
+                            scan.LiteralIds.Add($"{expression} ({site})");
                         }
                         else if (PassThrough.Contains(expression) || expression.StartsWith("string ", StringComparison.Ordinal))
                         {
@@ -120,6 +135,12 @@ namespace PfaAzureDevOps.Core.Tests.Errors
                         else if (Regex.IsMatch(expression, @"^[\w.]+$") && Resolve(constants, expression) is HashSet<string> values)
                         {
                             ids.AddRange(values);
+                        }
+                        else if (Regex.Matches(expression, @"\bErrorIds\.(\w+)\b") is MatchCollection chosen && chosen.Count > 0
+                            && Regex.Replace(expression, @"(?:Core\.Errors\.)?ErrorIds\.\w+", string.Empty).IndexOfAny(new[] { '"', '(' }) < 0)
+                        {
+                            // A choice between constants (condition ? ErrorIds.A : ErrorIds.B).
+                            ids.AddRange(chosen.Cast<Match>().Select(c => c.Groups[1].Value));
                         }
                         else
                         {

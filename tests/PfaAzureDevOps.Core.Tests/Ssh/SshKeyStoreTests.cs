@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using PfaAzureDevOps.Core;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Storage;
 using Xunit;
@@ -65,7 +66,7 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
             string firstSecret = Secrets(keys).Single();
 
             PfaException refused = Assert.Throws<PfaException>(() => keys.Create(SshKeyType.Ed25519, 0, "second", false, DateTimeOffset.UtcNow, CancellationToken.None));
-            Assert.Equal(SshKeyStore.KeyExistsId, refused.ErrorId);
+            Assert.Equal(ErrorIds.SshKeyExists, refused.ErrorId);
             Assert.Contains("-Force", refused.Message);
             Assert.Contains("stops working", refused.Message);
             Assert.Equal(first.PublicKey, keys.GetRequired().PublicKey);
@@ -135,8 +136,8 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
             Assert.NotNull(keys.Remove(force: false));
             Assert.Null(keys.Get());
             Assert.Empty(Secrets(keys));
-            Assert.Equal(SshKeyStore.KeyNotFoundId, Assert.Throws<PfaException>(() => keys.Remove(false)).ErrorId);
-            Assert.Equal(SshKeyStore.KeyNotFoundId, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyNotFound, Assert.Throws<PfaException>(() => keys.Remove(false)).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyNotFound, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
         }
 
         [Fact]
@@ -169,7 +170,7 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
 
             string secretFile = Path.Combine(keys.Vault.Directory, key.SecretName + ".bin");
             File.WriteAllText(secretFile, "garbage");
-            Assert.Equal(SshKeyStore.PrivateKeyCorruptId, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyPrivateKeyCorrupt, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
 
             // Another key's private key under this name: also refused (it does not match the public key).
             using (SshKeyPair other = SshKeyGenerator.Generate(SshKeyType.Ed25519, 0, "other", CancellationToken.None))
@@ -177,11 +178,11 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
                 File.WriteAllBytes(secretFile, other.ToOpenSshPrivateKeyBytes());
             }
 
-            Assert.Equal(SshKeyStore.PrivateKeyCorruptId, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyPrivateKeyCorrupt, Assert.Throws<PfaException>(() => keys.LoadPrivateKey()).ErrorId);
 
             File.Delete(secretFile);
             PfaException missing = Assert.Throws<PfaException>(() => keys.LoadPrivateKey());
-            Assert.Equal(SshKeyStore.PrivateKeyMissingId, missing.ErrorId);
+            Assert.Equal(ErrorIds.SshKeyPrivateKeyMissing, missing.ErrorId);
             Assert.Contains("New-PfaSshKey -Force", missing.Message);
         }
 
@@ -208,7 +209,7 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
                 Assert.Equal(key.Sha256Fingerprint, loaded.Sha256Fingerprint);
             }
 
-            Assert.Equal(SshKeyStore.ExportExistsId, Assert.Throws<PfaException>(() => keys.Export(path, null, false)).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyExportExists, Assert.Throws<PfaException>(() => keys.Export(path, null, false)).ErrorId);
             keys.Export(path, null, force: true);
             Assert.Contains("BEGIN OPENSSH PRIVATE KEY", File.ReadAllText(path, Encoding.ASCII));
             using (SshKeyPair loaded = SshPrivateKey.FromFile(path))
@@ -217,7 +218,7 @@ namespace PfaAzureDevOps.Core.Tests.Ssh
             }
 
             Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
-            Assert.Equal(SshKeyStore.ExportFailedId, Assert.Throws<PfaException>(() => keys.Export(Path.Combine(_root, "nope", "id"), null, false)).ErrorId);
+            Assert.Equal(ErrorIds.SshKeyExportFailed, Assert.Throws<PfaException>(() => keys.Export(Path.Combine(_root, "nope", "id"), null, false)).ErrorId);
         }
     }
 }

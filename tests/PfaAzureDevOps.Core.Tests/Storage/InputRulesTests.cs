@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Rules;
 using PfaAzureDevOps.Core.Storage;
@@ -57,7 +58,7 @@ namespace PfaAzureDevOps.Core.Tests.Storage
             var handler = new ScriptedHandler().Then(HttpStatusCode.OK, "{}");
             var client = new AzureDevOpsRestClient(new HttpMessageInvoker(handler), Fakes.Options(new System.Collections.Generic.List<TimeSpan>()));
             PfaException error = await Assert.ThrowsAsync<PfaException>(() => client.GetAsync(new Uri("http://intranet.example/_apis/x"), "token", CancellationToken.None));
-            Assert.Equal(UrlRules.InsecureUrlId, error.ErrorId);
+            Assert.Equal(ErrorIds.InsecureUrl, error.ErrorId);
             Assert.Empty(handler.Requests);
         }
 
@@ -111,10 +112,10 @@ namespace PfaAzureDevOps.Core.Tests.Storage
             Assert.Equal(FileKind.Special, FileRules.GetKind(fifo));
             Assert.Equal(FileKind.Special, FileRules.GetKind("/dev/null"));
             var watch = Stopwatch.StartNew();
-            Assert.Equal(FileRules.NotRegularFileId, Assert.Throws<PfaException>(() => FileRules.ReadBounded(fifo, 1024, "test file", "Missing")).ErrorId);
-            Assert.Equal(FileRules.NotRegularFileId, Assert.Throws<PfaException>(() => FileRules.RequireReplaceable(fifo, "test file")).ErrorId);
+            Assert.Equal(ErrorIds.NotARegularFile, Assert.Throws<PfaException>(() => FileRules.ReadBounded(fifo, 1024, "test file", "Missing")).ErrorId);
+            Assert.Equal(ErrorIds.NotARegularFile, Assert.Throws<PfaException>(() => FileRules.RequireReplaceable(fifo, "test file")).ErrorId);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
-            Assert.Equal(FileRules.FileTooLargeId, Assert.Throws<PfaException>(() => FileRules.ReadBounded(file, 0, "test file", "Missing")).ErrorId);
+            Assert.Equal(ErrorIds.FileTooLarge, Assert.Throws<PfaException>(() => FileRules.ReadBounded(file, 0, "test file", "Missing")).ErrorId);
         }
     }
 }

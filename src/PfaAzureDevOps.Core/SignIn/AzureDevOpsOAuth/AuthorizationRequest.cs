@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
 {
@@ -67,12 +68,12 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
         {
             if (returned is null || !returned.IsAbsoluteUri)
             {
-                throw new PfaException("CallbackUriInvalid", PfaErrorKind.InvalidArgument, "The callback address must be the full address the browser ended on, starting with " + CallbackUrl.GetLeftPart(UriPartial.Path) + ".", CallbackUrl.AbsoluteUri);
+                throw new PfaException(ErrorIds.CallbackUriInvalid, PfaErrorKind.InvalidArgument, "The callback address must be the full address the browser ended on, starting with " + CallbackUrl.GetLeftPart(UriPartial.Path) + ".", CallbackUrl.AbsoluteUri);
             }
 
             if (!string.Equals(returned.GetLeftPart(UriPartial.Path), CallbackUrl.GetLeftPart(UriPartial.Path), StringComparison.OrdinalIgnoreCase))
             {
-                throw new PfaException("CallbackUriMismatch", PfaErrorKind.InvalidArgument, $"The address '{returned.GetLeftPart(UriPartial.Path)}' is not the application's callback URL '{CallbackUrl.GetLeftPart(UriPartial.Path)}'. Copy the whole address from the browser's address bar after clicking Accept.", returned.GetLeftPart(UriPartial.Path));
+                throw new PfaException(ErrorIds.CallbackUriMismatch, PfaErrorKind.InvalidArgument, $"The address '{returned.GetLeftPart(UriPartial.Path)}' is not the application's callback URL '{CallbackUrl.GetLeftPart(UriPartial.Path)}'. Copy the whole address from the browser's address bar after clicking Accept.", returned.GetLeftPart(UriPartial.Path));
             }
 
             Dictionary<string, string> query = ParseQuery(returned.Query);
@@ -81,7 +82,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             if (!FixedTimeEquals(state, State))
             {
                 throw new PfaException(
-                    "OAuthStateMismatch",
+                    ErrorIds.OAuthStateMismatch,
                     PfaErrorKind.SecurityError,
                     "The answer to the sign-in did not carry the state this connection attempt sent, so it was refused: it may come from an older attempt, another session, or a forged link. Run Connect-PfaAzureDevOps again and use the new link.",
                     CallbackUrl.GetLeftPart(UriPartial.Path));
@@ -92,15 +93,15 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 query.TryGetValue("error_description", out string? description);
                 if (string.Equals(error, "access_denied", StringComparison.Ordinal))
                 {
-                    throw new PfaException("OAuthAccessDenied", PfaErrorKind.PermissionDenied, "Access was denied on the Azure DevOps consent page, so Pipelines for Applications was not connected. Run Connect-PfaAzureDevOps again and click Accept to grant it access to your code.", CallbackUrl.GetLeftPart(UriPartial.Path));
+                    throw new PfaException(ErrorIds.OAuthAccessDenied, PfaErrorKind.PermissionDenied, "Access was denied on the Azure DevOps consent page, so Pipelines for Applications was not connected. Run Connect-PfaAzureDevOps again and click Accept to grant it access to your code.", CallbackUrl.GetLeftPart(UriPartial.Path));
                 }
 
-                throw new PfaException("OAuthAuthorizationFailed", PfaErrorKind.Authentication, $"Azure DevOps refused the authorization: {Sanitize(error)}{(description != null ? " (" + Sanitize(description) + ")" : string.Empty)}. Run Connect-PfaAzureDevOps again; if it persists, ask the administrator to check the application registration.", CallbackUrl.GetLeftPart(UriPartial.Path));
+                throw new PfaException(ErrorIds.OAuthAuthorizationFailed, PfaErrorKind.Authentication, $"Azure DevOps refused the authorization: {Sanitize(error)}{(description != null ? " (" + Sanitize(description) + ")" : string.Empty)}. Run Connect-PfaAzureDevOps again; if it persists, ask the administrator to check the application registration.", CallbackUrl.GetLeftPart(UriPartial.Path));
             }
 
             if (!query.TryGetValue("code", out string? code) || string.IsNullOrEmpty(code))
             {
-                throw new PfaException("OAuthCodeMissing", PfaErrorKind.InvalidData, "The callback address carries no authorization code. Copy the whole address from the browser's address bar after clicking Accept, or run Connect-PfaAzureDevOps again.", CallbackUrl.GetLeftPart(UriPartial.Path));
+                throw new PfaException(ErrorIds.OAuthCodeMissing, PfaErrorKind.InvalidData, "The callback address carries no authorization code. Copy the whole address from the browser's address bar after clicking Accept, or run Connect-PfaAzureDevOps again.", CallbackUrl.GetLeftPart(UriPartial.Path));
             }
 
             return code!;

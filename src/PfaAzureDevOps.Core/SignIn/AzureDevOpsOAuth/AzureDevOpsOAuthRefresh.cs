@@ -3,6 +3,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
@@ -44,7 +45,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
         }
 
         public static PfaException ClientSecretMissing(RegistrationService registrations) => new PfaException(
-            "ClientSecretMissing",
+            ErrorIds.ClientSecretMissing,
             PfaErrorKind.InvalidData,
             "The registered Azure DevOps application has no client secret. The administrator stores it with Set-PfaAzureDevOpsApp -ClientSecret.",
             registrations.DocumentPath);

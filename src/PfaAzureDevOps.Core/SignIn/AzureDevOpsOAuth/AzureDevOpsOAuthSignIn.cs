@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
@@ -55,7 +56,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 if (!loopback && !request.NoBrowser && !user.CanPrompt && !request.Preview)
                 {
                     throw new PfaException(
-                        "CallbackAddressPromptUnavailable",
+                        ErrorIds.CallbackAddressPromptUnavailable,
                         PfaErrorKind.InvalidOperation,
                         $"The callback URL '{registration.CallbackUrl}' is not on this machine, so Connect-PfaAzureDevOps would have to ask for the address the browser ends on, and this session is non-interactive. In a script, run Connect-PfaAzureDevOps -NoBrowser to get the sign-in link, open it and click Accept, then run Connect-PfaAzureDevOps -CallbackUri '<the address the browser ended on>'.",
                         registration.CallbackUrl);
@@ -64,7 +65,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 if (loopback && !request.NoBrowser && !user.CanPrompt && !request.Preview && !BrowserLauncher.CanOpen())
                 {
                     throw new PfaException(
-                        "BrowserUnavailable",
+                        ErrorIds.BrowserUnavailable,
                         PfaErrorKind.ResourceUnavailable,
                         "This non-interactive session has no browser (no desktop and no $env:BROWSER), so nobody could click Accept. Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and open the printed link yourself before -TimeoutSeconds ends.",
                         registration.CallbackUrl);
@@ -110,7 +111,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             PendingAuthorization? pending = pendingSignIns.Read();
             if (pending is null)
             {
-                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, open it, click Accept, then pass the address the browser ended on with -CallbackUri.", pendingSignIns.Path);
+                throw new PfaException(ErrorIds.NoPendingAuthorization, PfaErrorKind.InvalidOperation, "No sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, open it, click Accept, then pass the address the browser ended on with -CallbackUri.", pendingSignIns.Path);
             }
 
             if (PendingSignIns.IsStale(pending, registration.ClientId, registration.CallbackUrl, now))
@@ -170,7 +171,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 document.UserPublicAlias = AzureDevOpsHttp.ReadString(profile.RootElement, "publicAlias");
                 if (string.IsNullOrEmpty(document.UserId))
                 {
-                    throw new PfaException("ProfileInvalid", PfaErrorKind.ProtocolError, $"The profile at {profileUrl.GetLeftPart(UriPartial.Path)} has no user id. Check -ProfileUrl.", profileUrl.GetLeftPart(UriPartial.Path));
+                    throw new PfaException(ErrorIds.ProfileInvalid, PfaErrorKind.ProtocolError, $"The profile at {profileUrl.GetLeftPart(UriPartial.Path)} has no user id. Check -ProfileUrl.", profileUrl.GetLeftPart(UriPartial.Path));
                 }
             }
 

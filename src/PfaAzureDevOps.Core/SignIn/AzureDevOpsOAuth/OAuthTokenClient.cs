@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Rest;
 
 namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
@@ -120,12 +121,12 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                     string? expiresIn = AzureDevOpsHttp.ReadString(root, "expires_in");
                     if (string.IsNullOrEmpty(access) || string.IsNullOrEmpty(refresh))
                     {
-                        throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} has no access token or no refresh token. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
+                        throw new PfaException(ErrorIds.OAuthInvalidTokenResponse, PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} has no access token or no refresh token. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
                     }
 
                     if (access!.Length > MaxTokenLength || refresh!.Length > MaxTokenLength)
                     {
-                        throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} holds a token longer than {MaxTokenLength / 1024} KB, which no Azure DevOps token is; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
+                        throw new PfaException(ErrorIds.OAuthInvalidTokenResponse, PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} holds a token longer than {MaxTokenLength / 1024} KB, which no Azure DevOps token is; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
                     }
 
                     // expires_in is a string on the live service ("3599"); accept a number too.
@@ -134,7 +135,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                     {
                         if (!double.TryParse(expiresIn, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || double.IsNaN(parsed) || parsed <= 0 || parsed > MaxExpiresInSeconds)
                         {
-                            throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} says the token lives '{AzureDevOpsHttp.Clip(expiresIn, 40)}' seconds, which is not a lifetime between 1 second and one year; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
+                            throw new PfaException(ErrorIds.OAuthInvalidTokenResponse, PfaErrorKind.ProtocolError, $"The token answer from {endpoint.GetLeftPart(UriPartial.Path)} says the token lives '{AzureDevOpsHttp.Clip(expiresIn, 40)}' seconds, which is not a lifetime between 1 second and one year; nothing was stored. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path));
                         }
 
                         seconds = parsed;
@@ -145,7 +146,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             }
             catch (JsonException ex)
             {
-                throw new PfaException("OAuthInvalidTokenResponse", PfaErrorKind.ProtocolError, $"The answer from {endpoint.GetLeftPart(UriPartial.Path)} is not JSON. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path), ex);
+                throw new PfaException(ErrorIds.OAuthInvalidTokenResponse, PfaErrorKind.ProtocolError, $"The answer from {endpoint.GetLeftPart(UriPartial.Path)} is not JSON. Check that the authorization server URL of the registered application is right.", endpoint.GetLeftPart(UriPartial.Path), ex);
             }
         }
 
@@ -177,62 +178,62 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             if (status == 429 || status == 503)
             {
                 TimeSpan? wait = response != null ? AzureDevOpsHttp.RetryAfter(response) : null;
-                return new PfaException("OAuthServerBusy", PfaErrorKind.LimitsExceeded, $"The Azure DevOps authorization server is busy (HTTP {status}){(wait.HasValue ? " and asks to wait " + AzureDevOpsHttp.FormatSeconds(wait.Value) + " seconds" : string.Empty)}.{said} Try again later.", target);
+                return new PfaException(ErrorIds.OAuthServerBusy, PfaErrorKind.LimitsExceeded, $"The Azure DevOps authorization server is busy (HTTP {status}){(wait.HasValue ? " and asks to wait " + AzureDevOpsHttp.FormatSeconds(wait.Value) + " seconds" : string.Empty)}.{said} Try again later.", target);
             }
 
             if (status >= 500 || string.Equals(error, "server_error", StringComparison.OrdinalIgnoreCase))
             {
-                return new PfaException("OAuthServerError", PfaErrorKind.ResourceUnavailable, $"The Azure DevOps authorization server failed (HTTP {status}){said}. Try again in a few minutes.", target);
+                return new PfaException(ErrorIds.OAuthServerError, PfaErrorKind.ResourceUnavailable, $"The Azure DevOps authorization server failed (HTTP {status}){said}. Try again in a few minutes.", target);
             }
 
             switch (error?.ToLowerInvariant())
             {
                 case "invalid_client":
-                    return new PfaException("OAuthInvalidClient", PfaErrorKind.Authentication, $"Azure DevOps did not accept the registered application's client secret{said}. The stored value is probably the 'App Secret' or was copied incompletely: the administrator should store the 'Client Secret' from the application's page with Set-PfaAzureDevOpsApp -ClientSecret, then you run Connect-PfaAzureDevOps.", target);
+                    return new PfaException(ErrorIds.OAuthInvalidClient, PfaErrorKind.Authentication, $"Azure DevOps did not accept the registered application's client secret{said}. The stored value is probably the 'App Secret' or was copied incompletely: the administrator should store the 'Client Secret' from the application's page with Set-PfaAzureDevOpsApp -ClientSecret, then you run Connect-PfaAzureDevOps.", target);
                 case "unauthorized_client":
-                    return new PfaException("OAuthClientSecretRotated", PfaErrorKind.Authentication, $"Azure DevOps no longer accepts the registered application's client secret: it was regenerated{said}. Every connection made with the old secret ended. The administrator stores the new client secret with Set-PfaAzureDevOpsApp -ClientSecret; then run Connect-PfaAzureDevOps to connect again.", target);
+                    return new PfaException(ErrorIds.OAuthClientSecretRotated, PfaErrorKind.Authentication, $"Azure DevOps no longer accepts the registered application's client secret: it was regenerated{said}. Every connection made with the old secret ended. The administrator stores the new client secret with Set-PfaAzureDevOpsApp -ClientSecret; then run Connect-PfaAzureDevOps to connect again.", target);
                 case "invalid_scope":
-                    return new PfaException("OAuthInvalidScope", PfaErrorKind.InvalidArgument, $"Azure DevOps refused the scopes{said}. The registration's scopes must be exactly those the application was registered with: the administrator fixes them with Set-PfaAzureDevOpsApp -OAuthScope; then run Connect-PfaAzureDevOps.", target);
+                    return new PfaException(ErrorIds.OAuthInvalidScope, PfaErrorKind.InvalidArgument, $"Azure DevOps refused the scopes{said}. The registration's scopes must be exactly those the application was registered with: the administrator fixes them with Set-PfaAzureDevOpsApp -OAuthScope; then run Connect-PfaAzureDevOps.", target);
                 case "invalid_grant":
                     return grant == TokenGrant.AuthorizationCode
-                        ? new PfaException("OAuthCodeInvalid", PfaErrorKind.Authentication, $"Azure DevOps did not accept the authorization code: it was already used, belongs to another application, or is not a code{said}. Codes work once.{reconnect}", target)
-                        : new PfaException("OAuthRefreshTokenInvalid", PfaErrorKind.Authentication, $"Azure DevOps did not accept the stored refresh token{said}.{reconnect}", target);
+                        ? new PfaException(ErrorIds.OAuthCodeInvalid, PfaErrorKind.Authentication, $"Azure DevOps did not accept the authorization code: it was already used, belongs to another application, or is not a code{said}. Codes work once.{reconnect}", target)
+                        : new PfaException(ErrorIds.OAuthRefreshTokenInvalid, PfaErrorKind.Authentication, $"Azure DevOps did not accept the stored refresh token{said}.{reconnect}", target);
                 case "invalid_request":
                     if (Contains(d, "client secret has expired"))
                     {
-                        return new PfaException("OAuthClientSecretExpired", PfaErrorKind.Authentication, $"The registered application's client secret has expired{said}. The administrator generates a new one on the application's page and stores it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn; then run Connect-PfaAzureDevOps.", target);
+                        return new PfaException(ErrorIds.OAuthClientSecretExpired, PfaErrorKind.Authentication, $"The registered application's client secret has expired{said}. The administrator generates a new one on the application's page and stores it with Set-PfaAzureDevOpsApp -ClientSecret -SecretExpiresOn; then run Connect-PfaAzureDevOps.", target);
                     }
 
                     if (Contains(d, "revoked"))
                     {
-                        return new PfaException("OAuthAuthorizationRevoked", PfaErrorKind.Authentication, $"The authorization of Pipelines for Applications in Azure DevOps was revoked{said}.{reconnect}", target);
+                        return new PfaException(ErrorIds.OAuthAuthorizationRevoked, PfaErrorKind.Authentication, $"The authorization of Pipelines for Applications in Azure DevOps was revoked{said}.{reconnect}", target);
                     }
 
                     if (Contains(d, "already been refreshed"))
                     {
-                        return new PfaException("OAuthRefreshTokenReused", PfaErrorKind.Authentication, $"The stored refresh token was already used: Azure DevOps rotates it on every refresh, and a newer one was not saved (another copy of the state, or a process stopped mid-refresh){said}.{reconnect}", target);
+                        return new PfaException(ErrorIds.OAuthRefreshTokenReused, PfaErrorKind.Authentication, $"The stored refresh token was already used: Azure DevOps rotates it on every refresh, and a newer one was not saved (another copy of the state, or a process stopped mid-refresh){said}.{reconnect}", target);
                     }
 
                     if (Contains(d, "refresh token"))
                     {
-                        return new PfaException("OAuthRefreshTokenInvalid", PfaErrorKind.Authentication, $"Azure DevOps did not accept the stored refresh token (expired, or minted with a client secret that was since regenerated){said}.{reconnect}", target);
+                        return new PfaException(ErrorIds.OAuthRefreshTokenInvalid, PfaErrorKind.Authentication, $"Azure DevOps did not accept the stored refresh token (expired, or minted with a client secret that was since regenerated){said}.{reconnect}", target);
                     }
 
                     if (Contains(d, "grant has expired") || (grant == TokenGrant.AuthorizationCode && Contains(d, "expired")))
                     {
-                        return new PfaException("OAuthCodeExpired", PfaErrorKind.Authentication, $"The authorization code expired before it was redeemed (codes live 15 minutes){said}. Run Connect-PfaAzureDevOps again and finish within a few minutes.", target);
+                        return new PfaException(ErrorIds.OAuthCodeExpired, PfaErrorKind.Authentication, $"The authorization code expired before it was redeemed (codes live 15 minutes){said}. Run Connect-PfaAzureDevOps again and finish within a few minutes.", target);
                     }
 
                     if (Contains(d, "redirect"))
                     {
-                        return new PfaException("OAuthRedirectUriMismatch", PfaErrorKind.InvalidArgument, $"Azure DevOps says the callback URL does not match the application's{said}. The instance URL of the registration must be the one the application was registered with: the administrator checks it with Get-PfaAzureDevOpsApp.", target);
+                        return new PfaException(ErrorIds.OAuthRedirectUriMismatch, PfaErrorKind.InvalidArgument, $"Azure DevOps says the callback URL does not match the application's{said}. The instance URL of the registration must be the one the application was registered with: the administrator checks it with Get-PfaAzureDevOpsApp.", target);
                     }
 
                     break;
             }
 
             return new PfaException(
-                grant == TokenGrant.RefreshToken ? "OAuthRefreshFailed" : "OAuthTokenRequestFailed",
+                grant == TokenGrant.RefreshToken ? ErrorIds.OAuthRefreshFailed : ErrorIds.OAuthTokenRequestFailed,
                 PfaErrorKind.Authentication,
                 $"Azure DevOps refused the token request (HTTP {status}){said}.{reconnect}",
                 target);

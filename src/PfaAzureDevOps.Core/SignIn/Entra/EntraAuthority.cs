@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
@@ -21,7 +22,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             string server = string.IsNullOrWhiteSpace(authorizationServer) ? RegistrationRules.DefaultEntraAuthority : authorizationServer.TrimEnd('/');
             if (!Uri.TryCreate(server + "/" + tenant, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps)
             {
-                throw new PfaException("InvalidAuthority", PfaErrorKind.InvalidArgument, $"Microsoft Entra ID sign-in needs an https authority; '{server}' is not one. Fix it with Set-PfaAzureDevOpsApp -AuthorizationServer (default {RegistrationRules.DefaultEntraAuthority}).", server);
+                throw new PfaException(ErrorIds.InvalidAuthority, PfaErrorKind.InvalidArgument, $"Microsoft Entra ID sign-in needs an https authority; '{server}' is not one. Fix it with Set-PfaAzureDevOpsApp -AuthorizationServer (default {RegistrationRules.DefaultEntraAuthority}).", server);
             }
 
             return uri;

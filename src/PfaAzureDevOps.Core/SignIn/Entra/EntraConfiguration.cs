@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Identity.Client;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
@@ -25,7 +26,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
             catch (ArgumentException ex)
             {
-                throw new PfaException("InvalidAuthority", PfaErrorKind.InvalidArgument, $"Microsoft Entra ID sign-in cannot use the authority '{AuthorityFor(registration)}': {ex.Message} Give an https authority (default https://login.microsoftonline.com) and a tenant ID or domain.", registration.AuthorizationServer, ex);
+                throw new PfaException(ErrorIds.InvalidAuthority, PfaErrorKind.InvalidArgument, $"Microsoft Entra ID sign-in cannot use the authority '{AuthorityFor(registration)}': {ex.Message} Give an https authority (default https://login.microsoftonline.com) and a tenant ID or domain.", registration.AuthorizationServer, ex);
             }
         }
     }

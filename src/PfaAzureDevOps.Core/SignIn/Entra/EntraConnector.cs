@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Storage;
@@ -66,7 +67,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     token = EntraTokenProvider.FromAccessToken(request.AccessToken ?? throw new ArgumentException("No access token.", nameof(request)));
                     if (token.ExpiresOn.HasValue && token.ExpiresOn.Value <= DateTimeOffset.UtcNow)
                     {
-                        throw new PfaException("EntraAccessTokenExpired", PfaErrorKind.InvalidArgument, $"The access token expired at {token.ExpiresOn.Value:u}. Pass a current one (in Azure Pipelines: $(System.AccessToken) of this job).", "AccessToken");
+                        throw new PfaException(ErrorIds.EntraAccessTokenExpired, PfaErrorKind.InvalidArgument, $"The access token expired at {token.ExpiresOn.Value:u}. Pass a current one (in Azure Pipelines: $(System.AccessToken) of this job).", "AccessToken");
                     }
 
                     break;
@@ -74,7 +75,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 case EntraFlow.ServicePrincipal:
                     {
                         Guid clientId = request.ClientId ?? registration.ClientId;
-                        string tenant = request.TenantId ?? registration.TenantId ?? throw new PfaException("EntraTenantRequired", PfaErrorKind.InvalidArgument, "A service principal signs in to one tenant: give -TenantId (or register the app with -TenantId).", "TenantId");
+                        string tenant = request.TenantId ?? registration.TenantId ?? throw new PfaException(ErrorIds.EntraTenantRequired, PfaErrorKind.InvalidArgument, "A service principal signs in to one tenant: give -TenantId (or register the app with -TenantId).", "TenantId");
                         document.ClientId = clientId;
                         document.TenantId = tenant;
                         document.CertificatePath = request.CertificatePath;
@@ -121,7 +122,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             string server = RegistrationRules.DefaultAzureDevOpsAuthorizationServer;
             if (options.OrganizationUrl is null && string.IsNullOrWhiteSpace(options.Organization))
             {
-                throw new PfaException("OrganizationRequired", PfaErrorKind.InvalidArgument, "Connecting with -AccessToken and no registered application needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
+                throw new PfaException(ErrorIds.OrganizationRequired, PfaErrorKind.InvalidArgument, "Connecting with -AccessToken and no registered application needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
             }
 
             EntraToken token = EntraTokenProvider.FromAccessToken(accessToken ?? throw new ArgumentNullException(nameof(accessToken)));
@@ -170,20 +171,20 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             PendingAuthorization? pending = service.Pending.Read();
             if (pending is null || pending.CodeVerifierSecret is null)
             {
-                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "No Microsoft Entra ID sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, sign in, then pass the address the browser ended on with -CallbackUri.", service.Store.GetPath(PendingAuthorization.FileName));
+                throw new PfaException(ErrorIds.NoPendingAuthorization, PfaErrorKind.InvalidOperation, "No Microsoft Entra ID sign-in is waiting for an answer in this account. Run Connect-PfaAzureDevOps -NoBrowser to get a sign-in link, sign in, then pass the address the browser ended on with -CallbackUri.", service.Store.GetPath(PendingAuthorization.FileName));
             }
 
             if (DateTimeOffset.UtcNow - pending.CreatedOn > PendingAuthorization.Lifetime || pending.ClientId != registration.ClientId)
             {
                 DropPendingVerifier(service);
                 service.Pending.Delete();
-                throw new PfaException("PendingAuthorizationExpired", PfaErrorKind.InvalidOperation, $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
+                throw new PfaException(ErrorIds.PendingAuthorizationExpired, PfaErrorKind.InvalidOperation, $"The sign-in link was made more than {PendingAuthorization.Lifetime.TotalMinutes:0} minutes ago or for another application. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
             }
 
             byte[]? verifierBytes = service.Vault.Read(pending.CodeVerifierSecret);
             if (verifierBytes is null)
             {
-                throw new PfaException("NoPendingAuthorization", PfaErrorKind.InvalidOperation, "The pending sign-in's PKCE verifier is gone. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
+                throw new PfaException(ErrorIds.NoPendingAuthorization, PfaErrorKind.InvalidOperation, "The pending sign-in's PKCE verifier is gone. Run Connect-PfaAzureDevOps -NoBrowser again for a new link.", service.Store.GetPath(PendingAuthorization.FileName));
             }
 
             string verifier = Encoding.UTF8.GetString(verifierBytes);
@@ -254,7 +255,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             if (secret is null || secret.Length == 0)
             {
-                throw new PfaException("ClientSecretRequired", PfaErrorKind.InvalidArgument, "A service principal signs in with -ClientSecret, -CertificateThumbprint or -CertificatePath.", "ClientSecret");
+                throw new PfaException(ErrorIds.ClientSecretRequired, PfaErrorKind.InvalidArgument, "A service principal signs in with -ClientSecret, -CertificateThumbprint or -CertificatePath.", "ClientSecret");
             }
 
             return ServicePrincipalCredential.FromSecret(clientId, tenant, secret);

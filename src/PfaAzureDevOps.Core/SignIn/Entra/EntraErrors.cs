@@ -3,39 +3,10 @@ using System.Globalization;
 using System.Net.Http;
 using System.Text.RegularExpressions;
 using Microsoft.Identity.Client;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
-    /// <summary>The stable error IDs of Entra sign-in failures (<see cref="PfaException.ErrorId"/>; the FullyQualifiedErrorId's first part in the cmdlets).</summary>
-    public static class EntraErrorIds
-    {
-        public const string MfaRequired = "EntraMfaRequired";
-        public const string MfaRegistrationRequired = "EntraMfaRegistrationRequired";
-        public const string SignInFrequency = "EntraSignInFrequency";
-        public const string ConsentRequired = "EntraConsentRequired";
-        public const string ApplicationNotFound = "EntraApplicationNotFound";
-        public const string InvalidClientSecret = "EntraInvalidClientSecret";
-        public const string ClientSecretExpired = "EntraClientSecretExpired";
-        public const string InvalidClient = "EntraInvalidClient";
-        public const string BlockedByConditionalAccess = "EntraBlockedByConditionalAccess";
-        public const string ClaimsChallenge = "EntraClaimsChallenge";
-        public const string InteractionRequired = "EntraInteractionRequired";
-        public const string SignInDeclined = "EntraSignInDeclined";
-        public const string DeviceCodeExpired = "EntraDeviceCodeExpired";
-        public const string Throttled = "EntraThrottled";
-        public const string ServiceUnavailable = "EntraServiceUnavailable";
-        public const string BrowserUnavailable = "EntraBrowserUnavailable";
-        public const string InvalidScope = "EntraInvalidScope";
-        public const string TenantNotFound = "EntraTenantNotFound";
-        public const string ManagedIdentityUnavailable = "EntraManagedIdentityUnavailable";
-        public const string ConnectionFailed = "EntraConnectionFailed";
-        public const string SignInTimedOut = "EntraSignInTimedOut";
-        public const string StateMismatch = "EntraStateMismatch";
-        public const string NotSignedIn = "EntraNotSignedIn";
-        public const string SignInFailed = "EntraSignInFailed";
-        public const string ClientError = "EntraClientError";
-    }
-
     /// <summary>
     /// Turns MSAL exceptions and AADSTS answers into <see cref="EntraSignInException"/>s with stable error IDs and
     /// messages that say what the user or the admin must do. Server descriptions are shortened (no trace IDs) and no
@@ -54,14 +25,14 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             if (exception is HttpRequestException http)
             {
-                return New(EntraErrorIds.ConnectionFailed, PfaErrorKind.ConnectionError,
+                return New(ErrorIds.EntraConnectionFailed, PfaErrorKind.ConnectionError,
                     $"Microsoft Entra ID at {context.Authority} could not be reached: {Innermost(http).Message} Check the network, proxy and the authority URL of the registration (Set-PfaAzureDevOpsApp -AuthorizationServer).",
                     context, exception);
             }
 
             if (!(exception is MsalException msal))
             {
-                return New(EntraErrorIds.SignInFailed, PfaErrorKind.Authentication, $"The Microsoft Entra ID sign-in failed: {exception.GetType().Name}: {exception.Message}", context, exception);
+                return New(ErrorIds.EntraSignInFailed, PfaErrorKind.Authentication, $"The Microsoft Entra ID sign-in failed: {exception.GetType().Name}: {exception.Message}", context, exception);
             }
 
             if (msal.InnerException is HttpRequestException innerHttp && !(msal is MsalServiceException))
@@ -97,7 +68,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             result.SupportDetails = result.SupportText();
             result.InteractionRequired = msal is MsalUiRequiredException || claims != null ||
-                result.ErrorId == EntraErrorIds.MfaRequired || result.ErrorId == EntraErrorIds.SignInFrequency || result.ErrorId == EntraErrorIds.ConsentRequired;
+                result.ErrorId == ErrorIds.EntraMfaRequired || result.ErrorId == ErrorIds.EntraSignInFrequency || result.ErrorId == ErrorIds.EntraConsentRequired;
             return result;
         }
 
@@ -109,78 +80,78 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             switch (aadsts)
             {
                 case 50076:
-                    return New(EntraErrorIds.MfaRequired, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraMfaRequired, PfaErrorKind.Authentication,
                         $"Your organization requires multi-factor authentication to use Azure DevOps (AADSTS50076), and the saved sign-in has not done it. {reconnect} and complete the MFA prompt in the browser.",
                         context, msal);
                 case 50079:
-                    return New(EntraErrorIds.MfaRegistrationRequired, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraMfaRegistrationRequired, PfaErrorKind.Authentication,
                         $"Your organization requires you to register for multi-factor authentication (AADSTS50079). {reconnect} in a browser and follow the MFA registration steps.",
                         context, msal);
                 case 70043:
                 case 700082:
                 case 70008:
-                    return New(EntraErrorIds.SignInFrequency, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraSignInFrequency, PfaErrorKind.Authentication,
                         $"The saved sign-in has expired (AADSTS{aadsts}: {(aadsts == 70043 ? "your organization's conditional access asks to sign in again periodically" : "the refresh token is too old or was not used for too long")}). {reconnect}.",
                         context, msal);
                 case 65001:
-                    return New(EntraErrorIds.ConsentRequired, PfaErrorKind.PermissionDenied,
+                    return New(ErrorIds.EntraConsentRequired, PfaErrorKind.PermissionDenied,
                         $"Nobody has consented to application {app} using Azure DevOps on your behalf (AADSTS65001). Sign in interactively once and accept the consent prompt ({reconnect}), or ask a tenant administrator to grant admin consent for the application (Entra admin center > App registrations > {app} > API permissions > Grant admin consent).",
                         context, msal);
                 case 700016 when context.Flow == EntraFlow.ServicePrincipal:
-                    return New(EntraErrorIds.ApplicationNotFound, PfaErrorKind.NotFound,
+                    return New(ErrorIds.EntraApplicationNotFound, PfaErrorKind.NotFound,
                         $"Service principal {app} does not exist in tenant '{tenant}' (AADSTS700016). Check the -ClientId (the app's Application (client) ID) and -TenantId, then run Connect-PfaAzureDevOps -ServicePrincipal -ClientId <id> -TenantId <tenant> again.",
                         context, msal);
                 case 7000215 when context.Flow == EntraFlow.ServicePrincipal:
-                    return New(EntraErrorIds.InvalidClientSecret, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraInvalidClientSecret, PfaErrorKind.Authentication,
                         $"Microsoft Entra ID refused the client secret of service principal {app} (AADSTS7000215). Give the secret's Value (not its Secret ID): Connect-PfaAzureDevOps -ServicePrincipal -ClientId {app} -TenantId {tenant} -ClientSecret <secret>. If the secret was rotated, connect again with the new one.",
                         context, msal);
                 case 7000222 when context.Flow == EntraFlow.ServicePrincipal:
-                    return New(EntraErrorIds.ClientSecretExpired, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraClientSecretExpired, PfaErrorKind.Authentication,
                         $"The client secret of service principal {app} has expired (AADSTS7000222). Create a new secret for the app (Entra admin center > App registrations > Certificates & secrets), then run Connect-PfaAzureDevOps -ServicePrincipal -ClientId {app} -TenantId {tenant} -ClientSecret <new secret>.",
                         context, msal);
                 case 700016:
-                    return New(EntraErrorIds.ApplicationNotFound, PfaErrorKind.NotFound,
+                    return New(ErrorIds.EntraApplicationNotFound, PfaErrorKind.NotFound,
                         $"Application {app} does not exist in tenant '{tenant}' (AADSTS700016). The administrator should check the client ID and tenant of the registration (Get-PfaAzureDevOpsApp; fix with Register-PfaAzureDevOpsApp -Force), or have an administrator of that tenant add the application (consent to it) there.",
                         context, msal);
                 case 7000215:
-                    return New(EntraErrorIds.InvalidClientSecret, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraInvalidClientSecret, PfaErrorKind.Authentication,
                         $"Microsoft Entra ID refused the client secret of application {app} (AADSTS7000215). The administrator should store the secret's Value (not its Secret ID) with Set-PfaAzureDevOpsApp -ClientSecret; if the secret was rotated, store the new one.",
                         context, msal);
                 case 7000222:
-                    return New(EntraErrorIds.ClientSecretExpired, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraClientSecretExpired, PfaErrorKind.Authentication,
                         $"The client secret of application {app} has expired (AADSTS7000222). The administrator should create a new secret for the app (Entra admin center > App registrations > Certificates & secrets) and store it with Set-PfaAzureDevOpsApp -ClientSecret.",
                         context, msal);
                 case 53003:
-                    return New(EntraErrorIds.BlockedByConditionalAccess, PfaErrorKind.PermissionDenied,
+                    return New(ErrorIds.EntraBlockedByConditionalAccess, PfaErrorKind.PermissionDenied,
                         "Your organization's conditional access policies block this sign-in (AADSTS53003), for example from this device or location. Ask your administrator which policy applies (the sign-in logs name it).",
                         context, msal);
                 case 90002 when context.Flow == EntraFlow.ServicePrincipal:
                 case 90033 when context.Flow == EntraFlow.ServicePrincipal:
-                    return New(EntraErrorIds.TenantNotFound, PfaErrorKind.NotFound,
+                    return New(ErrorIds.EntraTenantNotFound, PfaErrorKind.NotFound,
                         $"Microsoft Entra ID does not know the tenant '{tenant}' (AADSTS{aadsts}). Run Connect-PfaAzureDevOps -ServicePrincipal again with -TenantId set to the directory ID or a verified domain of the service principal's tenant.",
                         context, msal);
                 case 90002:
                 case 90033:
-                    return New(EntraErrorIds.TenantNotFound, PfaErrorKind.NotFound,
+                    return New(ErrorIds.EntraTenantNotFound, PfaErrorKind.NotFound,
                         $"Microsoft Entra ID does not know the tenant '{tenant}' (AADSTS{aadsts}). The administrator should check the tenant of the registration (its directory ID or verified domain).",
                         context, msal);
                 case 70011:
                 case 1002012:
-                    return New(EntraErrorIds.InvalidScope, PfaErrorKind.InvalidArgument,
+                    return New(ErrorIds.EntraInvalidScope, PfaErrorKind.InvalidArgument,
                         $"Microsoft Entra ID refused the requested scopes ({string.Join(" ", context.Scopes)}; AADSTS{aadsts}). Scopes must name the Azure DevOps resource, such as 499b84ac-1321-427f-aa17-267ca6975798/vso.code_write or .../.default; fix them with Set-PfaAzureDevOpsApp -Scopes.",
                         context, msal);
             }
 
             if (msal is MsalThrottledServiceException || msal is MsalThrottledUiRequiredException || code == "too_many_requests" || service?.StatusCode == 429)
             {
-                return New(EntraErrorIds.Throttled, PfaErrorKind.LimitsExceeded,
+                return New(ErrorIds.EntraThrottled, PfaErrorKind.LimitsExceeded,
                     "Microsoft Entra ID is throttling requests from this application or machine (too many requests). Wait a minute and try again; a script should not retry in a tight loop.",
                     context, msal);
             }
 
             if (code == "service_not_available" || code == "temporarily_unavailable" || (service != null && service.StatusCode >= 500))
             {
-                return New(EntraErrorIds.ServiceUnavailable, PfaErrorKind.ResourceUnavailable,
+                return New(ErrorIds.EntraServiceUnavailable, PfaErrorKind.ResourceUnavailable,
                     $"Microsoft Entra ID at {context.Authority} is unavailable right now (HTTP {(service?.StatusCode ?? 0).ToString(CultureInfo.InvariantCulture)}). Try again in a few minutes.",
                     context, msal);
             }
@@ -189,34 +160,34 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             {
                 case "linux_xdg_open_failed":
                 case "browser_not_available":
-                    return New(EntraErrorIds.BrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                    return New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
                         "No web browser could be opened for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
                         context, msal);
                 case "authorization_declined":
                 case "access_denied":
                 case "authentication_canceled":
-                    return New(EntraErrorIds.SignInDeclined, PfaErrorKind.PermissionDenied,
+                    return New(ErrorIds.EntraSignInDeclined, PfaErrorKind.PermissionDenied,
                         $"The sign-in was declined or cancelled{(code == "access_denied" ? " in the browser" : string.Empty)}. {reconnect} and accept the sign-in to connect.",
                         context, msal);
                 case "expired_token":
                 case "code_expired":
-                    return New(EntraErrorIds.DeviceCodeExpired, PfaErrorKind.OperationTimeout,
+                    return New(ErrorIds.EntraDeviceCodeExpired, PfaErrorKind.OperationTimeout,
                         "The device code expired before the sign-in was completed. Run Connect-PfaAzureDevOps -UseDeviceCode again and enter the new code promptly.",
                         context, msal);
                 case "invalid_client" when context.Flow == EntraFlow.ServicePrincipal:
-                    return New(EntraErrorIds.InvalidClient, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraInvalidClient, PfaErrorKind.Authentication,
                         $"Microsoft Entra ID refused the credentials of service principal {app}: {ServerText(msal)} Check the -ClientSecret, -CertificatePath or -CertificateThumbprint and run Connect-PfaAzureDevOps -ServicePrincipal again.",
                         context, msal);
                 case "invalid_client":
-                    return New(EntraErrorIds.InvalidClient, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraInvalidClient, PfaErrorKind.Authentication,
                         $"Microsoft Entra ID refused the credentials of application {app}: {ServerText(msal)} The administrator should check the client secret or certificate of the application.",
                         context, msal);
                 case "unauthorized_client":
-                    return New(EntraErrorIds.InvalidClient, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraInvalidClient, PfaErrorKind.Authentication,
                         $"Application {app} may not use this sign-in method: {ServerText(msal)} The administrator should check the app's platform settings (public client flows for device code, redirect URIs).",
                         context, msal);
                 case "invalid_scope":
-                    return New(EntraErrorIds.InvalidScope, PfaErrorKind.InvalidArgument,
+                    return New(ErrorIds.EntraInvalidScope, PfaErrorKind.InvalidArgument,
                         $"Microsoft Entra ID refused the requested scopes ({string.Join(" ", context.Scopes)}): {ServerText(msal)}",
                         context, msal);
             }
@@ -225,38 +196,38 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             {
                 if (hasClaims)
                 {
-                    return New(EntraErrorIds.ClaimsChallenge, PfaErrorKind.Authentication,
+                    return New(ErrorIds.EntraClaimsChallenge, PfaErrorKind.Authentication,
                         $"Your organization's conditional access asks for more than the saved sign-in provides (a claims challenge). {reconnect} and complete what the sign-in page asks.",
                         context, msal);
                 }
 
                 if (msal is MsalUiRequiredException ui && ui.Classification == UiRequiredExceptionClassification.ConsentRequired)
                 {
-                    return New(EntraErrorIds.ConsentRequired, PfaErrorKind.PermissionDenied,
+                    return New(ErrorIds.EntraConsentRequired, PfaErrorKind.PermissionDenied,
                         $"Consent is required for application {app} to use Azure DevOps on your behalf. {reconnect} and accept the consent prompt, or ask a tenant administrator to grant admin consent.",
                         context, msal);
                 }
 
-                return New(EntraErrorIds.InteractionRequired, PfaErrorKind.Authentication,
+                return New(ErrorIds.EntraInteractionRequired, PfaErrorKind.Authentication,
                     $"The saved sign-in is no longer valid ({(code.Length > 0 ? code : "interaction required")}: {ServerText(msal)}). {reconnect}.",
                     context, msal);
             }
 
             if (context.Flow == EntraFlow.ManagedIdentity || code.StartsWith("managed_identity", StringComparison.Ordinal))
             {
-                return New(EntraErrorIds.ManagedIdentityUnavailable, PfaErrorKind.ResourceUnavailable,
+                return New(ErrorIds.EntraManagedIdentityUnavailable, PfaErrorKind.ResourceUnavailable,
                     $"No managed identity answered on this machine ({code}: {ServerText(msal)}). -Identity works only on an Azure resource with a managed identity assigned (App Service, Functions, a VM, Arc); elsewhere use a service principal.",
                     context, msal);
             }
 
             if (service != null)
             {
-                return New(EntraErrorIds.SignInFailed, PfaErrorKind.Authentication,
+                return New(ErrorIds.EntraSignInFailed, PfaErrorKind.Authentication,
                     $"Microsoft Entra ID refused the sign-in ({code}{(aadsts.HasValue ? ", AADSTS" + aadsts.Value.ToString(CultureInfo.InvariantCulture) : string.Empty)}): {ServerText(msal)}",
                     context, msal);
             }
 
-            return New(EntraErrorIds.ClientError, PfaErrorKind.InvalidOperation, $"MSAL could not complete the sign-in ({code}): {ServerText(msal)}", context, msal);
+            return New(ErrorIds.EntraClientError, PfaErrorKind.InvalidOperation, $"MSAL could not complete the sign-in ({code}): {ServerText(msal)}", context, msal);
         }
 
         /// <summary>

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
@@ -35,7 +36,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                             return new AccessTokenResult(stored, document.AccessTokenExpiresOn, refreshed: false);
                         }
 
-                        throw new PfaException("EntraAccessTokenExpired", PfaErrorKind.InvalidOperation, $"The access token given to Connect-PfaAzureDevOps -AccessToken expired at {document.AccessTokenExpiresOn:u} and cannot be renewed here. Supply a new one: Connect-PfaAzureDevOps -AccessToken <token> (in Azure Pipelines: $(System.AccessToken)).", _service.DocumentPath);
+                        throw new PfaException(ErrorIds.EntraAccessTokenExpired, PfaErrorKind.InvalidOperation, $"The access token given to Connect-PfaAzureDevOps -AccessToken expired at {document.AccessTokenExpiresOn:u} and cannot be renewed here. Supply a new one: Connect-PfaAzureDevOps -AccessToken <token> (in Azure Pipelines: $(System.AccessToken)).", _service.DocumentPath);
                     }
 
                 case EntraFlow.ServicePrincipal:
@@ -44,7 +45,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                         char[]? secret = document.ServicePrincipalSecret != null ? _service.Storage.ReadSecret(document, document.ServicePrincipalSecret)?.ToCharArray() : null;
                         if (secret == null && document.CertificatePath == null && document.CertificateThumbprint == null)
                         {
-                            throw new PfaException("ConnectionTokensMissing", PfaErrorKind.InvalidData, "The service principal's secret is missing from the store. Run Connect-PfaAzureDevOps -ServicePrincipal again.", _service.DocumentPath);
+                            throw new PfaException(ErrorIds.ConnectionTokensMissing, PfaErrorKind.InvalidData, "The service principal's secret is missing from the store. Run Connect-PfaAzureDevOps -ServicePrincipal again.", _service.DocumentPath);
                         }
 
                         try
@@ -73,7 +74,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                         EntraTokenProvider provider = EntraConnector.Provider(registrations, registration, log);
                         log?.Invoke("Renewing the Microsoft Entra ID token silently from MSAL's cache.");
                         EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, forceRefresh, cancellationToken).ConfigureAwait(false);
-                        token = silent ?? throw new EntraSignInException(EntraErrorIds.NotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", _service.DocumentPath);
+                        token = silent ?? throw new EntraSignInException(ErrorIds.EntraNotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", _service.DocumentPath);
                         break;
                     }
             }

@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
@@ -64,10 +65,10 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (organizationUrl is null || !organizationUrl.IsAbsoluteUri)
             {
-                throw new PfaException("InvalidOrganizationUrl", PfaErrorKind.InvalidArgument, "The organization URL must be absolute, such as https://dev.azure.com/contoso.", null);
+                throw new PfaException(ErrorIds.InvalidOrganizationUrl, PfaErrorKind.InvalidArgument, "The organization URL must be absolute, such as https://dev.azure.com/contoso.", null);
             }
 
-            Rules.UrlRules.Require(organizationUrl, "organization URL", "InvalidOrganizationUrl");
+            Rules.UrlRules.Require(organizationUrl, "organization URL", ErrorIds.InvalidOrganizationUrl);
             string shown = Rules.UrlRules.Redact(organizationUrl);
 
             HttpResponseMessage response;
@@ -81,11 +82,11 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
             catch (HttpRequestException ex)
             {
-                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.ConnectionError, $"The organization {shown} could not be reached to find its Microsoft Entra tenant: {ex.Message} Give the tenant explicitly (-TenantId), or check the URL and the network.", shown, ex);
+                throw new PfaException(ErrorIds.TenantDiscoveryFailed, PfaErrorKind.ConnectionError, $"The organization {shown} could not be reached to find its Microsoft Entra tenant: {ex.Message} Give the tenant explicitly (-TenantId), or check the URL and the network.", shown, ex);
             }
             catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new PfaException("TenantDiscoveryFailed", PfaErrorKind.OperationTimeout, $"The organization {shown} did not answer in time. Give the tenant explicitly (-TenantId).", shown, ex);
+                throw new PfaException(ErrorIds.TenantDiscoveryFailed, PfaErrorKind.OperationTimeout, $"The organization {shown} did not answer in time. Give the tenant explicitly (-TenantId).", shown, ex);
             }
 
             using (response)
@@ -99,7 +100,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     // Only Azure DevOps' own "sign in first" answer that names no tenant means "common"; a server error,
                     // an HTML page or a redirect elsewhere says nothing, and guessing would store a wrong tenant.
                     throw new PfaException(
-                        "TenantDiscoveryFailed",
+                        ErrorIds.TenantDiscoveryFailed,
                         PfaErrorKind.ProtocolError,
                         $"The organization {shown} answered HTTP {status} without naming its Microsoft Entra tenant, so no tenant was guessed and nothing was registered. Check -Organization (or -OrganizationUrl) and try again, or give the tenant explicitly with -TenantId.",
                         shown);

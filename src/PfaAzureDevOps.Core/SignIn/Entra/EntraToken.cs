@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Http;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
@@ -123,12 +124,12 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (clientId == Guid.Empty)
             {
-                throw new PfaException("InvalidClientId", PfaErrorKind.InvalidArgument, "The service principal's client (application) ID must be a GUID, not the empty GUID.", clientId);
+                throw new PfaException(ErrorIds.InvalidClientId, PfaErrorKind.InvalidArgument, "The service principal's client (application) ID must be a GUID, not the empty GUID.", clientId);
             }
 
             if (string.IsNullOrWhiteSpace(tenantId))
             {
-                throw new PfaException("EntraTenantRequired", PfaErrorKind.InvalidArgument, "A service principal signs in to one tenant: give its directory (tenant) ID or verified domain.", "TenantId");
+                throw new PfaException(ErrorIds.EntraTenantRequired, PfaErrorKind.InvalidArgument, "A service principal signs in to one tenant: give its directory (tenant) ID or verified domain.", "TenantId");
             }
 
             ClientId = clientId;
@@ -148,7 +149,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (secret is null || secret.Length == 0)
             {
-                throw new PfaException("ClientSecretEmpty", PfaErrorKind.InvalidArgument, "The service principal's client secret is empty.", "ClientSecret");
+                throw new PfaException(ErrorIds.ClientSecretEmpty, PfaErrorKind.InvalidArgument, "The service principal's client secret is empty.", "ClientSecret");
             }
 
             return new ServicePrincipalCredential(clientId, tenantId) { Secret = (char[])secret.Clone() };
@@ -158,7 +159,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (certificate is null || !certificate.HasPrivateKey)
             {
-                throw new PfaException("EntraCertificateNoPrivateKey", PfaErrorKind.InvalidArgument, "The certificate has no private key, so it cannot sign in. Give the certificate with its private key (a .pfx/.p12 file, or a store certificate whose key is available to this account).", certificate?.Thumbprint);
+                throw new PfaException(ErrorIds.EntraCertificateNoPrivateKey, PfaErrorKind.InvalidArgument, "The certificate has no private key, so it cannot sign in. Give the certificate with its private key (a .pfx/.p12 file, or a store certificate whose key is available to this account).", certificate?.Thumbprint);
             }
 
             return new ServicePrincipalCredential(clientId, tenantId) { Certificate = certificate };

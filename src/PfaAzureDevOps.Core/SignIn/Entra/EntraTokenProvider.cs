@@ -12,6 +12,7 @@ using System.Threading.Tasks;
 using Microsoft.Identity.Client;
 using Microsoft.Identity.Client.AppConfig;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Storage;
@@ -53,7 +54,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             Registration = registration ?? throw new ArgumentNullException(nameof(registration));
             if (registration.Provider != IdentityProvider.EntraId)
             {
-                throw new PfaException("NotAnEntraRegistration", PfaErrorKind.InvalidOperation, "The registered application is an Azure DevOps OAuth application, not a Microsoft Entra ID one; it signs in without MSAL.", registration.ClientId);
+                throw new PfaException(ErrorIds.NotAnEntraRegistration, PfaErrorKind.InvalidOperation, "The registered application is an Azure DevOps OAuth application, not a Microsoft Entra ID one; it signs in without MSAL.", registration.ClientId);
             }
 
             _userStore = userStore ?? throw new ArgumentNullException(nameof(userStore));
@@ -117,7 +118,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (IsConfidential)
             {
-                throw new PfaException("EntraConfidentialClientInteractive", PfaErrorKind.InvalidOperation, "The registered Entra app is a confidential client (it has a client secret): its users sign in through the instance's callback (CreateAuthorizationRequestAsync, then RedeemAuthorizationCodeAsync), not MSAL's loopback.", Registration.ClientId);
+                throw new PfaException(ErrorIds.EntraConfidentialClientInteractive, PfaErrorKind.InvalidOperation, "The registered Entra app is a confidential client (it has a client secret): its users sign in through the instance's callback (CreateAuthorizationRequestAsync, then RedeemAuthorizationCodeAsync), not MSAL's loopback.", Registration.ClientId);
             }
 
             IPublicClientApplication app = Public();
@@ -159,7 +160,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 }
                 catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is MsalException))
                 {
-                    throw EntraErrors.New(EntraErrorIds.SignInTimedOut, PfaErrorKind.OperationTimeout,
+                    throw EntraErrors.New(ErrorIds.EntraSignInTimedOut, PfaErrorKind.OperationTimeout,
                         $"The browser sign-in did not complete within {_options.InteractiveTimeout.TotalMinutes:0.#} minutes. Run Connect-PfaAzureDevOps again and finish signing in, or use -UseDeviceCode if no browser is available here.",
                         context, ex);
                 }
@@ -414,7 +415,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             EntraContext context = Context(EntraFlow.AuthorizationCode);
             if (!string.Equals(state, request.State, StringComparison.Ordinal))
             {
-                throw EntraErrors.New(EntraErrorIds.StateMismatch, PfaErrorKind.SecurityError,
+                throw EntraErrors.New(ErrorIds.EntraStateMismatch, PfaErrorKind.SecurityError,
                     "The sign-in answer does not belong to this sign-in (its state differs), so it was refused: it may be stale or forged. Start the sign-in again and finish it in the same browser.",
                     context, null);
             }
@@ -427,7 +428,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             if (string.IsNullOrEmpty(code))
             {
-                throw EntraErrors.New(EntraErrorIds.SignInFailed, PfaErrorKind.ProtocolError, "The sign-in answer has no authorization code. Start the sign-in again.", context, null);
+                throw EntraErrors.New(ErrorIds.EntraSignInFailed, PfaErrorKind.ProtocolError, "The sign-in answer has no authorization code. Start the sign-in again.", context, null);
             }
 
             try
@@ -500,7 +501,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             if (BrowserLauncher.Open(url) is null)
             {
-                throw EntraErrors.New(EntraErrorIds.BrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
                     "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
                     Context(EntraFlow.Interactive), null);
             }
@@ -523,7 +524,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             if (!IsConfidential)
             {
-                throw new PfaException("EntraPublicClientAuthorizationCode", PfaErrorKind.InvalidOperation, "The registered Entra app is a public client (no client secret): it signs in with the browser loopback or device code, not at the instance's callback.", Registration.ClientId);
+                throw new PfaException(ErrorIds.EntraPublicClientAuthorizationCode, PfaErrorKind.InvalidOperation, "The registered Entra app is a public client (no client secret): it signs in with the browser loopback or device code, not at the instance's callback.", Registration.ClientId);
             }
         }
 
@@ -542,7 +543,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 }
                 catch (ArgumentException ex)
                 {
-                    throw new PfaException("InvalidAuthority", PfaErrorKind.InvalidArgument, $"MSAL refused the authority '{_authority}': {ex.Message}", _authority.AbsoluteUri, ex);
+                    throw new PfaException(ErrorIds.InvalidAuthority, PfaErrorKind.InvalidArgument, $"MSAL refused the authority '{_authority}': {ex.Message}", _authority.AbsoluteUri, ex);
                 }
             }
 
@@ -561,7 +562,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 }
                 else
                 {
-                    char[] secret = _clientSecret?.Invoke() ?? throw new PfaException("ClientSecretMissing", PfaErrorKind.InvalidData, "The registered Entra app is a confidential client but its client secret is not available. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.", Registration.ClientId);
+                    char[] secret = _clientSecret?.Invoke() ?? throw new PfaException(ErrorIds.ClientSecretMissing, PfaErrorKind.InvalidData, "The registered Entra app is a confidential client but its client secret is not available. The administrator should store it again with Set-PfaAzureDevOpsApp -ClientSecret.", Registration.ClientId);
                     try
                     {
                         builder = builder.WithClientSecret(new string(secret));

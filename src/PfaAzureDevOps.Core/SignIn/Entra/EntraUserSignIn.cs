@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 
@@ -43,7 +44,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     if (confidential)
                     {
                         throw new PfaException(
-                            "EntraConfidentialClientInteractive",
+                            ErrorIds.EntraConfidentialClientInteractive,
                             PfaErrorKind.InvalidOperation,
                             "-UseDeviceCode is for public clients; the registered Entra app is a confidential client (it has a client secret), so its users sign in through the instance's callback: run Connect-PfaAzureDevOps (or -NoBrowser, then -CallbackUri).",
                             "-UseDeviceCode");
@@ -98,7 +99,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             AppRegistration registration = context.RequireRegistration();
             if (!request.Preview && (request.NoBrowser || (!BrowserLauncher.CanOpen() && !user.CanPrompt)))
             {
-                throw new PfaException("BrowserUnavailable", PfaErrorKind.ResourceUnavailable, "No browser can be opened in this session (no desktop and no $env:BROWSER), and MSAL's sign-in needs one on this machine. Use Connect-PfaAzureDevOps -UseDeviceCode to sign in from another device's browser.", registration.ClientId);
+                throw new PfaException(ErrorIds.BrowserUnavailable, PfaErrorKind.ResourceUnavailable, "No browser can be opened in this session (no desktop and no $env:BROWSER), and MSAL's sign-in needs one on this machine. Use Connect-PfaAzureDevOps -UseDeviceCode to sign in from another device's browser.", registration.ClientId);
             }
 
             if (!BrowserLauncher.CanOpen())

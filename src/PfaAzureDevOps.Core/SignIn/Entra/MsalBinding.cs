@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Reflection;
 using Microsoft.Identity.Client;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
@@ -15,7 +16,6 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
     /// </summary>
     internal static class MsalBinding
     {
-        public const string ConflictErrorId = "MsalVersionConflict";
 
         private static readonly Lazy<Version?> Expected = new Lazy<Version?>(() =>
             typeof(MsalBinding).Assembly.GetReferencedAssemblies().FirstOrDefault(n => n.Name == "Microsoft.Identity.Client")?.Version);
@@ -31,7 +31,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
 
             throw new PfaException(
-                ConflictErrorId,
+                ErrorIds.MsalVersionConflict,
                 PfaErrorKind.ResourceUnavailable,
                 $"Another module's MSAL (Microsoft.Identity.Client {bound.Version}, from '{location}') is loaded in this PowerShell session where PfaAzureDevOps expects its own {expected}. "
                 + "Start a new PowerShell session and run the PfaAzureDevOps command there before the module that loaded the other copy (for example Az.Accounts), or run it in a separate process: powershell -NoProfile -Command \"...\".",

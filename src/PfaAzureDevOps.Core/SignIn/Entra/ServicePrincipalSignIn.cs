@@ -1,6 +1,7 @@
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
@@ -24,7 +25,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
             else if (string.IsNullOrEmpty(request.CertificateThumbprint) == string.IsNullOrEmpty(request.CertificatePath))
             {
-                throw new PfaException("CertificateRequired", PfaErrorKind.InvalidArgument, "A service principal with a certificate needs exactly one of -CertificateThumbprint (CurrentUser\\My store) or -CertificatePath (.pfx, or PEM with its private key).", "CertificatePath");
+                throw new PfaException(ErrorIds.CertificateRequired, PfaErrorKind.InvalidArgument, "A service principal with a certificate needs exactly one of -CertificateThumbprint (CurrentUser\\My store) or -CertificatePath (.pfx, or PEM with its private key).", "CertificatePath");
             }
             else
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Text;
 using System.Text.Json;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
@@ -21,7 +22,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             string text = new string(token).Trim();
             if (text.Length == 0)
             {
-                throw new PfaException("AccessTokenEmpty", PfaErrorKind.InvalidArgument, "The access token is empty. In Azure Pipelines pass $(System.AccessToken) (mapped into the step's environment), or a token from 'az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798'.", "AccessToken");
+                throw new PfaException(ErrorIds.AccessTokenEmpty, PfaErrorKind.InvalidArgument, "The access token is empty. In Azure Pipelines pass $(System.AccessToken) (mapped into the step's environment), or a token from 'az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798'.", "AccessToken");
             }
 
             if (text.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -41,7 +42,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
             if (expires.HasValue && expires.Value <= DateTimeOffset.UtcNow)
             {
-                throw new PfaException("AccessTokenExpired", PfaErrorKind.Authentication, $"The access token expired at {expires.Value:u}. Get a fresh one (a pipeline's System.AccessToken lasts for the job) and pass it again.", "AccessToken");
+                throw new PfaException(ErrorIds.AccessTokenExpired, PfaErrorKind.Authentication, $"The access token expired at {expires.Value:u}. Get a fresh one (a pipeline's System.AccessToken lasts for the job) and pass it again.", "AccessToken");
             }
 
             var result = new EntraToken(text, expires, EntraFlow.AccessToken);

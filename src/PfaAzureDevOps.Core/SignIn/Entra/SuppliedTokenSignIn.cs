@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
+using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
@@ -35,7 +36,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
 
             Uri organizationUrl = AzureDevOpsUrls.Organization(request.Options.Organization, request.Options.OrganizationUrl, RegistrationRules.DefaultAzureDevOpsAuthorizationServer)
-                ?? throw new PfaException("OrganizationRequired", PfaErrorKind.InvalidArgument, "No application is registered, so Connect-PfaAzureDevOps -AccessToken needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
+                ?? throw new PfaException(ErrorIds.OrganizationRequired, PfaErrorKind.InvalidArgument, "No application is registered, so Connect-PfaAzureDevOps -AccessToken needs the organization the token is for: add -Organization <name> (or -OrganizationUrl <url>).", "Organization");
             if (!user.Confirm(context.Target, $"Connect to {organizationUrl.AbsoluteUri.TrimEnd('/')} with the given access token, replacing any existing connection"))
             {
                 return null;
