@@ -10,10 +10,10 @@
       Build      compiles the solution.
       Docs       compiles docs/en-US/*.md (platyPS schema) into MAML help for the packaged module.
       Package    lays out out/PfaAzureDevOps/<version>/, a module folder Import-Module loads from PSModulePath.
-      Test       the whole suite: xunit for the engine (unit and integration lanes), the .NET Framework (net472) tests on
-                 Mono against the packaged dependencies/netfx, then Pester against the packaged module (files spread
-                 over -PesterWorkers fresh pwsh processes). Prints each lane's wall and CPU time, then ends with
-                 'N passed, N failed'; non-zero on any failed test, failed test file or when nothing ran.
+      Test       the whole suite: Pester against the packaged module (files spread over -PesterWorkers fresh pwsh
+                 processes) and meanwhile xunit for the engine (unit and integration lanes) and the .NET Framework
+                 (net472) tests on Mono against the packaged dependencies/netfx. Prints each lane's wall and CPU time,
+                 then ends with 'N passed, N failed'; non-zero on any failed test, failed test file or when nothing ran.
                  -Fast: the inner loop (under a minute): the build, xunit's unit lane (no servers, no child processes)
                  and the Pester files build/PesterLanes.psd1 lists as Fast.
       Demo       the README's main job: the admin and user walkthrough against the local Azure DevOps.
@@ -73,24 +73,17 @@ function Invoke-Step([string] $Name, [scriptblock] $Body) {
 }
 
 function Measure-Lane([string] $Lane, [scriptblock] $Body) {
-    <# Runs Body and adds its wall and CPU time (this process and the children it waited for) to the lane. #>
+    <# Runs Body and records its wall and CPU time (this process and the children it waited for meanwhile). #>
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $cpu = Get-CpuSeconds
     try { & $Body }
-    finally {
-        $watch.Stop()
-        if (-not $script:LaneTimes.Contains($Lane)) { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = 0.0; Cpu = 0.0 } }
-        $script:LaneTimes[$Lane].Wall += $watch.Elapsed.TotalSeconds
-        $script:LaneTimes[$Lane].Cpu += (Get-CpuSeconds) - $cpu
-    }
+    finally { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = $watch.Elapsed.TotalSeconds; Cpu = (Get-CpuSeconds) - $cpu } }
 }
 
-function Format-LaneTimes {
+function Format-LaneTimes([double] $Wall, [double] $Cpu) {
     $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
-    $wall = ($script:LaneTimes.Values | Measure-Object Wall -Sum).Sum
-    $cpu = ($script:LaneTimes.Values | Measure-Object Cpu -Sum).Sum
-    $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { '' }
-    "Times: $($parts -join '; '); total $('{0:0}' -f $wall) s (CPU $('{0:0}' -f $cpu) s) on $([Environment]::ProcessorCount) cores$load"
+    $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + (((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ') } else { '' }
+    "Times: $($parts -join '; '); total $('{0:0}' -f $Wall) s (CPU $('{0:0}' -f $Cpu) s) on $([Environment]::ProcessorCount) cores$load"
 }
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
@@ -152,6 +145,8 @@ function Invoke-Docs {
 }
 
 function Invoke-Test {
+    $total = [Diagnostics.Stopwatch]::StartNew()
+    $totalCpu = Get-CpuSeconds
     $runId = (Get-Date -Format 'yyyyMMdd-HHmmss') + "-$PID"
     $results = Join-Path $OutRoot "test-results/$runId"
     New-Item -ItemType Directory -Path $results -Force | Out-Null
@@ -160,39 +155,44 @@ function Invoke-Test {
         Invoke-Package
     }
     $lanes = Get-PesterLanes -RepositoryRoot $Root
+    $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
+    # Pester first, in its workers; xunit and Mono run meanwhile (Pester's files spend much of their time waiting on
+    # servers, browsers and child processes). Each finished Pester file is printed whole as soon as this session is free.
+    $pesterWatch = [Diagnostics.Stopwatch]::StartNew()
+    $pesterRun = Start-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
+        -Workers $PesterWorkers -ResultDirectory $results
     $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    if (-not $SkipUnitTests) {
-        # Fast: the unit lane only (no servers, no child processes); else both lanes in one run.
-        $filter = if ($Fast) { 'Lane!=Integration' } else { $null }
-        Measure-Lane 'xunit' {
-            Invoke-Step UnitTests {
-                $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version -Filter $filter
-            }
-        }
-        $unit = $script:Unit
-        if (-not $Fast) {
-            # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
-            Measure-Lane 'Mono' {
-                Invoke-Step NetFxTests {
-                    $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+    try {
+        if (-not $SkipUnitTests) {
+            # Fast: the unit lane only (no servers, no child processes); else both lanes in one run.
+            $filter = if ($Fast) { 'Lane!=Integration' } else { $null }
+            if ($Fast) { $env:PFA_TEST_LANE = 'Unit' }
+            try {
+                Measure-Lane 'xunit' {
+                    $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version -Filter $filter
                 }
             }
-            $netfx = $script:NetFx
+            finally { Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore }
+            $unit = $script:Unit
+            Show-PesterResults -Run $pesterRun
+            if (-not $Fast) {
+                # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
+                Measure-Lane 'Mono' {
+                    $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+                }
+                $netfx = $script:NetFx
+            }
         }
     }
-    $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
-    $pester = $null
-    Measure-Lane 'Pester' {
-        $script:PesterCounts = Invoke-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
-            -Workers $PesterWorkers -ResultDirectory $results
-    }
-    $pester = $script:PesterCounts
+    finally { $pester = Wait-PesterTests -Run $pesterRun }
+    $pesterCpu = ($pester.Files | Measure-Object CpuSeconds -Sum).Sum
+    $script:LaneTimes['Pester'] = [pscustomobject]@{ Wall = $pesterWatch.Elapsed.TotalSeconds; Cpu = [double]$pesterCpu }
     $passed = $unit.Passed + $netfx.Passed + $pester.Passed
     $failed = $unit.Failed + $netfx.Failed + $pester.Failed
     Write-Host ''
     if ($pester.Files.Count -gt 0) {
-        Write-Host 'Pester files (wall s, CPU s, worker):'
+        Write-Host 'Pester files (wall s, CPU s with their child processes, worker):'
         foreach ($f in @($pester.Files | Sort-Object Seconds -Descending)) { Write-Host ('  {0,6:0.0} {1,6:0.0}  {2,-8} {3}' -f $f.Seconds, $f.CpuSeconds, $f.Worker, $f.File) }
         Write-Host "Pester result files (NUnit XML per file): $results"
     }
@@ -203,7 +203,8 @@ function Invoke-Test {
     elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester file or block failed' }
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
-    Write-Host (Format-LaneTimes)
+    Write-Host 'Lanes after the build run side by side (xunit and Mono while Pester runs), so their times overlap.'
+    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
     if ($problem) { exit 1 }

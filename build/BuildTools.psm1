@@ -62,13 +62,12 @@ function Get-PesterLanes {
     Import-PowerShellDataFile (Join-Path $RepositoryRoot 'build/PesterLanes.psd1')
 }
 
-function Invoke-PesterTests {
+function Start-PesterTests {
     <#
-    Runs Pester against the packaged module in Workers fresh pwsh processes side by side (tests/Invoke-PesterRun.ps1),
+    Starts Pester against the packaged module in Workers fresh pwsh processes side by side (tests/Invoke-PesterRun.ps1),
     each taking the next test file from one queue, heaviest first (weights in build/PesterLanes.psd1, measured), so the
-    files that wait on servers, browsers and child processes overlap. Each file's output is printed whole when it
-    finishes; the result files (NUnit XML per file, with per-test durations) stay in ResultDirectory.
-    Returns the counts and the per-file times.
+    files that wait on servers, browsers and child processes overlap. Returns a handle for Wait-PesterTests; the caller
+    may run other lanes meanwhile. The result files (NUnit XML, log and counts per file) go to ResultDirectory.
     #>
     param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $PesterVersion, [string[]] $Path, [int] $Workers = 2,
         [Parameter(Mandatory)] [string] $ResultDirectory)
@@ -99,67 +98,84 @@ function Invoke-PesterTests {
 
     $runner = Join-Path $RepositoryRoot 'tests/Invoke-PesterRun.ps1'
     $pwsh = Join-Path $PSHOME 'pwsh'
+    $temps = [Collections.Generic.List[string]]::new()
     $procs = @(for ($w = 1; $w -le $Workers; $w++) {
-            $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
-            if (-not $IsLinux -and -not $IsMacOS) { $psi = [Diagnostics.ProcessStartInfo]::new($pwsh) }
+            # Each worker (and every process it starts) gets a temporary folder of its own (mode 1777, like /tmp), so a
+            # test that looks for leftovers in the temporary folder (pfa-git-* key folders, *.tmp files) sees only its own
+            # files, never those of a file running in another worker or of the xunit lane running meanwhile.
+            $temp = Join-Path ([IO.Path]::GetTempPath()) ("pfa-pester-tmp-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + "-w$w")
+            New-Item -ItemType Directory -Path $temp -Force | Out-Null
+            if ($IsLinux -or $IsMacOS) { & chmod 1777 $temp }
+            $temps.Add($temp)
             $workerArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterManifest', $pester, '-ModuleRoot', $ModuleRoot,
                 '-QueueDirectory', $queue, '-ResultDirectory', $ResultDirectory, '-WorkerName', "worker$w")
-            $log = Join-Path $ResultDirectory "worker$w.log"
             if ($IsLinux -or $IsMacOS) {
                 # Through 'sh -c exec' so both streams go to a file (no pipe to fill) and the PID is pwsh's own.
+                $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
                 $psi.ArgumentList.Add('-c'); $psi.ArgumentList.Add('exec "$0" "$@" </dev/null >"$PFA_WORKER_LOG" 2>&1')
                 $psi.ArgumentList.Add($pwsh)
-                $psi.Environment['PFA_WORKER_LOG'] = $log
+                $psi.Environment['PFA_WORKER_LOG'] = Join-Path $ResultDirectory "worker$w.log"
             }
+            else { $psi = [Diagnostics.ProcessStartInfo]::new($pwsh) }
+            foreach ($name in 'TMPDIR', 'TMP', 'TEMP') { $psi.Environment[$name] = $temp }
             foreach ($a in $workerArgs) { $psi.ArgumentList.Add($a) }
             $psi.UseShellExecute = $false
             [Diagnostics.Process]::Start($psi)
         })
-    $shown = @{}
-    $times = [Collections.Generic.List[object]]::new()
-    $counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedContainers = 0; FailedBlocks = 0; Files = $times }
-    $show = {
-        foreach ($done in @(Get-ChildItem -LiteralPath $ResultDirectory -Filter '*.json' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
-            if ($shown[$done.Name]) { continue }
-            try { $r = Get-Content -Raw -LiteralPath $done.FullName | ConvertFrom-Json } catch { continue }   # still being written
-            if ($null -eq $r -or -not $r.PSObject.Properties['File']) { continue }
-            $shown[$done.Name] = $true
-            $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
-            if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }
-            Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, {6})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.Worker)
-            $counts.Passed += $r.Passed; $counts.Failed += $r.Failed; $counts.Skipped += $r.Skipped
-            $counts.FailedContainers += $r.FailedContainers; $counts.FailedBlocks += $r.FailedBlocks
-            $times.Add($r)
-        }
+    [pscustomobject]@{ Files = $ordered; Processes = $procs; ResultDirectory = $ResultDirectory; Shown = @{}; Temps = $temps
+        Counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedContainers = 0; FailedBlocks = 0; Files = [Collections.Generic.List[object]]::new() } }
+}
+
+function Show-PesterResults {
+    <# Prints each file that finished since the last call, whole (its log), with its counts and times. #>
+    param([Parameter(Mandatory)] $Run)
+    foreach ($done in @(Get-ChildItem -LiteralPath $Run.ResultDirectory -Filter '*.json' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
+        if ($Run.Shown[$done.Name]) { continue }
+        try { $r = Get-Content -Raw -LiteralPath $done.FullName | ConvertFrom-Json } catch { continue }   # still being written
+        if ($null -eq $r -or -not $r.PSObject.Properties['File']) { continue }
+        $Run.Shown[$done.Name] = $true
+        $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
+        if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }
+        Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, {6})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.Worker)
+        $c = $Run.Counts
+        $c.Passed += $r.Passed; $c.Failed += $r.Failed; $c.Skipped += $r.Skipped
+        $c.FailedContainers += $r.FailedContainers; $c.FailedBlocks += $r.FailedBlocks
+        $c.Files.Add($r)
     }
+}
+
+function Wait-PesterTests {
+    <# Waits for the workers of Start-PesterTests, printing each file as it finishes; returns the counts and per-file times. #>
+    param([Parameter(Mandatory)] $Run)
     try {
-        while (@($procs | Where-Object { -not $_.HasExited }).Count -gt 0) {
-            & $show
+        while (@($Run.Processes | Where-Object { -not $_.HasExited }).Count -gt 0) {
+            Show-PesterResults -Run $Run
             Start-Sleep -Milliseconds 250
         }
-        & $show
+        Show-PesterResults -Run $Run
     }
     finally {
-        foreach ($p in $procs) {
+        foreach ($p in $Run.Processes) {
             if (-not $p.HasExited) { try { $p.Kill($true) } catch { } }
             $p.WaitForExit(); $p.Dispose()
         }
+        foreach ($temp in $Run.Temps) { Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction Ignore }
     }
     # A file that was claimed but has no result (its worker died), or never claimed (every worker died), failed.
-    $lost = @($ordered | Where-Object { -not $shown[([IO.Path]::GetFileNameWithoutExtension($_) -replace '\.Tests$', '') + '.json'] })
+    $name = { ([IO.Path]::GetFileNameWithoutExtension($args[0]) -replace '\.Tests$', '') }
+    $lost = @($Run.Files | Where-Object { -not $Run.Shown[(& $name $_) + '.json'] })
     if ($lost.Count -gt 0) {
-        foreach ($w in 1..$Workers) {
-            $log = Join-Path $ResultDirectory "worker$w.log"
-            if ((Test-Path $log) -and (Get-Item $log).Length -gt 0) { Write-Host "--- worker$w printed:"; Get-Content $log | Out-Host }
+        foreach ($log in @(Get-ChildItem -LiteralPath $Run.ResultDirectory -Filter 'worker*.log' -ErrorAction Ignore)) {
+            if ($log.Length -gt 0) { Write-Host "--- $($log.BaseName) printed:"; Get-Content -LiteralPath $log.FullName | Out-Host }
         }
         foreach ($f in $lost) {
-            $partial = Join-Path $ResultDirectory (([IO.Path]::GetFileNameWithoutExtension($f) -replace '\.Tests$', '') + '.log')
+            $partial = Join-Path $Run.ResultDirectory ((& $name $f) + '.log')
             if (Test-Path $partial) { Get-Content $partial | Out-Host }
             Write-Host "--- $([IO.Path]::GetFileName($f)): did not finish (its worker stopped)"
         }
-        $counts.FailedContainers += $lost.Count
+        $Run.Counts.FailedContainers += $lost.Count
     }
-    return $counts
+    return $Run.Counts
 }
 
 function Invoke-NetFxTests {
@@ -204,4 +220,4 @@ function Invoke-NetFxTests {
     }
 }
 
-Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-PesterLanes, Invoke-XunitTests, Invoke-PesterTests, Invoke-NetFxTests
+Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-PesterLanes, Invoke-XunitTests, Start-PesterTests, Show-PesterResults, Wait-PesterTests, Invoke-NetFxTests

@@ -458,22 +458,13 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
         $script:HostKnownKey = ((Get-Content "$hostKey.pub") -split ' ')[0..1] -join ' '
         $script:AuthorizedKeys = Join-Path $SshRoot 'authorized_keys'
         Set-Content $AuthorizedKeys '' -NoNewline
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $script:Port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $config = Join-Path $SshRoot 'sshd_config'
-        @(
-            'ListenAddress 127.0.0.1', "Port $Port", "PidFile $SshRoot/sshd.pid", "HostKey $hostKey", "AuthorizedKeysFile $AuthorizedKeys",
+        # The tests' one sshd launcher (tests/TestServers): a free loopback port, stopped by PID.
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+        $script:Sshd = Start-LocalSshd -Directory $SshRoot -ConfigLines @(
+            "HostKey $hostKey", "AuthorizedKeysFile $AuthorizedKeys",
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
-            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256', 'LogLevel ERROR', 'MaxStartups 100:30:200'
-        ) | Set-Content $config
-        New-Item -ItemType Directory /run/sshd -Force | Out-Null
-        $script:Sshd = Start-Process -FilePath /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', $config -PassThru -RedirectStandardError (Join-Path $SshRoot 'sshd.log')
-        $deadline = (Get-Date).AddSeconds(10)
-        while ($true) {
-            if ($Sshd.HasExited) { throw "sshd exited: $(Get-Content -Raw (Join-Path $SshRoot 'sshd.log'))" }
-            $client = [System.Net.Sockets.TcpClient]::new()
-            try { $client.Connect('127.0.0.1', $Port); break } catch { if ((Get-Date) -gt $deadline) { throw 'sshd did not listen' }; Start-Sleep -Milliseconds 50 } finally { $client.Dispose() }
-        }
+            'PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256', 'LogLevel ERROR', 'MaxStartups 100:30:200')
+        $script:Port = $Sshd.Port
         $script:User = [Environment]::UserName
         $script:Url = "ssh://$User@127.0.0.1:$Port$Bare"
 
@@ -481,7 +472,7 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
         function Get-TempKeyFolders { @(Get-ChildItem ([IO.Path]::GetTempPath()) -Directory -Filter 'pfa-git-*' -ErrorAction Ignore) }
     }
     AfterAll {
-        if ($script:Sshd -and -not $Sshd.HasExited) { Stop-Process -Id $Sshd.Id -Force; $Sshd.WaitForExit(5000) | Out-Null }
+        if ($script:Sshd) { $Sshd.Dispose() }
         Remove-Item Env:\GIT_CONFIG_NOSYSTEM -ErrorAction Ignore
         if ($script:SshRoot -and (Test-Path $SshRoot)) { Remove-Item $SshRoot -Recurse -Force -ErrorAction Ignore }
     }
