@@ -203,7 +203,7 @@ function Invoke-Test {
     elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester file or block failed' }
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
-    Write-Host 'Lanes after the build run side by side (xunit and Mono while Pester runs), so their times overlap.'
+    if (-not $SkipUnitTests) { Write-Host "After the build, $(if ($Fast) { 'xunit runs' } else { 'xunit and Mono run' }) while Pester runs: lane times overlap." }
     Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"

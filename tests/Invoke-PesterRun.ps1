@@ -4,7 +4,7 @@
     shared queue until the queue is empty.
 
 .DESCRIPTION
-    build/BuildTools.psm1 (Invoke-PesterTests) starts one or more of these side by side. The queue is a folder of
+    build/BuildTools.psm1 (Start-PesterTests) starts one or more of these side by side. The queue is a folder of
     ticket files named '<order>-<file name>' holding the test file's full path; a worker owns a file once it has
     renamed the ticket into the 'claimed' folder (a rename succeeds for exactly one worker), so every file runs once.
     For each file the worker writes, into the results folder:
@@ -22,6 +22,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterManifest -Force
+Import-Module (Join-Path $PSScriptRoot '../build/BuildTools.psm1') -Function Get-CpuSeconds   # CPU of this process and its reaped children
 
 # The packaged module is found by name, as users find it: its out/ folder goes first on PSModulePath.
 $moduleBase = Split-Path (Split-Path $ModuleRoot -Parent) -Parent
@@ -30,15 +31,6 @@ $env:PFA_TEST_MODULE_MANIFEST = Join-Path $ModuleRoot 'PfaAzureDevOps.psd1'
 $env:PFA_TEST_REPOSITORY = Split-Path $PSScriptRoot -Parent
 
 $claimed = Join-Path $QueueDirectory 'claimed'
-
-function Get-CpuSeconds {
-    # This process and the children it has waited for (Linux: /proc/self/stat utime+stime+cutime+cstime, 100 ticks/s).
-    if (Test-Path /proc/self/stat) {
-        $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
-        return ([long]$fields[11] + [long]$fields[12] + [long]$fields[13] + [long]$fields[14]) / 100.0
-    }
-    return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
-}
 
 function Get-NextTestFile {
     foreach ($ticket in @(Get-ChildItem -LiteralPath $QueueDirectory -File | Sort-Object Name)) {
