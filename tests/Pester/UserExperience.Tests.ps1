@@ -484,3 +484,51 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         finally { Stop-Terminal $terminal }
     }
 }
+
+Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone in one command' {
+    BeforeAll {
+        $script:StateHome = New-TestStateHome
+        $script:App = Control POST '/_test/apps' @{ name = 'PFA one command'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        Register-TestApp
+        if (-not ((Control GET '/_test/orgs') | Where-Object name -EQ 'tailspin')) { $null = Control POST '/_test/orgs' @{ name = 'tailspin' } }
+        try { $null = Control POST '/_test/orgs/tailspin/repos' @{ project = 'Modules'; repo = 'other' } } catch { }   # an earlier test may have made it
+    }
+    AfterAll {
+        Get-AzDevOpsSshKey -Organization fabrikam, tailspin -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+        Remove-TestStateHome $script:StateHome
+    }
+
+    It 'takes the organization from the URL, makes and adds the key, and ends with the clone-access proof' {
+        @((Control GET '/_test/orgs')).Count | Should -BeGreaterThan 1 -Because 'without the URL a script would be asked to choose'
+        $connection = Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -PassThru `
+            -InformationVariable said -ErrorVariable failed -WarningAction SilentlyContinue
+        $failed.Count | Should -Be 0
+        $connection.Organization | Should -Be 'fabrikam'
+        $lines = @($said | ForEach-Object { "$_" })
+        ($lines -match '^Connected as Test User .* to organization fabrikam;').Count | Should -Be 1
+        ($lines -match '^Created your RSA 4096-bit SSH key MD5:').Count | Should -Be 1
+        ($lines -match "^Added your key MD5:\S+ to fabrikam as ").Count | Should -Be 1
+        $lines | Should -Contain "You can clone $($RepoUrl): 2 ref(s), default branch main, host key $($Ado.SshHostKeyFingerprint)."
+        $lines[-1] | Should -Be "Next: Copy-PfaAzureDevOpsRepository $RepoUrl <folder> clones it."
+        $lines | Should -Not -Contain 'Next: Test-PfaAzureDevOpsSshAccess <repository SSH URL> proves you can clone.'
+        $line = 'Connect-PfaAzureDevOps -RepositoryUrl '
+        @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText) | Should -Contain $RepoUrl -Because 'a proven URL is offered again'
+    }
+
+    It 'a refused clone check is an error with what to do; the connection and the key stay' {
+        $other = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/tailspin/Modules/other"
+        Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -RepositoryUrl $other -HostKeyFingerprint $Ado.SshHostKeyFingerprint `
+            -InformationVariable said -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SshKeyNotAuthorized,*'
+        (@($said | ForEach-Object { "$_" }) -join "`n") | Should -Match 'You are connected and your key is in place; the clone check failed'
+        (Get-PfaAzureDevOpsConnection).Organization | Should -Be 'tailspin'
+        Get-PfaSshPublicKey | Should -Not -BeNullOrEmpty
+    }
+
+    It 'a URL that is not an SSH URL fails before anyone signs in' {
+        $err = $null
+        try { Connect-PfaAzureDevOps -NoBrowser -RepositoryUrl 'https://dev.azure.com/fabrikam/Modules/_git/puppet-base' -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'GitUrlInvalid,*'
+    }
+}

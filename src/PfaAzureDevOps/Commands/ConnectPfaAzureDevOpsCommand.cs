@@ -10,7 +10,7 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "PfaAzureDevOps", DefaultParameterSetName = BrowserSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PfaAzureDevOpsConnection))]
-    public sealed class ConnectPfaAzureDevOpsCommand : PfaCmdlet
+    public sealed partial class ConnectPfaAzureDevOpsCommand : PfaSshHostCmdlet
     {
         private const string BrowserSet = "Browser";
         private const string CallbackSet = "CallbackUri";
@@ -88,6 +88,17 @@ namespace PfaAzureDevOps.Commands
         [Parameter]
         public SwitchParameter AddSshKey { get; set; }
 
+        /// <summary>
+        /// After connecting (and -AddSshKey): the repository whose clone access is proven, as Test-PfaAzureDevOpsSshAccess
+        /// does; an Azure DevOps SSH URL also names the organization when -Organization is not given. The host key is
+        /// pinned as for the SSH cmdlets (-HostKeyFingerprint, -KnownHostsPath; Azure DevOps' own is built in).
+        /// </summary>
+        [Parameter]
+        [Alias("SshUrl")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
+        public string? RepositoryUrl { get; set; }
+
         protected override void ProcessRecordCore()
         {
             char[]? accessToken = ParameterSetName == AccessTokenSet ? Secrets.ToChars(AccessToken) : null;
@@ -134,7 +145,7 @@ namespace PfaAzureDevOps.Commands
         {
             var request = new Core.SignIn.SignInRequest
             {
-                Options = new Core.Connection.ConnectOptions { Organization = Organization, OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl },
+                Options = new Core.Connection.ConnectOptions { Organization = Organization ?? OrganizationFromRepositoryUrl(), OrganizationUrl = OrganizationUrl, ProfileUrl = ProfileUrl },
                 NoBrowser = NoBrowser,
                 Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
                 Preview = IsWhatIf,
@@ -255,7 +266,14 @@ namespace PfaAzureDevOps.Commands
                 bool hasKey = UserMessages.HasLocalKey();
                 if (AddSshKey || (!hasKey && person && OfferSshKey(document.Organization!)))
                 {
-                    SetUpSshKey(document, service);
+                    if (SetUpSshKey(document, service))
+                    {
+                        ProveCloneAccess();
+                    }
+                }
+                else if (hasKey && RepositoryUrl != null)
+                {
+                    ProveCloneAccess();
                 }
                 else
                 {
@@ -277,76 +295,6 @@ namespace PfaAzureDevOps.Commands
             if (choiceNeeded != null)
             {
                 WriteError(ErrorMapper.ToErrorRecord(choiceNeeded));
-            }
-        }
-
-        /// <summary>Asks an interactive user with no key whether to make one and add it (the default), as gh auth login does.</summary>
-        private bool OfferSshKey(string organization)
-        {
-            if (!IsInteractive())
-            {
-                return false;
-            }
-
-            var choices = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>
-            {
-                new System.Management.Automation.Host.ChoiceDescription("&Yes", $"Create an RSA 4096 SSH key and add it to {organization}."),
-                new System.Management.Automation.Host.ChoiceDescription("&No", "Do it later with New-PfaSshKey and Add-AzDevOpsSshKey."),
-            };
-            return Host.UI.PromptForChoice("You have no SSH key yet", $"Create one and add it to {organization}, so git can clone over SSH?", choices, 0) == 0;
-        }
-
-        /// <summary>
-        /// The rest of the user phase in the same command: the key (made when missing, RSA 4096), then added to the
-        /// connection's organization (already there is fine), each step said in a line. A failure here keeps the connection.
-        /// </summary>
-        private void SetUpSshKey(Core.Connection.ConnectionDocument document, Core.SignIn.ConnectionService connections)
-        {
-            try
-            {
-                var store = new Core.Ssh.SshKeyStore();
-                Core.Ssh.StoredSshKey? key = store.Get();
-                if (key is null)
-                {
-                    const string Activity = "Generating an RSA 4096-bit SSH key";
-                    key = RunOffPipelineWithTicks(
-                        token => store.Create(Core.Ssh.SshKeyType.Rsa, Core.Ssh.SshKeyGenerator.DefaultRsaBits, null, false, DateTimeOffset.UtcNow, token),
-                        TimeSpan.FromMilliseconds(200),
-                        elapsed => WriteProgress(new ProgressRecord(1, Activity, $"{elapsed.TotalSeconds:0.0} s elapsed (usually 1 to 3 s)")));
-                    WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-                    WarnIfSecretsUnprotected(store.Vault.IsProtected);
-                    UserMessages.Show(this, $"Created your RSA {key.Bits}-bit SSH key MD5:{key.Md5Fingerprint}, kept in {store.Vault.ProtectionDescription}.");
-                }
-                else if (key.Type != Core.Ssh.SshKeyType.Rsa)
-                {
-                    WriteWarning($"Your SSH key is {key.Type}; Azure DevOps accepts only RSA keys, so it was not added. Run New-PfaSshKey -KeyType Rsa -Force, then Add-AzDevOpsSshKey.");
-                    return;
-                }
-
-                Core.AzureDevOps.SshKeyEndpoints endpoints = Core.AzureDevOps.SshKeyEndpoints.Resolve(null, null, null, document);
-                Core.Connection.AccessTokenResult token = RunOffPipeline(cancel => connections.GetAccessTokenAsync(false, message => OnPipeline(() => WriteVerbose(message)), cancel));
-                var service = new Core.AzureDevOps.SshKeyService(connections.RestClient)
-                {
-                    CredentialDescription = $"the connection's OAuth access token (scopes: {string.Join(" ", document.Scopes)})",
-                };
-                var request = new Core.AzureDevOps.SshKeyAddRequest(
-                    key.ParsePublicKey(),
-                    Core.AzureDevOps.SshKeyService.CheckDisplayName(AddAzDevOpsSshKeyCommand.DefaultDescription()),
-                    Core.AzureDevOps.SshKeyService.CheckExpiry(null, DateTimeOffset.UtcNow, out _));
-                var credential = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
-                Core.AzureDevOps.AzureDevOpsSshKey added = RunWithProgress("Adding your SSH key to Azure DevOps", $"Waiting for {endpoints.Organization}", cancel => service.AddAsync(
-                    endpoints, credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
-                string until = added.ValidTo.HasValue ? " until " + UserMessages.Date(added.ValidTo.Value) : string.Empty;
-                UserMessages.Show(this, added.AlreadyPresent
-                    ? $"Your key MD5:{key.Md5Fingerprint} is already in {endpoints.Organization}, valid{until}."
-                    : $"Added your key MD5:{key.Md5Fingerprint} to {endpoints.Organization} as '{added.DisplayName}', valid{until}.");
-                UserMessages.Show(this, "Next: Test-PfaAzureDevOpsSshAccess <repository SSH URL> proves you can clone.");
-            }
-            catch (Core.PfaException ex)
-            {
-                // Connected all the same: say so with the error.
-                WriteError(ErrorMapper.ToErrorRecord(ex));
-                UserMessages.Show(this, "You are connected; the SSH key step failed (above). Run Add-AzDevOpsSshKey when it is fixed.");
             }
         }
 

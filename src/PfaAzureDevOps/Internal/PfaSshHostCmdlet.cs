@@ -26,6 +26,34 @@ namespace PfaAzureDevOps.Internal
             return Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
         }
 
+        /// <summary>
+        /// The clone-access proof (Test-PfaAzureDevOpsSshAccess, and Connect-PfaAzureDevOps -RepositoryUrl): connects with
+        /// the stored key under the host key policy, reads the refs with progress, and remembers a URL that worked for tab
+        /// completion. A refused check is not thrown: it comes back as the result with its error.
+        /// </summary>
+        protected PfaSshAccessResult CheckAccess(string repositoryUrl, TimeSpan timeout, out Core.PfaException? error)
+        {
+            Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(repositoryUrl);
+            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
+            var keys = new Core.Ssh.SshKeyStore();
+            Core.Ssh.StoredSshKey key = keys.GetRequired();
+            var service = new Core.Ssh.SshRepositoryService(keys);
+            WriteVerbose($"Checking read access to {url} as '{url.User}' with SSH key {key.Sha256Fingerprint} (timeout {timeout.TotalSeconds:0.##} s).");
+            Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {url.Host} for the refs of {url.Path}", token => service.TestAccessAsync(url, policy, timeout, token));
+            if (result.HostKeyFingerprint != null)
+            {
+                WriteVerbose($"Host key: {result.HostKeyFingerprint}.");
+            }
+
+            if (result.Success)
+            {
+                Core.Storage.RecentValues.Remember(Core.Storage.RecentValues.Repositories, new[] { Completion.Item(repositoryUrl.Trim(), $"{repositoryUrl.Trim()} (access checked {UserMessages.Date(DateTimeOffset.UtcNow)})") });
+            }
+
+            error = result.Error;
+            return SshModel.ToOutput(result, key.Sha256Fingerprint);
+        }
+
         /// <summary>Runs a native git operation off the pipeline thread, with git's progress shown as PowerShell progress.</summary>
         protected Core.Git.GitCommandResult RunGit(string activity, Func<IProgress<string>, CancellationToken, Task<Core.Git.GitCommandResult>> run)
         {
