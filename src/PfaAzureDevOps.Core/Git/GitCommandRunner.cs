@@ -5,14 +5,12 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Runtime.InteropServices;
-using System.Security.AccessControl;
-using System.Security.Principal;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Errors;
+using PfaAzureDevOps.Core.Platform;
 
 namespace PfaAzureDevOps.Core.Git
 {
@@ -320,99 +318,42 @@ namespace PfaAzureDevOps.Core.Git
         {
             cancellationToken.ThrowIfCancellationRequested();
             string executable = git ?? FindGit();
-            string? setsid = ownGroupMarker != null ? GitWatchdog.FindSetsid() : null;
-            if (setsid != null)
+            var stderrTail = new StringBuilder();
+            ChildProcessResult result;
+            try
             {
-                var wrapped = new List<string> { executable };
-                wrapped.AddRange(arguments);
-                arguments = wrapped;
-                executable = setsid;
-            }
-
-            var startInfo = new ProcessStartInfo(executable)
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                CreateNoWindow = true,
-                StandardOutputEncoding = Encoding.UTF8,
-                StandardErrorEncoding = Encoding.UTF8,
-            };
-#if NET
-            foreach (string argument in arguments)
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
-#else
-            startInfo.Arguments = Platform.WindowsCommandLine.Join(arguments);
-#endif
-            if (environment != null)
-            {
-                foreach (KeyValuePair<string, string?> pair in environment)
-                {
-                    if (pair.Value == null)
-                    {
-                        startInfo.Environment.Remove(pair.Key);
-                    }
-                    else
-                    {
-                        startInfo.Environment[pair.Key] = pair.Value;
-                    }
-                }
-            }
-
-            using (var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true })
-            {
-                var exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                process.Exited += (sender, e) => exited.TrySetResult(true);
-                try
-                {
-                    process.Start();
-                }
-                catch (Win32Exception ex)
-                {
-                    throw NotInstalled(ex);
-                }
-
-                if (setsid != null && ownGroupMarker != null)
-                {
+                result = await ChildProcess.RunAsync(
+                    executable,
+                    arguments,
+                    environment,
+                    (line, final) => Flush(line, final, stderrTail, progress, scrub),
+                    cancellationToken,
+                    newSession: ownGroupMarker != null,
                     // setsid execs git in place (its pid is the new group's id): the watchdog kills that group.
-                    GitWatchdog.WriteGroup(ownGroupMarker, process.Id);
-                }
-
-                process.StandardInput.Close();
-                var stderrTail = new StringBuilder();
-                Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-                Task stderr = PumpErrorAsync(process.StandardError, stderrTail, progress, scrub);
-                using (cancellationToken.Register(() => KillTree(process)))
-                {
-                    await exited.Task.ConfigureAwait(false);
-                    string output = await stdout.ConfigureAwait(false);
-                    await stderr.ConfigureAwait(false);
-                    process.WaitForExit();
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (process.ExitCode != 0 && !allowFailure)
-                    {
-                        string message = Scrub(stderrTail.ToString(), scrub).Trim();
-                        IList<string> gitArguments = setsid != null ? arguments.Skip(1).ToList() : arguments;
-                        string command = gitArguments.Count > 0 && gitArguments[0] == "-C" && gitArguments.Count > 2 ? gitArguments[2] : gitArguments[0];
-                        PfaException? hostKey = HostKeyChanged(message, command);
-                        if (hostKey != null)
-                        {
-                            throw hostKey;
-                        }
-
-                        throw new PfaException(
-                            ErrorIds.GitCommandFailed,
-                            PfaErrorKind.InvalidOperation,
-                            $"'git {command}' failed with exit code {process.ExitCode}: {(message.Length > 0 ? message : "(no message)")}",
-                            "git " + command);
-                    }
-
-                    return process.ExitCode == 0 ? output : string.Empty;
-                }
+                    onStarted: ownGroupMarker == null ? null : pid => GitWatchdog.WriteGroup(ownGroupMarker, pid)).ConfigureAwait(false);
             }
+            catch (Win32Exception ex)
+            {
+                throw NotInstalled(ex);
+            }
+
+            if (result.ExitCode != 0 && !allowFailure)
+            {
+                string message = stderrTail.ToString().Trim();
+                string command = arguments.Count > 0 && arguments[0] == "-C" && arguments.Count > 2 ? arguments[2] : arguments[0];
+                PfaException? hostKey = HostKeyChanged(message, command);
+                if (hostKey != null)
+                {
+                    throw hostKey;
+                }
+
+                throw new PfaException(ErrorIds.GitCommandFailed,
+                    PfaErrorKind.InvalidOperation,
+                    $"'git {command}' failed with exit code {result.ExitCode}: {(message.Length > 0 ? message : "(no message)")}",
+                    "git " + command);
+            }
+
+            return result.ExitCode == 0 ? result.StandardOutput : string.Empty;
         }
 
         /// <summary>
@@ -437,39 +378,10 @@ namespace PfaAzureDevOps.Core.Git
             };
         }
 
-        private static async Task PumpErrorAsync(StreamReader reader, StringBuilder tail, IProgress<string>? progress, string? scrub)
+        /// <summary>One line of git's standard error: to the progress, and (complete lines, bounded) to the error message.</summary>
+        private static void Flush(string line, bool final, StringBuilder tail, IProgress<string>? progress, string? scrub)
         {
-            char[] buffer = new char[1024];
-            var line = new StringBuilder();
-            int read;
-            while ((read = await reader.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false)) > 0)
-            {
-                for (int i = 0; i < read; i++)
-                {
-                    char c = buffer[i];
-                    if (c == '\r' || c == '\n')
-                    {
-                        Flush(line, c == '\n', tail, progress, scrub);
-                    }
-                    else
-                    {
-                        line.Append(c);
-                    }
-                }
-            }
-
-            Flush(line, true, tail, progress, scrub);
-        }
-
-        private static void Flush(StringBuilder line, bool final, StringBuilder tail, IProgress<string>? progress, string? scrub)
-        {
-            if (line.Length == 0)
-            {
-                return;
-            }
-
-            string text = Scrub(line.ToString(), scrub);
-            line.Clear();
+            string text = Scrub(line, scrub);
             progress?.Report(text);
 
             // Keep complete lines (not every progress redraw) for the error message, bounded.
@@ -493,40 +405,6 @@ namespace PfaAzureDevOps.Core.Git
             return text.Replace(folder, "<temporary folder>").Replace(ToSshPath(folder), "<temporary folder>");
         }
 
-        private static void KillTree(Process process)
-        {
-            try
-            {
-                if (process.HasExited)
-                {
-                    return;
-                }
-
-#if NET
-                process.Kill(entireProcessTree: true);
-#else
-                if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-                {
-                    using (Process? taskkill = Process.Start(new ProcessStartInfo("taskkill", "/T /F /PID " + process.Id) { UseShellExecute = false, CreateNoWindow = true }))
-                    {
-                        taskkill?.WaitForExit(5000);
-                    }
-                }
-
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
-#endif
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            catch (Win32Exception)
-            {
-            }
-        }
-
         /// <summary>Quotes for the POSIX shell git runs GIT_SSH_COMMAND with (also Git for Windows' sh).</summary>
         internal static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''") + "'";
 
@@ -536,16 +414,8 @@ namespace PfaAzureDevOps.Core.Git
 
         private static string CreatePrivateFolder(string root)
         {
-            string folder = System.IO.Path.Combine(root, "pfa-git-" + Guid.NewGuid().ToString("N"));
-#if NET
-            if (!OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                return folder;
-            }
-#endif
-            Directory.CreateDirectory(folder);
+            string folder = System.IO.Path.Combine(root, GitTempFolders.Prefix + Guid.NewGuid().ToString("N"));
+            OwnerOnlyFiles.CreatePrivateDirectory(folder);
             return folder;
         }
 
@@ -553,27 +423,7 @@ namespace PfaAzureDevOps.Core.Git
         private static void WritePrivateFile(string path, string content)
         {
             byte[] bytes = new UTF8Encoding(false).GetBytes(content);
-            FileStream stream;
-#if NET
-            if (!OperatingSystem.IsWindows())
-            {
-                stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
-            }
-            else
-            {
-                stream = Platform.WindowsOwnerOnlyFile.CreateNew(path);
-            }
-#else
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                stream = Platform.WindowsOwnerOnlyFile.CreateNew(path);
-            }
-            else
-            {
-                stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            }
-#endif
-            using (stream)
+            using (FileStream stream = OwnerOnlyFiles.CreateNew(path, ownerOnly: true))
             {
                 stream.Write(bytes, 0, bytes.Length);
             }

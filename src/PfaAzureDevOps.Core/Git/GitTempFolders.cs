@@ -146,52 +146,11 @@ namespace PfaAzureDevOps.Core.Git
                 return new GitWatchdog(null);
             }
 
-            var startInfo = new ProcessStartInfo("/bin/sh")
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                CreateNoWindow = true,
-            };
-            startInfo.ArgumentList.Add("-c");
-            startInfo.ArgumentList.Add(Script);
-            startInfo.ArgumentList.Add("pfa-git-watchdog");
-            startInfo.ArgumentList.Add(CurrentProcessId().ToString(CultureInfo.InvariantCulture));
-            startInfo.ArgumentList.Add(folder);
-            try
-            {
-                Process? process = Process.Start(startInfo);
-                process?.StandardInput.Close();
-                return new GitWatchdog(process);
-            }
-            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception || ex is InvalidOperationException)
-            {
-                return new GitWatchdog(null);
-            }
-#endif
-        }
-
-        /// <summary>The setsid executable (Linux util-linux), or null where there is none (macOS): git then shares our group.</summary>
-        public static string? FindSetsid()
-        {
-#if !NET
-            return null;
-#else
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                return null;
-            }
-
-            foreach (string candidate in new[] { "/usr/bin/setsid", "/bin/setsid" })
-            {
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            return null;
+            Process? process = Platform.ChildProcess.TryStart(
+                "/bin/sh",
+                new[] { "-c", Script, "pfa-git-watchdog", CurrentProcessId().ToString(CultureInfo.InvariantCulture), folder },
+                discardOutput: true);
+            return new GitWatchdog(process);
 #endif
         }
 

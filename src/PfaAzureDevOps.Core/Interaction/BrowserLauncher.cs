@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
-using System.IO;
 using System.Runtime.InteropServices;
+using PfaAzureDevOps.Core.Platform;
 
 namespace PfaAzureDevOps.Core.Interaction
 {
@@ -45,7 +45,6 @@ namespace PfaAzureDevOps.Core.Interaction
                     }
 
                     bool substituted = false;
-                    var info = new ProcessStartInfo(words[0]) { UseShellExecute = false };
                     var arguments = new List<string>();
                     for (int i = 1; i < words.Count; i++)
                     {
@@ -58,8 +57,8 @@ namespace PfaAzureDevOps.Core.Interaction
                         arguments.Add(target);
                     }
 
-                    info.Arguments = string.Join(" ", arguments.ConvertAll(Quote));
-                    Process? started = TryStart(info);
+                    // The browser's own messages go to the console, as when it is started from a shell.
+                    Process? started = ChildProcess.TryStart(words[0], arguments, discardOutput: false);
                     if (started != null)
                     {
                         return started;
@@ -71,51 +70,21 @@ namespace PfaAzureDevOps.Core.Interaction
 
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return TryStart(new ProcessStartInfo(target) { UseShellExecute = true });
-            }
-
-            string opener = RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "open" : "xdg-open";
-            return TryStart(new ProcessStartInfo(opener, Quote(target)) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true });
-        }
-
-        private static Process? TryStart(ProcessStartInfo info)
-        {
-            // The browser gets no standard input (an empty, closed pipe): inheriting the console's would let it take
-            // the next line the user types at the prompt.
-            if (!info.UseShellExecute)
-            {
-                info.RedirectStandardInput = true;
-            }
-
-            try
-            {
-                Process? started = Process.Start(info);
-                if (started != null && !info.UseShellExecute)
+                // The shell opens the URL with the user's default browser (no standard input to redirect there).
+                try
                 {
-                    try
-                    {
-                        started.StandardInput.Close();
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is InvalidOperationException)
-                    {
-                        // Already gone: nothing to keep from it.
-                    }
+                    return Process.Start(new ProcessStartInfo(target) { UseShellExecute = true });
                 }
+                catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException)
+                {
+                    return null;
+                }
+            }
 
-                return started;
-            }
-            catch (Win32Exception)
-            {
-                return null;
-            }
-            catch (InvalidOperationException)
-            {
-                return null;
-            }
+            // xdg-open and open report on their own output, which the user need not see.
+            string opener = RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "open" : "xdg-open";
+            return ChildProcess.TryStart(opener, new[] { target }, discardOutput: true);
         }
-
-        private static string Quote(string argument) =>
-            argument.IndexOfAny(new[] { ' ', '"', '\t' }) < 0 ? argument : "\"" + argument.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
         private static List<string> SplitCommand(string command)
         {

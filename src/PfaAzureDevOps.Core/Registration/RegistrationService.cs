@@ -185,10 +185,9 @@ namespace PfaAzureDevOps.Core.Registration
                 {
                     existing = Get();
                 }
-                catch (PfaException ex) when (force && (ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported))
+                catch (PfaException ex) when (force && StateStore.IsUnreadable(ex))
                 {
-                    string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-                    System.IO.File.Move(DocumentPath, aside);
+                    Store.MoveAside(AppRegistration.FileName);
                     return null;
                 }
 

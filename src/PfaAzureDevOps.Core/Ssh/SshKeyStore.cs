@@ -2,9 +2,6 @@
 // docs/ARCHITECTURE.md, "Known structural debt", for what goes where.
 using System;
 using System.IO;
-using System.Runtime.InteropServices;
-using System.Security.AccessControl;
-using System.Security.Principal;
 using System.Text;
 using System.Threading;
 using PfaAzureDevOps.Core.Errors;
@@ -273,10 +270,9 @@ namespace PfaAzureDevOps.Core.Ssh
                 {
                     existing = Get();
                 }
-                catch (PfaException ex) when (force && (ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported))
+                catch (PfaException ex) when (force && StateStore.IsUnreadable(ex))
                 {
-                    string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
-                    File.Move(DocumentPath, aside);
+                    Store.MoveAside(StoredSshKey.FileName);
                     return null;
                 }
 
@@ -476,68 +472,14 @@ namespace PfaAzureDevOps.Core.Ssh
         /// <summary>Writes a new file created with its final permissions, then moves it over the target.</summary>
         private static void WriteReplacing(string path, byte[] bytes, bool ownerOnly)
         {
-            string directory = Path.GetDirectoryName(path)!;
-            string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
             try
             {
-                using (FileStream stream = CreateNew(temporary, ownerOnly))
-                {
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(flushToDisk: true);
-                }
-
-#if NET
-                File.Move(temporary, path, overwrite: true);
-#else
-                if (File.Exists(path))
-                {
-                    File.Replace(temporary, path, destinationBackupFileName: null, ignoreMetadataErrors: true);
-                }
-                else
-                {
-                    File.Move(temporary, path);
-                }
-#endif
+                Platform.OwnerOnlyFiles.WriteAtomic(path, bytes, ownerOnly);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                try
-                {
-                    File.Delete(temporary);
-                }
-                catch (Exception cleanup) when (cleanup is IOException || cleanup is UnauthorizedAccessException)
-                {
-                }
-
                 throw new PfaException(ErrorIds.SshKeyExportFailed, ex is UnauthorizedAccessException ? PfaErrorKind.PermissionDenied : PfaErrorKind.ResourceUnavailable, $"The file '{path}' could not be written: {ex.Message}", path, ex);
             }
-        }
-
-        private static FileStream CreateNew(string path, bool ownerOnly)
-        {
-#if NET
-            if (!OperatingSystem.IsWindows())
-            {
-                UnixFileMode mode = ownerOnly
-                    ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-                    : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-                var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = mode });
-                // The umask may have narrowed the mode; set it exactly (never wider than asked).
-                File.SetUnixFileMode(path, mode);
-                return stream;
-            }
-
-            if (ownerOnly)
-            {
-                return Platform.WindowsOwnerOnlyFile.CreateNew(path);
-            }
-#else
-            if (ownerOnly && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                return Platform.WindowsOwnerOnlyFile.CreateNew(path);
-            }
-#endif
-            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 
 namespace PfaAzureDevOps.Core.Storage
 {
@@ -33,17 +34,7 @@ namespace PfaAzureDevOps.Core.Storage
                 }
 
                 StateStore.EnsureDirectory(store.Root, ownerOnly: true);
-                string temporary = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
-                File.WriteAllLines(temporary, merged.Take(Limit).Select(m => m.Key + "\t" + m.Value));
-                StateStore.SetOwnerOnly(temporary, ownerOnly: true);
-                if (File.Exists(path))
-                {
-                    File.Replace(temporary, path, null);
-                }
-                else
-                {
-                    File.Move(temporary, path);
-                }
+                Write(path, merged.Take(Limit));
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException || ex is PlatformNotSupportedException)
             {
@@ -60,7 +51,7 @@ namespace PfaAzureDevOps.Core.Storage
                 string path = new StateStore(StateScope.CurrentUser).GetPath(list);
                 if (File.Exists(path))
                 {
-                    File.WriteAllLines(path, kept.Select(m => m.Key + "\t" + m.Value));
+                    Write(path, kept);
                 }
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PfaException)
@@ -96,6 +87,18 @@ namespace PfaAzureDevOps.Core.Storage
             }
 
             return values;
+        }
+
+        /// <summary>One "value TAB description" line each, owner-only, by atomic replace (a concurrent reader sees one list or the other).</summary>
+        private static void Write(string path, IEnumerable<KeyValuePair<string, string>> values)
+        {
+            var text = new StringBuilder();
+            foreach (KeyValuePair<string, string> value in values)
+            {
+                text.Append(value.Key).Append('\t').Append(value.Value).Append('\n');
+            }
+
+            Platform.OwnerOnlyFiles.WriteAtomic(path, new UTF8Encoding(false).GetBytes(text.ToString()), ownerOnly: true);
         }
 
         private static string Clean(string? text) => (text ?? string.Empty).Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ').Trim();

@@ -95,8 +95,7 @@ namespace PfaAzureDevOps.Core.Storage
                 // The owner-only file fallback holds the bytes as they are: open the file now (0600, empty until written;
                 // an empty secret reads as none), so the write later is one write(2) with nothing to load or JIT first.
                 string path = Path.Combine(Directory, FileName(name));
-                file = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                file = Platform.OwnerOnlyFiles.Open(path, FileMode.Create, ownerOnly: true);
             }
 #endif
             return new PreparedSecret(this, name, storage, file);
@@ -154,7 +153,7 @@ namespace PfaAzureDevOps.Core.Storage
                 string file = Path.Combine(_vault.Directory, FileName(Name));
                 if (File.Exists(file))
                 {
-                    StateStore.SetOwnerOnly(file, ownerOnly: true);
+                    Platform.OwnerOnlyFiles.SetFileMode(file, ownerOnly: true);
                 }
             }
         }

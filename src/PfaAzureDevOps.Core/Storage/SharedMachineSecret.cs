@@ -65,30 +65,22 @@ namespace PfaAzureDevOps.Core.Storage
 
             SetOwnerAndMode(folder, gid, Convert.ToInt32("750", 8));
             string path = PathOf(store, secretName);
-            string temporary = Path.Combine(folder, "." + secretName + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            string temporary = Platform.OwnerOnlyFiles.TemporaryPathFor(path);
             try
             {
-                int fd = Native.open(temporary, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, Convert.ToInt32("600", 8));
-                if (fd < 0)
-                {
-                    throw new IOException($"open failed (errno {Marshal.GetLastWin32Error()})");
-                }
-
-                using (var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Write))
+                // Created owner-only (0600) and filled, then given to root:group 0640 and renamed into place.
+                using (FileStream stream = Platform.OwnerOnlyFiles.CreateNew(temporary, ownerOnly: true))
                 {
                     stream.Write(secret, 0, secret.Length);
                     stream.Flush(flushToDisk: true);
                 }
 
                 SetOwnerAndMode(temporary, gid, Convert.ToInt32("640", 8));
-                if (Native.rename(temporary, path) != 0)
-                {
-                    throw new IOException($"rename failed (errno {Marshal.GetLastWin32Error()})");
-                }
+                Platform.OwnerOnlyFiles.Replace(temporary, path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                TryDelete(temporary);
+                Platform.OwnerOnlyFiles.TryDelete(temporary);
                 throw new PfaException(ErrorIds.SharedSecretWriteFailed, PfaErrorKind.ResourceUnavailable, $"The client secret could not be shared with group '{group}' in {folder}: {ex.Message}. The registration was not changed.", folder, ex);
             }
 
@@ -108,7 +100,7 @@ namespace PfaAzureDevOps.Core.Storage
             {
                 if (keep == null || !string.Equals(Path.GetFileName(file), keep + ".bin", StringComparison.Ordinal))
                 {
-                    TryDelete(file);
+                    Platform.OwnerOnlyFiles.TryDelete(file);
                 }
             }
 
@@ -178,27 +170,8 @@ namespace PfaAzureDevOps.Core.Storage
             }
         }
 
-        private static void TryDelete(string path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
         private static class Native
         {
-            public const int O_WRONLY = 0x1;
-            public const int O_CREAT = 0x40;
-            public const int O_EXCL = 0x80;
-            public const int O_CLOEXEC = 0x80000;
-
             [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
             public static extern IntPtr getgrnam(string name);
 
@@ -207,12 +180,6 @@ namespace PfaAzureDevOps.Core.Storage
 
             [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
             public static extern int chmod(string path, int mode);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            public static extern int rename(string from, string to);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            public static extern int open(string path, int flags, int mode);
         }
     }
 }

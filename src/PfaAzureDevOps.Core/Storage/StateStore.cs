@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading;
@@ -214,41 +213,46 @@ namespace PfaAzureDevOps.Core.Storage
             }
         }
 
+        /// <summary>Writes by atomic replace (<see cref="Platform.OwnerOnlyFiles.WriteAtomic"/>), creating the folder; failures as the store's errors.</summary>
         internal static void WriteAtomic(string path, byte[] bytes, bool ownerOnly)
         {
             string directory = Path.GetDirectoryName(path)!;
             EnsureDirectory(directory, ownerOnly);
-            string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
             try
             {
-                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-                {
-                    SetOwnerOnly(temporary, ownerOnly);
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(flushToDisk: true);
-                }
-
-#if NET
-                File.Move(temporary, path, overwrite: true);
-#else
-                if (File.Exists(path))
-                {
-                    File.Replace(temporary, path, destinationBackupFileName: null, ignoreMetadataErrors: true);
-                }
-                else
-                {
-                    File.Move(temporary, path);
-                }
-#endif
+                Platform.OwnerOnlyFiles.WriteAtomic(path, bytes, ownerOnly);
             }
             catch (UnauthorizedAccessException ex)
             {
-                TryDelete(temporary);
                 throw AccessDenied(path, ex);
             }
             catch (IOException ex)
             {
-                TryDelete(temporary);
+                throw WriteFailed(path, ex);
+            }
+        }
+
+        /// <summary>True for the errors of a document that exists but cannot be read (corrupt, or of an unknown version).</summary>
+        public static bool IsUnreadable(PfaException error) =>
+            error.ErrorId == ErrorIds.StoreFileCorrupt || error.ErrorId == ErrorIds.StoreVersionUnsupported;
+
+        /// <summary>
+        /// Moves an unreadable document aside (renamed to "name.unreadable-yyyyMMddHHmmss" beside it, never deleted) so a new
+        /// one can be written. Returns the new path, or null when there was no such file. Callers hold the document's lock.
+        /// </summary>
+        public string? MoveAside(string relativePath)
+        {
+            string path = GetPath(relativePath);
+            try
+            {
+                return Platform.OwnerOnlyFiles.MoveAside(path, DateTime.UtcNow);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw AccessDenied(path, ex);
+            }
+            catch (IOException ex)
+            {
                 throw WriteFailed(path, ex);
             }
         }
@@ -287,26 +291,12 @@ namespace PfaAzureDevOps.Core.Storage
             return new PfaException(ErrorIds.StoreWriteFailed, PfaErrorKind.ResourceUnavailable, $"The state file '{path}' could not be written: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
         }
 
+        /// <summary>Creates the folder when missing (owner-only: 0700, an existing one narrowed to it); failures as the store's errors.</summary>
         internal static void EnsureDirectory(string directory, bool ownerOnly)
         {
             try
             {
-#if NET
-                if (!OperatingSystem.IsWindows())
-                {
-                    if (!Directory.Exists(directory))
-                    {
-                        Directory.CreateDirectory(directory, ownerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : DefaultDirectoryMode);
-                    }
-                    else if (ownerOnly && File.GetUnixFileMode(directory) != (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute))
-                    {
-                        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    }
-
-                    return;
-                }
-#endif
-                Directory.CreateDirectory(directory);
+                Platform.OwnerOnlyFiles.EnsureDirectory(directory, ownerOnly);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -315,38 +305,6 @@ namespace PfaAzureDevOps.Core.Storage
             catch (IOException ex)
             {
                 throw WriteFailed(directory, ex);
-            }
-        }
-
-#if NET
-        private const UnixFileMode DefaultDirectoryMode =
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-#endif
-
-        internal static void SetOwnerOnly(string path, bool ownerOnly)
-        {
-#if NET
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, ownerOnly
-                    ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-                    : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            }
-#endif
-        }
-
-        private static void TryDelete(string path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
             }
         }
 
