@@ -572,7 +572,10 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
 
                 $ps = [powershell]::Create()
                 try {
-                    $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').AddStatement()
+                    # Two invocations, not one AddStatement batch: stopping and disposing a batch races PowerShell's own
+                    # next-statement work item (InvalidRunspaceStateException on a thread-pool thread ends the process).
+                    $null = $ps.AddCommand('Import-Module').AddParameter('Name', 'PfaAzureDevOps').Invoke()
+                    $ps.Commands.Clear()
                     $null = $ps.AddCommand('Test-PfaAzureDevOpsSshAccess').AddParameter('RepositoryUrl', $silentUrl).AddParameter('HostKeyFingerprint', $HostFingerprint).AddParameter('Timeout', [timespan]::FromSeconds(60))
                     $async = $ps.BeginInvoke()
                     Start-Sleep -Seconds 2

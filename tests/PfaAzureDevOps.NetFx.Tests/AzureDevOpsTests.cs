@@ -12,6 +12,7 @@ using PfaAzureDevOps.Core.AzureDevOps;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.SignIn;
 using PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Ssh;
 using Xunit;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.SignIn.Entra;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Storage;
@@ -39,7 +40,7 @@ namespace PfaAzureDevOps.NetFx.Tests
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         public static System.Reflection.Assembly SshNetAsBoundByTheEngine() =>
-            typeof(PfaAzureDevOps.Core.Git.SshPrivateKey).GetProperty("Source")!.PropertyType.Assembly;
+            typeof(PfaAzureDevOps.Core.SshTransport.SshClientKey).GetProperty("Source")!.PropertyType.Assembly;
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         public static bool ParseKeyWithSshNet(string root)
@@ -50,7 +51,7 @@ namespace PfaAzureDevOps.NetFx.Tests
                 text = pair.ToOpenSshPrivateKey(null);
             }
 
-            using (PfaAzureDevOps.Core.Git.SshPrivateKey key = PfaAzureDevOps.Core.Git.SshPrivateKey.Load(text))
+            using (PfaAzureDevOps.Core.SshTransport.SshClientKey key = PfaAzureDevOps.Core.SshTransport.SshClientKey.Load(text))
             {
                 return key.IsRsa;
             }

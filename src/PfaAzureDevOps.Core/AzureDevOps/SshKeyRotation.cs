@@ -4,179 +4,14 @@ using System.Linq;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.Ssh;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Storage;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.AzureDevOps
 {
-    /// <summary>One organization of a rotation: where the old key is registered, and how far the rotation got there.</summary>
-    public sealed class SshKeyRotationTarget
-    {
-        public string Organization { get; set; } = string.Empty;
-
-        public string OrganizationUrl { get; set; } = string.Empty;
-
-        public string VsspsUrl { get; set; } = string.Empty;
-
-        /// <summary>The old key's authorization id there.</summary>
-        public Guid OldKeyId { get; set; }
-
-        public DateTimeOffset? OldValidTo { get; set; }
-
-        /// <summary>Set once the new key is registered there.</summary>
-        public Guid? NewKeyId { get; set; }
-
-        public DateTimeOffset? NewValidTo { get; set; }
-
-        /// <summary>True once the old key is removed there.</summary>
-        public bool OldRemoved { get; set; }
-
-        public SshKeyEndpoints ToEndpoints() => new SshKeyEndpoints(Organization, new Uri(OrganizationUrl), new Uri(VsspsUrl));
-    }
-
-    /// <summary>
-    /// A rotation in progress (ssh/rotation.json): the old key, the next key (its private key already in the vault) and,
-    /// per organization, what is done. Written after every step, so a rotation killed at any point resumes from here.
-    /// </summary>
-    public sealed class SshKeyRotationState : StoredDocument
-    {
-        public const string DocumentKind = "pfa.azuredevops.sshkeyrotation";
-        public const int CurrentVersion = 1;
-        public const string FileName = "ssh/rotation.json";
-
-        public SshKeyRotationState()
-        {
-            Kind = DocumentKind;
-            SchemaVersion = CurrentVersion;
-        }
-
-        public DateTimeOffset StartedOn { get; set; }
-
-        public string OldSha256Fingerprint { get; set; } = string.Empty;
-
-        public string OldMd5Fingerprint { get; set; } = string.Empty;
-
-        /// <summary>The old key's private key in the vault; deleted when the rotation ends.</summary>
-        public string OldSecretName { get; set; } = string.Empty;
-
-        /// <summary>The next key, as it will be stored once promoted.</summary>
-        public StoredSshKey NewKey { get; set; } = new StoredSshKey();
-
-        public string Description { get; set; } = string.Empty;
-
-        public DateTimeOffset NewValidTo { get; set; }
-
-        public List<SshKeyRotationTarget> Targets { get; set; } = new List<SshKeyRotationTarget>();
-
-        public override void Validate()
-        {
-            if (OldSha256Fingerprint.Length == 0 || OldSecretName.Length == 0 || Targets.Count == 0)
-            {
-                throw new FormatException("it does not name the old key or any organization");
-            }
-
-            NewKey.Validate();
-        }
-    }
-
-    /// <summary>What a rotation will do (or would do, for -WhatIf): the organizations, the old key there, and whether it resumes.</summary>
-    public sealed class SshKeyRotationPlan
-    {
-        internal SshKeyRotationPlan(StoredSshKey current, SshKeyRotationState? pending, List<SshKeyRotationTarget> targets, List<string> notRegistered)
-        {
-            Current = current;
-            Pending = pending;
-            Targets = targets;
-            NotRegisteredIn = notRegistered;
-        }
-
-        /// <summary>The stored key now (the old key, or already the new one when a resumed rotation had promoted it).</summary>
-        public StoredSshKey Current { get; }
-
-        /// <summary>The rotation in progress, when this run resumes one.</summary>
-        public SshKeyRotationState? Pending { get; }
-
-        public bool IsResume => Pending != null;
-
-        public IReadOnlyList<SshKeyRotationTarget> Targets { get; }
-
-        /// <summary>Organizations asked for where the old key is not registered (left alone).</summary>
-        public IReadOnlyList<string> NotRegisteredIn { get; }
-
-        /// <summary>The fewest whole days left of the old key among the organizations (null when none has a date).</summary>
-        public int? MinDaysLeft(DateTimeOffset now)
-        {
-            int? min = null;
-            foreach (SshKeyRotationTarget t in Targets)
-            {
-                if (t.OldValidTo is DateTimeOffset to)
-                {
-                    int days = (int)Math.Floor((to - now).TotalDays);
-                    min = min is null ? days : Math.Min(min.Value, days);
-                }
-            }
-
-            return min;
-        }
-
-        /// <summary>The steps still to do, in order: what each does, and to what.</summary>
-        public IReadOnlyList<SshKeyRotationStep> Steps(IReadOnlyList<GitSshUrl> repositories)
-        {
-            var steps = new List<SshKeyRotationStep>();
-            const string machine = "this machine";
-            string newKey = Pending != null ? $"the new key MD5:{Pending.NewKey.Md5Fingerprint}" : "the new key";
-            string oldKey = $"the old key MD5:{(Pending?.OldMd5Fingerprint ?? Current.Md5Fingerprint)}";
-            bool promoted = Pending != null && Current.Sha256Fingerprint == Pending.NewKey.Sha256Fingerprint;
-            if (Pending is null)
-            {
-                string type = Current.Type == SshKeyType.Rsa ? "RSA" : Current.Type.ToString();
-                steps.Add(new SshKeyRotationStep(machine, $"Generate a new {type} {Current.Bits}-bit key, kept aside ({oldKey} stays in use)"));
-            }
-
-            foreach (SshKeyRotationTarget t in Targets.Where(t => t.NewKeyId is null))
-            {
-                steps.Add(new SshKeyRotationStep(t.Organization, $"Add {newKey}"));
-            }
-
-            if (!promoted)
-            {
-                foreach (GitSshUrl url in repositories)
-                {
-                    steps.Add(new SshKeyRotationStep(url.ToString(), $"Prove that {newKey} can clone"));
-                }
-
-                steps.Add(new SshKeyRotationStep(machine, $"Make {newKey} the SSH key in use"));
-            }
-
-            foreach (SshKeyRotationTarget t in Targets.Where(t => !t.OldRemoved))
-            {
-                steps.Add(new SshKeyRotationStep(t.Organization, $"Remove {oldKey} (id {t.OldKeyId})"));
-            }
-
-            steps.Add(new SshKeyRotationStep(machine, $"Delete the private key of {oldKey}"));
-            return steps;
-        }
-    }
-
-    /// <summary>One step of a rotation's plan.</summary>
-    public sealed class SshKeyRotationStep
-    {
-        public SshKeyRotationStep(string target, string action)
-        {
-            Target = target;
-            Action = action;
-        }
-
-        /// <summary>What the step changes: an organization, a repository, or this machine.</summary>
-        public string Target { get; }
-
-        public string Action { get; }
-
-        public override string ToString() => $"{Action} ({Target})";
-    }
-
     /// <summary>
     /// Replaces the user's SSH key without a moment where neither key clones: the new key is registered everywhere the
     /// old one is, proven (where a repository is known), made the stored key, and only then is the old key removed.
@@ -385,25 +220,5 @@ namespace PfaAzureDevOps.Core.AzureDevOps
 
             public SshPublicKey Key { get; }
         }
-    }
-
-    /// <summary>The choices of a rotation.</summary>
-    public sealed class SshKeyRotationOptions
-    {
-        /// <summary>The new key's description in Azure DevOps.</summary>
-        public string Description { get; set; } = string.Empty;
-
-        /// <summary>The new key's expiry.</summary>
-        public DateTimeOffset ValidTo { get; set; }
-
-        /// <summary>The new key's comment; default the old key's.</summary>
-        public string? Comment { get; set; }
-
-        /// <summary>Repositories the new key must be able to clone before it replaces the old one.</summary>
-        public IReadOnlyList<GitSshUrl> Repositories { get; set; } = Array.Empty<GitSshUrl>();
-
-        public HostKeyPolicy? HostKeyPolicy { get; set; }
-
-        public TimeSpan Timeout { get; set; } = GitSshAccessChecker.DefaultTimeout;
     }
 }

@@ -6,75 +6,11 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Renci.SshNet;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
 {
-    /// <summary>One advertised ref: its name (refs/heads/main, HEAD, refs/tags/v1^{}) and object id.</summary>
-    public sealed class GitRef
-    {
-        public GitRef(string name, string objectId)
-        {
-            Name = name;
-            ObjectId = objectId;
-        }
-
-        public string Name { get; }
-
-        public string ObjectId { get; }
-
-        public override string ToString() => ObjectId + "\t" + Name;
-    }
-
-    /// <summary>What an access check found. On failure, <see cref="ErrorId"/> and <see cref="Message"/> say why and what to do.</summary>
-    public sealed class GitAccessResult
-    {
-        internal GitAccessResult(GitSshUrl url, bool success, IReadOnlyList<GitRef> refs, string? defaultBranch, string? fingerprint, TimeSpan elapsed, PfaException? error, string message)
-        {
-            Url = url;
-            Success = success;
-            Refs = refs;
-            DefaultBranch = defaultBranch;
-            HostKeyFingerprint = fingerprint;
-            Elapsed = elapsed;
-            Error = error;
-            ErrorId = error?.ErrorId;
-            Message = message;
-        }
-
-        public GitSshUrl Url { get; }
-
-        public bool Success { get; }
-
-        public IReadOnlyList<GitRef> Refs { get; }
-
-        /// <summary>The branch HEAD points to (<c>main</c> for <c>symref=HEAD:refs/heads/main</c>), when advertised.</summary>
-        public string? DefaultBranch { get; }
-
-        /// <summary>The server's host key fingerprint (<c>SHA256:...</c>), when it got that far.</summary>
-        public string? HostKeyFingerprint { get; }
-
-        public TimeSpan Elapsed { get; }
-
-        public string? ErrorId { get; }
-
-        public string Message { get; }
-
-        /// <summary>The failure, for callers that want to throw it (cmdlets write it as an ErrorRecord).</summary>
-        public PfaException? Error { get; }
-
-        /// <summary>Throws <see cref="Error"/> when the check failed.</summary>
-        public GitAccessResult EnsureSuccess()
-        {
-            if (Error != null)
-            {
-                throw Error;
-            }
-
-            return this;
-        }
-    }
-
     /// <summary>
     /// Proves that a key can read a repository: connects with SSH.NET offering only that key, runs
     /// <c>git-upload-pack</c> and reads the ref advertisement (Azure DevOps accepts any key in the SSH handshake and
@@ -111,8 +47,8 @@ namespace PfaAzureDevOps.Core.Git
 
             cancellationToken.ThrowIfCancellationRequested();
             Stopwatch stopwatch = Stopwatch.StartNew();
-            using (SshPrivateKey key = SshPrivateKey.Load(privateKeyText))
-            using (var connector = new SshConnector(url, key, policy, timeout))
+            using (SshClientKey key = SshClientKey.Load(privateKeyText))
+            using (var connector = new SshConnector(url.ToEndpoint(), key, policy, timeout))
             {
                 try
                 {
@@ -191,8 +127,7 @@ namespace PfaAzureDevOps.Core.Git
             string detail = Sanitize(errLine != null ? errLine + " " + stderr : stderr);
             if (ContainsAuthFailure(detail))
             {
-                return new PfaException(
-                    ErrorIds.SshKeyNotAuthorized,
+                return new PfaException(ErrorIds.SshKeyNotAuthorized,
                     PfaErrorKind.Authentication,
                     $"{url.Host} refused the SSH key ({detail}). The key is not registered for this user, has expired, or SSH keys are disabled for the organization: add the public key with Add-AzDevOpsSshKey, then try again.",
                     url.ToString());
@@ -202,16 +137,14 @@ namespace PfaAzureDevOps.Core.Git
             if (lower.Contains("does not appear to be a git repository") || lower.Contains("tf401019") || lower.Contains("does not exist") || lower.Contains("not found")
                 || lower.Contains("no such file or directory") || lower.Contains("repository not found") || lower.Contains("could not read from remote repository"))
             {
-                return new PfaException(
-                    ErrorIds.GitRepositoryNotFound,
+                return new PfaException(ErrorIds.GitRepositoryNotFound,
                     PfaErrorKind.NotFound,
                     $"The repository '{url.Path}' was not found on {url.Host}, or this key's user may not read it ({detail}). Check the organization, project and repository names in the URL (copy the SSH clone URL from the repository page) and the user's permissions.",
                     url.ToString());
             }
 
             string status = exit.HasValue ? "exit status " + exit.Value : "no exit status";
-            return new PfaException(
-                ErrorIds.GitUploadPackFailed,
+            return new PfaException(ErrorIds.GitUploadPackFailed,
                 PfaErrorKind.ProtocolError,
                 $"git-upload-pack on {url.Host} did not return a ref advertisement ({status}{(flushed ? string.Empty : ", output ended early")}){(detail.Length > 0 ? ": " + detail : ".")} Check that the server is a git server and that the path '{url.Path}' is a repository.",
                 url.ToString());

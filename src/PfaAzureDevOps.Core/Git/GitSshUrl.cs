@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git
@@ -11,7 +12,7 @@ namespace PfaAzureDevOps.Core.Git
     public sealed class GitSshUrl
     {
         public const string DefaultUser = "git";
-        public const int DefaultPort = 22;
+        public const int DefaultPort = SshEndpoint.DefaultPort;
 
         private const string AcceptedShapes =
             "Use an SSH remote such as 'git@ssh.dev.azure.com:v3/{organization}/{project}/{repository}' (scp-style [user@]host:path) or 'ssh://[user@]host[:port]/path'.";
@@ -58,12 +59,13 @@ namespace PfaAzureDevOps.Core.Git
         /// <summary>Whether the host is Azure DevOps' SSH endpoint (ssh.dev.azure.com or the legacy vs-ssh.visualstudio.com).</summary>
         public bool IsAzureDevOps => IsAzureDevOpsHost(Host);
 
-        internal static bool IsAzureDevOpsHost(string host) =>
-            string.Equals(host, "ssh.dev.azure.com", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(host, "vs-ssh.visualstudio.com", StringComparison.OrdinalIgnoreCase);
+        internal static bool IsAzureDevOpsHost(string host) => SshEndpoint.IsAzureDevOpsHost(host);
 
         /// <summary>The host as OpenSSH writes it in known_hosts: <c>host</c> on port 22, else <c>[host]:port</c>.</summary>
-        internal string KnownHostsName => Port == DefaultPort ? Host : "[" + Host + "]:" + Port.ToString(CultureInfo.InvariantCulture);
+        internal string KnownHostsName => SshEndpoint.KnownHostsNameOf(Host, Port);
+
+        /// <summary>Where the SSH transport connects for this repository (errors name the URL).</summary>
+        public SshEndpoint ToEndpoint() => new SshEndpoint(Host, Port, User, ToString());
 
         public static bool TryParse(string? url, out GitSshUrl? result)
         {
@@ -315,8 +317,7 @@ namespace PfaAzureDevOps.Core.Git
         }
 
         private static PfaException Invalid(string text, string why) =>
-            new PfaException(
-                ErrorIds.GitUrlInvalid,
+            new PfaException(ErrorIds.GitUrlInvalid,
                 PfaErrorKind.InvalidArgument,
                 $"'{text}' is not a usable git SSH URL: {why}. {AcceptedShapes}",
                 text);

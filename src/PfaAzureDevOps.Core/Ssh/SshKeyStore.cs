@@ -1,83 +1,12 @@
-// Over 450 lines: not yet split by responsibility. The split is the structure step (issue 12); see
-// docs/ARCHITECTURE.md, "Known structural debt", for what goes where.
 using System;
 using System.IO;
 using System.Text;
 using System.Threading;
-using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Storage;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Ssh
 {
-    /// <summary>The current user's SSH key as stored (ssh/key.json). The private key itself lives in the vault.</summary>
-    public sealed class StoredSshKey : StoredDocument
-    {
-        public const string DocumentKind = "pfa.azuredevops.sshkey";
-        public const int CurrentVersion = 1;
-        public const string FileName = "ssh/key.json";
-
-        public StoredSshKey()
-        {
-            Kind = DocumentKind;
-            SchemaVersion = CurrentVersion;
-        }
-
-        public SshKeyType Type { get; set; }
-
-        public int Bits { get; set; }
-
-        public string Comment { get; set; } = string.Empty;
-
-        /// <summary>The OpenSSH public key line.</summary>
-        public string PublicKey { get; set; } = string.Empty;
-
-        public string Sha256Fingerprint { get; set; } = string.Empty;
-
-        public string Md5Fingerprint { get; set; } = string.Empty;
-
-        public DateTimeOffset CreatedOn { get; set; }
-
-        /// <summary>The name of the private key in the vault.</summary>
-        public string SecretName { get; set; } = string.Empty;
-
-        /// <summary>The parsed public key (checked by <see cref="Validate"/>).</summary>
-        public SshPublicKey ParsePublicKey() => SshPublicKey.Parse(PublicKey);
-
-        public override void Validate()
-        {
-            if (string.IsNullOrWhiteSpace(SecretName))
-            {
-                throw new FormatException("it does not name the private key's secret");
-            }
-
-            StoredRules.RequireSecretName(SecretName, "private key");
-            if (!Enum.IsDefined(typeof(SshKeyType), Type))
-            {
-                throw new FormatException("its key type is not one this version knows");
-            }
-
-            SshPublicKey key;
-            try
-            {
-                key = SshPublicKey.Parse(PublicKey);
-            }
-            catch (PfaException ex)
-            {
-                throw new FormatException("its public key is not valid (" + ex.Message + ")");
-            }
-
-            if (key.KeyType != Type || key.Bits != Bits)
-            {
-                throw new FormatException("its key type or size does not match its public key");
-            }
-
-            if (!string.Equals(key.Sha256Fingerprint, Sha256Fingerprint, StringComparison.Ordinal))
-            {
-                throw new FormatException("its fingerprint does not match its public key");
-            }
-        }
-    }
-
     /// <summary>
     /// Keeps the current user's SSH key pair: the public part in a state document, the private key (openssh-key-v1 text)
     /// in the user's secret vault under a versioned name. Changes run under the <c>sshkey</c> lock: the new secret is
@@ -365,73 +294,7 @@ namespace PfaAzureDevOps.Core.Ssh
         /// Writes the key to <paramref name="path"/> (openssh-key-v1, encrypted when a passphrase is given) with owner-only
         /// permissions, and the public key to <paramref name="path"/>.pub. Refuses to overwrite either without force.
         /// </summary>
-        /// <summary>True for the current user's ~/.ssh folder (the only folder Export makes by itself).</summary>
-        internal static bool IsUserSshFolder(string directory)
-        {
-            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            if (string.IsNullOrEmpty(home))
-            {
-                return false;
-            }
-
-            StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            return string.Equals(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar), Path.Combine(Path.GetFullPath(home), ".ssh").TrimEnd(Path.DirectorySeparatorChar), comparison);
-        }
-
-        public SshKeyExport Export(string path, char[]? passphrase, bool force)
-        {
-            Rules.FileRules.RequireUsablePath(path, "Path");
-            StoredSshKey document = GetRequired();
-            string privatePath = Path.GetFullPath(path);
-            string publicPath = privatePath + ".pub";
-            if (Directory.Exists(privatePath) || Directory.Exists(publicPath))
-            {
-                throw new PfaException(ErrorIds.SshKeyExportFailed, PfaErrorKind.InvalidArgument, $"'{(Directory.Exists(privatePath) ? privatePath : publicPath)}' is a folder. Give the path of the private key file to write, for example ~/.ssh/id_rsa_pfa.", privatePath);
-            }
-
-            // Only a regular file (or a link, which the replace swaps for a file) is ever replaced: never a device or a FIFO.
-            Rules.FileRules.RequireReplaceable(privatePath, "private key file");
-            Rules.FileRules.RequireReplaceable(publicPath, "public key file");
-
-            if (!force)
-            {
-                foreach (string candidate in new[] { privatePath, publicPath })
-                {
-                    if (File.Exists(candidate))
-                    {
-                        throw new PfaException(ErrorIds.SshKeyExportExists, PfaErrorKind.AlreadyExists, $"The file '{candidate}' already exists. Use -Force to overwrite it, or choose another path.", candidate);
-                    }
-                }
-            }
-
-            string? directory = Path.GetDirectoryName(privatePath);
-            if (directory != null && !Directory.Exists(directory) && IsUserSshFolder(directory))
-            {
-                // As ssh-keygen does: the user's ~/.ssh is made when missing, owner-only.
-                StateStore.EnsureDirectory(directory, ownerOnly: true);
-            }
-
-            if (directory is null || !Directory.Exists(directory))
-            {
-                throw new PfaException(ErrorIds.SshKeyExportFailed, PfaErrorKind.NotFound, $"The folder '{directory}' does not exist. Create it first (for ~/.ssh with owner-only permissions: mkdir -m 700 ~/.ssh).", directory);
-            }
-
-            using (SshKeyPair pair = LoadCurrentPrivateKey(ref document))
-            {
-                byte[] privateKey = pair.ToOpenSshPrivateKeyBytes(passphrase is null ? ReadOnlySpan<char>.Empty : passphrase.AsSpan());
-                try
-                {
-                    WriteReplacing(privatePath, privateKey, ownerOnly: true);
-                }
-                finally
-                {
-                    Array.Clear(privateKey, 0, privateKey.Length);
-                }
-
-                WriteReplacing(publicPath, Encoding.ASCII.GetBytes(pair.PublicKeyLine + "\n"), ownerOnly: false);
-                return new SshKeyExport(document, privatePath, publicPath, passphrase != null && passphrase.Length > 0);
-            }
-        }
+        public SshKeyExport Export(string path, char[]? passphrase, bool force) => SshKeyExporter.Export(this, path, passphrase, force);
 
         public PfaException NotFound() => new PfaException(
             ErrorIds.SshKeyNotFound,
@@ -468,38 +331,5 @@ namespace PfaAzureDevOps.Core.Ssh
         }
 
         private static string NewSecretName() => "ssh-private-key-" + Guid.NewGuid().ToString("N").Substring(0, 12);
-
-        /// <summary>Writes a new file created with its final permissions, then moves it over the target.</summary>
-        private static void WriteReplacing(string path, byte[] bytes, bool ownerOnly)
-        {
-            try
-            {
-                Platform.OwnerOnlyFiles.WriteAtomic(path, bytes, ownerOnly);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new PfaException(ErrorIds.SshKeyExportFailed, ex is UnauthorizedAccessException ? PfaErrorKind.PermissionDenied : PfaErrorKind.ResourceUnavailable, $"The file '{path}' could not be written: {ex.Message}", path, ex);
-            }
-        }
-    }
-
-    /// <summary>What <see cref="SshKeyStore.Export"/> wrote.</summary>
-    public sealed class SshKeyExport
-    {
-        internal SshKeyExport(StoredSshKey key, string privateKeyPath, string publicKeyPath, bool encrypted)
-        {
-            Key = key;
-            PrivateKeyPath = privateKeyPath;
-            PublicKeyPath = publicKeyPath;
-            Encrypted = encrypted;
-        }
-
-        public StoredSshKey Key { get; }
-
-        public string PrivateKeyPath { get; }
-
-        public string PublicKeyPath { get; }
-
-        public bool Encrypted { get; }
     }
 }

@@ -27,8 +27,8 @@ namespace PfaAzureDevOps.Core.Ssh
             _blob = blob;
             Bits = bits;
             Comment = comment;
-            Sha256Fingerprint = ComputeSha256Fingerprint(blob);
-            Md5Fingerprint = ComputeMd5Fingerprint(blob);
+            Sha256Fingerprint = SshFingerprint.Sha256(blob);
+            Md5Fingerprint = SshFingerprint.Md5(blob);
         }
 
         public SshKeyType KeyType { get; }
@@ -324,35 +324,6 @@ namespace PfaAzureDevOps.Core.Ssh
             }
 
             return bits;
-        }
-
-        private static string ComputeSha256Fingerprint(byte[] blob)
-        {
-            using (SHA256 sha = SHA256.Create())
-            {
-                return "SHA256:" + Convert.ToBase64String(sha.ComputeHash(blob)).TrimEnd('=');
-            }
-        }
-
-        private static string ComputeMd5Fingerprint(byte[] blob)
-        {
-            // BouncyCastle's MD5: .NET's may be refused on FIPS-enforcing Windows.
-            var md5 = new MD5Digest();
-            md5.BlockUpdate(blob, 0, blob.Length);
-            byte[] hash = new byte[md5.GetDigestSize()];
-            md5.DoFinal(hash, 0);
-            var sb = new StringBuilder(hash.Length * 3);
-            for (int i = 0; i < hash.Length; i++)
-            {
-                if (i > 0)
-                {
-                    sb.Append(':');
-                }
-
-                sb.Append(hash[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return sb.ToString();
         }
 
         private static string Sanitize(string value)

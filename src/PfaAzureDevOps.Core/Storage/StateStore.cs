@@ -338,30 +338,4 @@ namespace PfaAzureDevOps.Core.Storage
             return options;
         }
     }
-
-    /// <summary>Checks shared by the documents' Validate methods (a stored document is input like any other).</summary>
-    public static class StoredRules
-    {
-        /// <summary>Throws <see cref="FormatException"/> unless <paramref name="name"/> is a plain secret name inside the store.</summary>
-        public static void RequireSecretName(string? name, string what)
-        {
-            if (!SecretVault.IsValidName(name))
-            {
-                throw new FormatException($"the name of its {what} secret is not a plain name inside the store's secrets folder");
-            }
-        }
-    }
-
-    /// <summary>The envelope every state document shares.</summary>
-    public abstract class StoredDocument
-    {
-        public string Kind { get; set; } = string.Empty;
-
-        public int SchemaVersion { get; set; }
-
-        /// <summary>Throws <see cref="FormatException"/> when a field that must be present or well formed is not.</summary>
-        public virtual void Validate()
-        {
-        }
-    }
 }

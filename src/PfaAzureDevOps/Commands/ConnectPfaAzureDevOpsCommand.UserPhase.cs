@@ -19,7 +19,7 @@ namespace PfaAzureDevOps.Commands
                 return null;
             }
 
-            string? organization = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl).AzureDevOpsOrganization;
+            string? organization = Core.Git.GitRepositoryService.ParseUrl(RepositoryUrl).AzureDevOpsOrganization;
             if (organization != null)
             {
                 WriteVerbose($"Organization {organization}, from the repository URL.");

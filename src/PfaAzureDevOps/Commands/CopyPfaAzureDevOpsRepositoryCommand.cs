@@ -31,9 +31,9 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl);
+            Core.Git.GitSshUrl url = Core.Git.GitRepositoryService.ParseUrl(RepositoryUrl);
             string destination = SshModel.ResolveFileSystemPath(this, Destination, nameof(Destination));
-            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             string what = Branch is null ? url.ToString() : $"branch '{Branch}' of {url}";
@@ -43,7 +43,7 @@ namespace PfaAzureDevOps.Commands
             }
 
             WriteVerbose($"Cloning {what} into '{destination}' with SSH key {key.Sha256Fingerprint}.");
-            var service = new Core.Ssh.SshRepositoryService(keys);
+            var service = new Core.Git.GitRepositoryService(keys);
             Core.Git.GitCommandResult result = RunGit($"Cloning {url}", (progress, token) => service.CloneAsync(url, destination, policy, Branch, Depth, token, progress));
 
             WriteVerbose($"Cloned {result.Branch ?? "(detached HEAD)"} at {result.CommitId} in {result.Elapsed.TotalSeconds:0.0} s.");

@@ -166,12 +166,12 @@ namespace PfaAzureDevOps.Commands
         {
             try
             {
-                Core.Git.GitSshUrl parsed = Core.Ssh.SshRepositoryService.ParseUrl(url);
+                Core.Git.GitSshUrl parsed = Core.Git.GitRepositoryService.ParseUrl(url);
                 string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-                Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+                Core.SshTransport.HostKeyPolicy policy = Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
                 var keys = new Core.Ssh.SshKeyStore();
                 keys.GetRequired();
-                var service = new Core.Ssh.SshRepositoryService(keys);
+                var service = new Core.Git.GitRepositoryService(keys);
                 Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {parsed.Host} for the refs of {parsed.Path}", token => service.TestAccessAsync(parsed, policy, Timeout, token));
                 Emit(Core.Integration.IntegrationRules.Clone(url, result));
             }

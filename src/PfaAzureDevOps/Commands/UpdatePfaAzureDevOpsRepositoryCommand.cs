@@ -30,12 +30,12 @@ namespace PfaAzureDevOps.Commands
         protected override void ProcessRecordCore()
         {
             string path = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
-            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             Core.Git.GitSshUrl url = RepositoryUrl != null
-                ? Core.Ssh.SshRepositoryService.ParseUrl(RepositoryUrl)
-                : RunOffPipeline(token => Core.Ssh.SshRepositoryService.GetOriginUrlAsync(path, token));
+                ? Core.Git.GitRepositoryService.ParseUrl(RepositoryUrl)
+                : RunOffPipeline(token => Core.Git.GitRepositoryService.GetOriginUrlAsync(path, token));
             string what = Branch is null ? "the current branch" : $"branch '{Branch}'";
             if (!ShouldProcess(path, $"Fetch {what} from {url}"))
             {
@@ -43,7 +43,7 @@ namespace PfaAzureDevOps.Commands
             }
 
             WriteVerbose($"Fetching {what} from {url} into '{path}' with SSH key {key.Sha256Fingerprint}.");
-            var service = new Core.Ssh.SshRepositoryService(keys);
+            var service = new Core.Git.GitRepositoryService(keys);
             Core.Git.GitCommandResult result = RunGit($"Fetching from {url}", (progress, token) => service.FetchAsync(path, url, policy, Branch, Depth, token, progress));
 
             WriteVerbose($"Fetched {result.Branch} at {result.CommitId} (origin/{result.Branch}) in {result.Elapsed.TotalSeconds:0.0} s. The working tree is unchanged: merge with 'git merge --ff-only origin/{result.Branch}'.");

@@ -47,11 +47,11 @@ namespace PfaAzureDevOps.Commands
             var repositories = new List<Core.Git.GitSshUrl>();
             foreach (string url in RepositoryUrl ?? Array.Empty<string>())
             {
-                repositories.Add(Core.Ssh.SshRepositoryService.ParseUrl(url));
+                repositories.Add(Core.Git.GitRepositoryService.ParseUrl(url));
             }
 
             string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            Core.Git.HostKeyPolicy policy = Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            Core.SshTransport.HostKeyPolicy policy = Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
             DateTimeOffset validTo = Core.AzureDevOps.SshKeyService.CheckExpiry(ExpiresOn, now, out bool tooLong);
             if (tooLong)
             {

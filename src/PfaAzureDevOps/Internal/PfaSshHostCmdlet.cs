@@ -20,10 +20,10 @@ namespace PfaAzureDevOps.Internal
         public string? KnownHostsPath { get; set; }
 
         /// <summary>The host key policy from the parameters, with -KnownHostsPath resolved through the provider.</summary>
-        protected Core.Git.HostKeyPolicy CreateHostKeyPolicy()
+        protected Core.SshTransport.HostKeyPolicy CreateHostKeyPolicy()
         {
             string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            return Core.Ssh.SshRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            return Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
         }
 
         /// <summary>
@@ -33,11 +33,11 @@ namespace PfaAzureDevOps.Internal
         /// </summary>
         protected PfaSshAccessResult CheckAccess(string repositoryUrl, TimeSpan timeout, out Core.PfaException? error)
         {
-            Core.Git.GitSshUrl url = Core.Ssh.SshRepositoryService.ParseUrl(repositoryUrl);
-            Core.Git.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.Git.GitSshUrl url = Core.Git.GitRepositoryService.ParseUrl(repositoryUrl);
+            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
-            var service = new Core.Ssh.SshRepositoryService(keys);
+            var service = new Core.Git.GitRepositoryService(keys);
             WriteVerbose($"Checking read access to {url} as '{url.User}' with SSH key {key.Sha256Fingerprint} (timeout {timeout.TotalSeconds:0.##} s).");
             Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {url.Host} for the refs of {url.Path}", token => service.TestAccessAsync(url, policy, timeout, token));
             if (result.HostKeyFingerprint != null)

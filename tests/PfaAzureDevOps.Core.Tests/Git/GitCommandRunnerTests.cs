@@ -5,6 +5,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Git;
+using PfaAzureDevOps.Core.SshTransport;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Git

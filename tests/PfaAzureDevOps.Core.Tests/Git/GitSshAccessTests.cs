@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Git;
+using PfaAzureDevOps.Core.SshTransport;
 using Xunit;
 using Xunit.Abstractions;
 

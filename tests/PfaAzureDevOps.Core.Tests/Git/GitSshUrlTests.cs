@@ -1,4 +1,5 @@
 using PfaAzureDevOps.Core.Git;
+using PfaAzureDevOps.Core.SshTransport;
 using Xunit;
 
 namespace PfaAzureDevOps.Core.Tests.Git

@@ -10,132 +10,26 @@ using Renci.SshNet.Common;
 using Renci.SshNet.Security;
 using PfaAzureDevOps.Core.Errors;
 
-namespace PfaAzureDevOps.Core.Git
+namespace PfaAzureDevOps.Core.SshTransport
 {
-    /// <summary>An unencrypted OpenSSH private key, loaded so that RSA keys sign only with SHA-2.</summary>
-    internal sealed class SshPrivateKey : IDisposable
-    {
-        private static readonly string[] Sha1Algorithms = { "ssh-rsa", "ssh-rsa-cert-v01@openssh.com" };
-
-        private readonly PrivateKeyFile _file;
-
-        private SshPrivateKey(PrivateKeyFile file, Sha2OnlyKeySource source, bool isRsa)
-        {
-            _file = file;
-            Source = source;
-            IsRsa = isRsa;
-        }
-
-        /// <summary>What SSH.NET offers: this key only, with SHA-1 ssh-rsa removed.</summary>
-        public IPrivateKeySource Source { get; }
-
-        public bool IsRsa { get; }
-
-        /// <summary>The signature algorithms offered, most preferred first (RSA: rsa-sha2-512, rsa-sha2-256).</summary>
-        public IReadOnlyList<string> Algorithms => ((Sha2OnlyKeySource)Source).Names;
-
-        public static SshPrivateKey Load(string privateKeyText)
-        {
-            if (privateKeyText == null || privateKeyText.Trim().Length == 0)
-            {
-                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "No private key was given. Pass the OpenSSH private key text (it starts with '-----BEGIN OPENSSH PRIVATE KEY-----').", "PrivateKey");
-            }
-
-            PrivateKeyFile file;
-            try
-            {
-                byte[] bytes = Encoding.UTF8.GetBytes(privateKeyText.Replace("\r\n", "\n").Trim() + "\n");
-                using (var stream = new MemoryStream(bytes, writable: false))
-                {
-                    file = new PrivateKeyFile(stream);
-                }
-            }
-            catch (SshPassPhraseNullOrEmptyException ex)
-            {
-                throw new PfaException(ErrorIds.SshPrivateKeyEncrypted, PfaErrorKind.InvalidArgument, "The private key is protected by a passphrase, which is not supported here. Use an unencrypted key kept in a secret store (for example 'ssh-keygen -p -N \"\" -f <file>' on a copy).", "PrivateKey", ex);
-            }
-            catch (Exception ex) when (ex is SshException || ex is FormatException || ex is ArgumentException || ex is NotSupportedException || ex is InvalidOperationException || ex is System.Security.Cryptography.CryptographicException || ex is IndexOutOfRangeException || ex is EndOfStreamException)
-            {
-                // The inner exception's message may echo parts of the input: keep only its type.
-                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "The private key could not be read (" + ex.GetType().Name + "). Pass an unencrypted OpenSSH private key, the text that starts with '-----BEGIN OPENSSH PRIVATE KEY-----', not the public key (.pub).", "PrivateKey");
-            }
-
-            var kept = new List<HostAlgorithm>();
-            bool isRsa = false;
-            foreach (string preferred in new[] { "rsa-sha2-512", "rsa-sha2-256" })
-            {
-                foreach (HostAlgorithm algorithm in file.HostKeyAlgorithms)
-                {
-                    if (algorithm.Name == preferred)
-                    {
-                        kept.Add(algorithm);
-                        isRsa = true;
-                    }
-                }
-            }
-
-            foreach (HostAlgorithm algorithm in file.HostKeyAlgorithms)
-            {
-                if (algorithm.Name == "ssh-rsa")
-                {
-                    isRsa = true;
-                }
-
-                if (Array.IndexOf(Sha1Algorithms, algorithm.Name) < 0 && !kept.Contains(algorithm))
-                {
-                    kept.Add(algorithm);
-                }
-            }
-
-            if (kept.Count == 0)
-            {
-                file.Dispose();
-                throw new PfaException(ErrorIds.SshPrivateKeyUnsupported, PfaErrorKind.InvalidArgument, "The private key can only sign with SHA-1 ('ssh-rsa'), which is refused. Use an RSA key (signed with rsa-sha2-512/256) or an Ed25519 or ECDSA key.", "PrivateKey");
-            }
-
-            return new SshPrivateKey(file, new Sha2OnlyKeySource(kept), isRsa);
-        }
-
-        public void Dispose() => _file.Dispose();
-
-        private sealed class Sha2OnlyKeySource : IPrivateKeySource
-        {
-            public Sha2OnlyKeySource(List<HostAlgorithm> algorithms)
-            {
-                HostKeyAlgorithms = algorithms.AsReadOnly();
-                var names = new List<string>();
-                foreach (HostAlgorithm algorithm in algorithms)
-                {
-                    names.Add(algorithm.Name);
-                }
-
-                Names = names.AsReadOnly();
-            }
-
-            public IReadOnlyCollection<HostAlgorithm> HostKeyAlgorithms { get; }
-
-            public IReadOnlyList<string> Names { get; }
-        }
-    }
-
     /// <summary>One SSH connection attempt: the client, the host key verdict, and the mapping of failures to error ids.</summary>
     internal sealed class SshConnector : IDisposable
     {
-        private readonly GitSshUrl _url;
+        private readonly SshEndpoint _endpoint;
         private readonly HostKeyPolicy _policy;
-        private readonly SshPrivateKey _key;
+        private readonly SshClientKey _key;
 
-        public SshConnector(GitSshUrl url, SshPrivateKey key, HostKeyPolicy policy, TimeSpan timeout)
+        public SshConnector(SshEndpoint endpoint, SshClientKey key, HostKeyPolicy policy, TimeSpan timeout)
         {
-            _url = url;
+            _endpoint = endpoint;
             _key = key;
             _policy = policy;
-            var connectionInfo = new ConnectionInfo(url.Host, url.Port, url.User, new PrivateKeyAuthenticationMethod(url.User, key.Source))
+            var connectionInfo = new ConnectionInfo(endpoint.Host, endpoint.Port, endpoint.User, new PrivateKeyAuthenticationMethod(endpoint.User, key.Source))
             {
                 Timeout = timeout,
                 RetryAttempts = 1,
             };
-            RestrictHostKeyAlgorithms(connectionInfo, policy.PreferredKeyTypes(url.Host, url.Port));
+            RestrictHostKeyAlgorithms(connectionInfo, policy.PreferredKeyTypes(endpoint.Host, endpoint.Port));
             DeprioritizeSlowKeyExchange(connectionInfo);
             Client = new SshClient(connectionInfo);
             Client.HostKeyReceived += OnHostKeyReceived;
@@ -152,7 +46,7 @@ namespace PfaAzureDevOps.Core.Git
         private void OnHostKeyReceived(object? sender, HostKeyEventArgs e)
         {
             HostKey = e.HostKey;
-            Verdict = _policy.Verify(_url.Host, _url.Port, e.HostKey);
+            Verdict = _policy.Verify(_endpoint.Host, _endpoint.Port, e.HostKey);
             e.CanTrust = Verdict.IsTrusted;
         }
 
@@ -252,11 +146,10 @@ namespace PfaAzureDevOps.Core.Git
         }
 
         public PfaException Timeout(TimeSpan timeout) =>
-            new PfaException(
-                ErrorIds.SshTimeout,
+            new PfaException(ErrorIds.SshTimeout,
                 PfaErrorKind.OperationTimeout,
-                $"'{_url.Host}' port {_url.Port} did not complete the SSH exchange within {timeout.TotalSeconds:0.##} s. Check that the host and port serve SSH and that no firewall or proxy holds the connection, or allow more time with -Timeout.",
-                _url.ToString());
+                $"'{_endpoint.Host}' port {_endpoint.Port} did not complete the SSH exchange within {timeout.TotalSeconds:0.##} s. Check that the host and port serve SSH and that no firewall or proxy holds the connection, or allow more time with -Timeout.",
+                _endpoint.Target);
 
         /// <summary>Maps an exception from SSH.NET (or the socket below) to a PfaException.</summary>
         public PfaException Map(Exception ex, TimeSpan timeout)
@@ -268,20 +161,19 @@ namespace PfaAzureDevOps.Core.Git
 
             if (Verdict != null && !Verdict.IsTrusted)
             {
-                return Verdict.ToException(_url.Host, _url.Port);
+                return Verdict.ToException(_endpoint.Host, _endpoint.Port);
             }
 
-            string where = $"'{_url.Host}' port {_url.Port}";
+            string where = $"'{_endpoint.Host}' port {_endpoint.Port}";
             if (ex is SshAuthenticationException)
             {
                 string hint = _key.IsRsa
                     ? " If the key is registered, the server may accept only SHA-1 'ssh-rsa' signatures, which this module never uses (it signs with rsa-sha2-512 or rsa-sha2-256)."
                     : string.Empty;
-                return new PfaException(
-                    ErrorIds.SshKeyNotAuthorized,
+                return new PfaException(ErrorIds.SshKeyNotAuthorized,
                     PfaErrorKind.Authentication,
-                    $"{where} refused the SSH key for user '{_url.User}'. The key is not registered for this user: add its public key (for Azure DevOps with Add-AzDevOpsSshKey), then try again.{hint}",
-                    _url.ToString(),
+                    $"{where} refused the SSH key for user '{_endpoint.User}'. The key is not registered for this user: add its public key (for Azure DevOps with Add-AzDevOpsSshKey), then try again.{hint}",
+                    _endpoint.Target,
                     ex);
             }
 
@@ -303,29 +195,26 @@ namespace PfaAzureDevOps.Core.Git
                     : socket.SocketErrorCode == SocketError.ConnectionRefused
                         ? "the connection was refused (nothing listens on that port)"
                         : "the network reported " + socket.SocketErrorCode;
-                return new PfaException(
-                    ErrorIds.SshHostUnreachable,
+                return new PfaException(ErrorIds.SshHostUnreachable,
                     PfaErrorKind.ConnectionError,
                     $"Cannot reach {where}: {why}. Check the host name and port in the URL, DNS, and the network or firewall between this machine and the server.",
-                    _url.ToString(),
+                    _endpoint.Target,
                     ex);
             }
 
             if (ex is SshConnectionException || ex is SshException || ex is IOException || ex is ObjectDisposedException)
             {
-                return new PfaException(
-                    ErrorIds.SshConnectionFailed,
+                return new PfaException(ErrorIds.SshConnectionFailed,
                     PfaErrorKind.ConnectionError,
                     $"The SSH connection to {where} failed: {ex.Message}. Check that the host and port serve SSH (not HTTPS or another protocol) and that the server allows modern algorithms.",
-                    _url.ToString(),
+                    _endpoint.Target,
                     ex);
             }
 
-            return new PfaException(
-                ErrorIds.SshConnectionFailed,
+            return new PfaException(ErrorIds.SshConnectionFailed,
                 PfaErrorKind.ConnectionError,
                 $"The SSH connection to {where} failed unexpectedly ({ex.GetType().Name}: {ex.Message}).",
-                _url.ToString(),
+                _endpoint.Target,
                 ex);
         }
 

@@ -2,18 +2,19 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using PfaAzureDevOps.Core.Ssh;
+using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Errors;
-using PfaAzureDevOps.Core.Git;
 
-namespace PfaAzureDevOps.Core.Ssh
+namespace PfaAzureDevOps.Core.Git
 {
     /// <summary>
     /// Git over SSH with the current user's stored key: the access check (SSH.NET) and clone/fetch (native git).
     /// The private key leaves the vault only for the duration of one operation.
     /// </summary>
-    public sealed class SshRepositoryService
+    public sealed class GitRepositoryService
     {
-        public SshRepositoryService(SshKeyStore keys)
+        public GitRepositoryService(SshKeyStore keys)
         {
             Keys = keys;
         }
@@ -53,11 +54,10 @@ namespace PfaAzureDevOps.Core.Ssh
             }
 
             string path = Path.GetFullPath(repositoryPath);
-            string url = (await GitCommandRunner.RunGitAsync(new[] { "-C", path, "config", "--get", "remote.origin.url" }, null, cancellationToken, null, null, allowFailure: true).ConfigureAwait(false)).Trim();
+            string url = (await GitProcess.RunGitAsync(new[] { "-C", path, "config", "--get", "remote.origin.url" }, null, cancellationToken, null, null, allowFailure: true).ConfigureAwait(false)).Trim();
             if (url.Length == 0)
             {
-                throw new PfaException(
-                    ErrorIds.GitRemoteUnknown,
+                throw new PfaException(ErrorIds.GitRemoteUnknown,
                     PfaErrorKind.InvalidArgument,
                     $"'{path}' is not a git clone with an 'origin' remote. Pass the clone's folder (made by Copy-PfaAzureDevOpsRepository or git clone), or give the URL with -RepositoryUrl.",
                     path);

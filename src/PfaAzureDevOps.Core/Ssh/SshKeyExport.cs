@@ -1,0 +1,28 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Threading;
+using PfaAzureDevOps.Core.Storage;
+
+namespace PfaAzureDevOps.Core.Ssh
+{
+    /// <summary>What <see cref="SshKeyStore.Export"/> wrote.</summary>
+    public sealed class SshKeyExport
+    {
+        internal SshKeyExport(StoredSshKey key, string privateKeyPath, string publicKeyPath, bool encrypted)
+        {
+            Key = key;
+            PrivateKeyPath = privateKeyPath;
+            PublicKeyPath = publicKeyPath;
+            Encrypted = encrypted;
+        }
+
+        public StoredSshKey Key { get; }
+
+        public string PrivateKeyPath { get; }
+
+        public string PublicKeyPath { get; }
+
+        public bool Encrypted { get; }
+    }
+}

@@ -1,0 +1,21 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading;
+
+namespace PfaAzureDevOps.Core.Storage
+{
+    /// <summary>The envelope every state document shares.</summary>
+    public abstract class StoredDocument
+    {
+        public string Kind { get; set; } = string.Empty;
+
+        public int SchemaVersion { get; set; }
+
+        /// <summary>Throws <see cref="FormatException"/> when a field that must be present or well formed is not.</summary>
+        public virtual void Validate()
+        {
+        }
+    }
+}
