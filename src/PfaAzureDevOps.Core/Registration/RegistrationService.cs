@@ -1,3 +1,5 @@
+// Over 400 lines (436): the request, the change and the service of registration in one file. Only its move-aside was
+// re-cut with the plumbing (issue 12); splitting the three types waits for the registration changes in flight.
 using System;
 using System.Collections.Generic;
 using System.Text;
