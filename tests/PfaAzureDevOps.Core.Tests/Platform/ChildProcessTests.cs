@@ -14,6 +14,7 @@ using Xunit;
 namespace PfaAzureDevOps.Core.Tests.Platform
 {
     /// <summary>The one child-process type, with real processes (/bin/sh): stdin, argv, floods, cancellation, process trees.</summary>
+    [Trait(Lane.Name, Lane.Integration)]
     public sealed class ChildProcessTests : IDisposable
     {
         private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
