@@ -1,15 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Connection;
-using PfaAzureDevOps.Core.Registration;
-using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Ssh;
 
 namespace PfaAzureDevOps.Core.AzureDevOps

@@ -7,7 +7,6 @@ using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.SshTransport;
-using PfaAzureDevOps.Core.Storage;
 using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.AzureDevOps

@@ -1,13 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http.Headers;
-using System.Threading;
-using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.Ssh;
-using PfaAzureDevOps.Core.SshTransport;
-using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.AzureDevOps
 {

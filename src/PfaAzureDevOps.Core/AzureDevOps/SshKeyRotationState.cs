@@ -1,12 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http.Headers;
-using System.Threading;
-using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Git;
 using PfaAzureDevOps.Core.Ssh;
-using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.AzureDevOps

@@ -7,8 +7,6 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using PfaAzureDevOps.Core.Connection;
-using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 using PfaAzureDevOps.Core.Ssh;
 using PfaAzureDevOps.Core.Errors;

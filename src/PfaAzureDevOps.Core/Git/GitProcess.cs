@@ -1,15 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
-using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Platform;
-using PfaAzureDevOps.Core.Ssh;
-using PfaAzureDevOps.Core.SshTransport;
 using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.Git

@@ -1,12 +1,5 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
-using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 using Renci.SshNet;
-using PfaAzureDevOps.Core.SshTransport;
 
 namespace PfaAzureDevOps.Core.Git
 {

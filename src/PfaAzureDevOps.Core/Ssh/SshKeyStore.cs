@@ -1,6 +1,4 @@
 using System;
-using System.IO;
-using System.Text;
 using System.Threading;
 using PfaAzureDevOps.Core.Storage;
 using PfaAzureDevOps.Core.Errors;

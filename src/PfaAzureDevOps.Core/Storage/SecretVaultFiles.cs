@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.IO;
-using System.Runtime.InteropServices;
 using Microsoft.Identity.Client.Extensions.Msal;
 using MsalStorage = Microsoft.Identity.Client.Extensions.Msal.Storage;
 using PfaAzureDevOps.Core.Errors;

@@ -1,8 +1,4 @@
 using System;
-using System.IO;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Threading;
 
 namespace PfaAzureDevOps.Core.Storage
 {
