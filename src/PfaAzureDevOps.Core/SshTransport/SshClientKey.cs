@@ -5,6 +5,7 @@ using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Security;
+using PfaAzureDevOps.Core.Errors;
 
 namespace PfaAzureDevOps.Core.SshTransport
 {
@@ -34,7 +35,7 @@ namespace PfaAzureDevOps.Core.SshTransport
         {
             if (privateKeyText == null || privateKeyText.Trim().Length == 0)
             {
-                throw new PfaException("SshPrivateKeyInvalid", PfaErrorKind.InvalidArgument, "No private key was given. Pass the OpenSSH private key text (it starts with '-----BEGIN OPENSSH PRIVATE KEY-----').", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "No private key was given. Pass the OpenSSH private key text (it starts with '-----BEGIN OPENSSH PRIVATE KEY-----').", "PrivateKey");
             }
 
             PrivateKeyFile file;
@@ -48,12 +49,12 @@ namespace PfaAzureDevOps.Core.SshTransport
             }
             catch (SshPassPhraseNullOrEmptyException ex)
             {
-                throw new PfaException("SshPrivateKeyEncrypted", PfaErrorKind.InvalidArgument, "The private key is protected by a passphrase, which is not supported here. Use an unencrypted key kept in a secret store (for example 'ssh-keygen -p -N \"\" -f <file>' on a copy).", "PrivateKey", ex);
+                throw new PfaException(ErrorIds.SshPrivateKeyEncrypted, PfaErrorKind.InvalidArgument, "The private key is protected by a passphrase, which is not supported here. Use an unencrypted key kept in a secret store (for example 'ssh-keygen -p -N \"\" -f <file>' on a copy).", "PrivateKey", ex);
             }
             catch (Exception ex) when (ex is SshException || ex is FormatException || ex is ArgumentException || ex is NotSupportedException || ex is InvalidOperationException || ex is System.Security.Cryptography.CryptographicException || ex is IndexOutOfRangeException || ex is EndOfStreamException)
             {
                 // The inner exception's message may echo parts of the input: keep only its type.
-                throw new PfaException("SshPrivateKeyInvalid", PfaErrorKind.InvalidArgument, "The private key could not be read (" + ex.GetType().Name + "). Pass an unencrypted OpenSSH private key, the text that starts with '-----BEGIN OPENSSH PRIVATE KEY-----', not the public key (.pub).", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyInvalid, PfaErrorKind.InvalidArgument, "The private key could not be read (" + ex.GetType().Name + "). Pass an unencrypted OpenSSH private key, the text that starts with '-----BEGIN OPENSSH PRIVATE KEY-----', not the public key (.pub).", "PrivateKey");
             }
 
             var kept = new List<HostAlgorithm>();
@@ -86,7 +87,7 @@ namespace PfaAzureDevOps.Core.SshTransport
             if (kept.Count == 0)
             {
                 file.Dispose();
-                throw new PfaException("SshPrivateKeyUnsupported", PfaErrorKind.InvalidArgument, "The private key can only sign with SHA-1 ('ssh-rsa'), which is refused. Use an RSA key (signed with rsa-sha2-512/256) or an Ed25519 or ECDSA key.", "PrivateKey");
+                throw new PfaException(ErrorIds.SshPrivateKeyUnsupported, PfaErrorKind.InvalidArgument, "The private key can only sign with SHA-1 ('ssh-rsa'), which is refused. Use an RSA key (signed with rsa-sha2-512/256) or an Ed25519 or ECDSA key.", "PrivateKey");
             }
 
             return new SshClientKey(file, new Sha2OnlyKeySource(kept), isRsa);

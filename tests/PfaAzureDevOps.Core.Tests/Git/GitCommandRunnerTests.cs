@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Git;
@@ -88,12 +89,29 @@ namespace PfaAzureDevOps.Core.Tests.Git
         {
             string destination = NewDestination();
             var url = GitSshUrl.Parse(_sshd.Url(_sshd.RepositoryPath));
-            string before = string.Join("|", Directory.GetDirectories(Path.GetTempPath(), "pfa-git-*"));
             GitCommandResult result = await GitCommandRunner.CloneAsync(url, destination, _sshd.ReadKey(_sshd.ClientEd25519), Pinned, branch: "feature", depth: 1);
             Assert.Equal("feature", result.Branch);
             Assert.Equal(_sshd.RevParse(_sshd.RepositoryPath, "refs/heads/feature"), result.CommitId);
             Assert.Equal("1", SshdFixture.Run("git", "-C", destination, "rev-list", "--count", "HEAD").Trim());
-            Assert.Equal(before, string.Join("|", Directory.GetDirectories(Path.GetTempPath(), "pfa-git-*")));
+            // Only this process's folders: other processes on the machine may run git through the module meanwhile.
+            Assert.Empty(OwnTempFolders());
+        }
+
+        /// <summary>The pfa-git-* folders in the system temp folder that this test process made (their owner file names it).</summary>
+        private static string[] OwnTempFolders()
+        {
+            string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ";
+            return Directory.GetDirectories(Path.GetTempPath(), "pfa-git-*").Where(folder =>
+            {
+                try
+                {
+                    return File.ReadAllText(Path.Combine(folder, "owner")).StartsWith(self, StringComparison.Ordinal);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            }).ToArray();
         }
 
         [Fact]
