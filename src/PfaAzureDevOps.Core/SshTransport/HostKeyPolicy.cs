@@ -50,7 +50,7 @@ namespace PfaAzureDevOps.Core.SshTransport
                 try
                 {
                     // A regular file only (a FIFO never makes the check hang), of a bounded size, read within a bounded time.
-                    text = new System.Text.UTF8Encoding(false).GetString(Rules.FileRules.ReadBounded(path, 16L * 1024 * 1024, "known_hosts file", "KnownHostsUnreadable"));
+                    text = new System.Text.UTF8Encoding(false).GetString(Rules.FileRules.ReadBounded(path, 16L * 1024 * 1024, "known_hosts file", ErrorIds.KnownHostsUnreadable));
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException)
                 {
