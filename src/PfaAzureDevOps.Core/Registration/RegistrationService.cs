@@ -1,5 +1,3 @@
-// Over 400 lines (436): the request, the change and the service of registration in one file. Only its move-aside was
-// re-cut with the plumbing (issue 12); splitting the three types waits for the registration changes in flight.
 using System;
 using System.Collections.Generic;
 using System.Text;
@@ -8,55 +6,6 @@ using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.Registration
 {
-    /// <summary>What Register-PfaAzureDevOpsApp asks for.</summary>
-    public sealed class RegistrationRequest
-    {
-        public IdentityProvider Provider { get; set; }
-
-        public Guid ClientId { get; set; }
-
-        public string? TenantId { get; set; }
-
-        public Uri? InstanceUrl { get; set; }
-
-        public Uri? AuthorizationServer { get; set; }
-
-        public IEnumerable<string>? Scopes { get; set; }
-
-        /// <summary>The client secret as UTF-16 characters; the caller clears its copy afterwards.</summary>
-        public char[]? ClientSecret { get; set; }
-
-        public DateTimeOffset? SecretExpiresOn { get; set; }
-
-        /// <summary>Entra ID confidential client: a certificate in the CurrentUser\My store instead of a secret.</summary>
-        public string? CertificateThumbprint { get; set; }
-
-        /// <summary>Entra ID confidential client: a certificate file (.pfx, or PEM with its key) instead of a secret.</summary>
-        public string? CertificatePath { get; set; }
-
-        public bool Force { get; set; }
-
-        /// <summary>AllUsers on Linux: the OS group whose members may use the client secret.</summary>
-        public string? UserGroup { get; set; }
-    }
-
-    /// <summary>What Set-PfaAzureDevOpsApp changes; null leaves a value as it is.</summary>
-    public sealed class RegistrationChange
-    {
-        public char[]? ClientSecret { get; set; }
-
-        public DateTimeOffset? SecretExpiresOn { get; set; }
-
-        public bool ClearSecretExpiry { get; set; }
-
-        public IEnumerable<string>? Scopes { get; set; }
-
-        public Uri? AuthorizationServer { get; set; }
-
-        /// <summary>AllUsers on Linux: share the client secret with this OS group's members.</summary>
-        public string? UserGroup { get; set; }
-    }
-
     /// <summary>Keeps the instance's OAuth application: the document in one scope, the secret in that scope's vault.</summary>
     public sealed class RegistrationService
     {
