@@ -57,8 +57,10 @@ namespace PfaAzureDevOps.Core.Interaction
                         arguments.Add(target);
                     }
 
-                    // The browser's own messages go to the console, as when it is started from a shell.
-                    Process? started = ChildProcess.TryStart(words[0], arguments, discardOutput: false);
+                    // Its output is read and dropped, never shared with our terminal: .NET on Unix puts the terminal back
+                    // into line mode while a child that shares it runs, so PowerShell's progress bar then waits for a
+                    // cursor-position answer that never comes (Connect froze and ignored Ctrl+C, and "^[[27;1R" appeared).
+                    Process? started = ChildProcess.TryStart(words[0], arguments, discardOutput: true);
                     if (started != null)
                     {
                         return started;
