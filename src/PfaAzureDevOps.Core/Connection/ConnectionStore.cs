@@ -93,7 +93,7 @@ namespace PfaAzureDevOps.Core.Connection
                 {
                     existing = Get();
                 }
-                catch (PfaException ex) when (IsUnreadable(ex))
+                catch (PfaException ex) when (StateStore.IsUnreadable(ex))
                 {
                     MoveAside();
                     Pending.Delete();
@@ -236,26 +236,20 @@ namespace PfaAzureDevOps.Core.Connection
             return JsonSerializer.Deserialize<ConnectionDocument>(json, StateStore.JsonOptions)!;
         }
 
-        private static bool IsUnreadable(PfaException ex) => ex.ErrorId == ErrorIds.StoreFileCorrupt || ex.ErrorId == ErrorIds.StoreVersionUnsupported;
-
         private ConnectionDocument? TryGetForReplace()
         {
             try
             {
                 return Get();
             }
-            catch (PfaException ex) when (IsUnreadable(ex))
+            catch (PfaException ex) when (StateStore.IsUnreadable(ex))
             {
                 MoveAside();
                 return null;
             }
         }
 
-        private void MoveAside()
-        {
-            string aside = DocumentPath + ".unreadable-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            File.Move(DocumentPath, aside);
-        }
+        private void MoveAside() => Store.MoveAside(ConnectionDocument.FileName);
 
         /// <param name="refreshTokenWritten">The vault name the refresh token was already written to (a refresh); it is kept on failure.</param>
         private void Save(ConnectionDocument document, string accessToken, string? refreshToken, ConnectionDocument? previous, string suffix, string? refreshTokenWritten)
