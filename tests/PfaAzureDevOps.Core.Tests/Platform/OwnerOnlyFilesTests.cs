@@ -141,10 +141,13 @@ namespace PfaAzureDevOps.Core.Tests.Platform
                     byte[] seen = File.ReadAllBytes(path);
                     Assert.Equal(a.Length, seen.Length);
                     Assert.True(seen.All(x => x == seen[0]), "a read saw two versions mixed");
-                    reads++;
+                    Interlocked.Increment(ref reads);
                 }
             });
 
+            // The reader must be reading before the writes start (on a loaded machine the task can start late, and a
+            // test whose writes all ran first would prove nothing).
+            SpinWait.SpinUntil(() => Volatile.Read(ref reads) > 0 || reader.IsCompleted, TimeSpan.FromSeconds(30));
             for (int i = 0; i < 200; i++)
             {
                 OwnerOnlyFiles.WriteAtomic(path, i % 2 == 0 ? b : a, ownerOnly: true);
@@ -152,7 +155,7 @@ namespace PfaAzureDevOps.Core.Tests.Platform
 
             done.Cancel();
             await reader;
-            Assert.True(reads > 0);
+            Assert.True(Volatile.Read(ref reads) > 0, "the reader never read while the file was being replaced");
             Assert.Single(Directory.GetFiles(_root));
         }
 
