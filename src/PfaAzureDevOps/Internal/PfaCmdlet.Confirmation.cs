@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace PfaAzureDevOps.Internal
 {

@@ -4,7 +4,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace PfaAzureDevOps.Internal
 {
