@@ -11,18 +11,10 @@ BeforeDiscovery {
 Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
+        $script:Session = Enter-TestSession -LocalAzureDevOps -WithSsh -StateHome
+        $script:Ado = $Session.Ado
+        $script:StateHome = $Session.StateHome
         $script:Repo = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
-        $script:SavedCI = $env:CI
-        $env:CI = 'true'
-        $script:StateHome = New-TestStateHome
-        $script:Ado = Start-LocalAzureDevOps -WithSsh
-
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
 
         $script:Org = Control POST '/_test/orgs' @{ name = 'samplecorp' }
         $null = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Modules'; repo = 'puppet-base' }
@@ -32,16 +24,8 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         $script:HostFp = $Ado.SshHostKeyFingerprint
 
         # The administrator's registration, then the user's connection through the paste path (as Connection.Tests does).
-        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
-        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-        $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-        $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization samplecorp -OrganizationUrl "$($Ado.HttpUrl)/samplecorp" -WarningAction SilentlyContinue | Out-Null
+        $null = Register-TestApp
+        Connect-TestUser -Organization samplecorp
 
         New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
 
@@ -68,11 +52,7 @@ Describe 'Azure DevOps SSH keys through the cmdlets' -Skip:(-not $CanRun) {
         }
     }
 
-    AfterAll {
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-        Remove-TestStateHome $script:StateHome
-        $env:CI = $script:SavedCI
-    }
+    AfterAll { Exit-TestSession }
 
     AfterEach { Clear-Keys }
 

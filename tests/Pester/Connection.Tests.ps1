@@ -5,26 +5,18 @@
 # trust its certificate only through SSL_CERT_FILE. Nothing here disables certificate validation.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
+    $script:Session = Enter-TestSession -LocalAzureDevOps -AllowHttpCallbacks   # CI=true: this process never prompts
+    $script:Ado = $Session.Ado
     $script:Repo = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
     $script:Pwsh = Join-Path $PSHOME 'pwsh'
     $script:Consent = Join-Path $Repo 'tests/Browser/consent.mjs'
-    $script:SavedCI = $env:CI
-    $env:CI = 'true'   # this process never prompts
-    $script:Ado = Start-LocalAzureDevOps -AllowHttpCallbacks
-    Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path '/_test/orgs' -Body @{ name = 'org1' } | Out-Null
-    $script:Org = (Invoke-LocalAzureDevOpsControl -Instance $Ado -Path '/_test/orgs') | Where-Object name -EQ 'org1'
+    Control POST '/_test/orgs' @{ name = 'org1' } | Out-Null
+    $script:Org = (Control GET '/_test/orgs') | Where-Object name -EQ 'org1'
 
     function script:Get-FreePort {
         $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
         $port
-    }
-
-    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
     }
 
     # An application on the emulator and its registration in this test's state (CurrentUser).
@@ -39,18 +31,6 @@ BeforeAll {
         $app | Add-Member -NotePropertyName Instance -NotePropertyValue $instance -PassThru
     }
 
-    # Follows the consent page as the browser's form does and returns where Azure DevOps redirects (the callback address).
-    function script:Get-ConsentRedirect([string] $AuthorizeUrl, [string] $Decision = 'accept') {
-        $url = $AuthorizeUrl.Replace($Ado.HttpsUrl, $Ado.HttpUrl)
-        $page = Invoke-WebRequest -Uri $url -NoProxy
-        $page.Content -match 'name="consentId" value="([^"]+)"' | Should -BeTrue
-        $consentId = $Matches[1]
-        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($consentId))&decision=$Decision"
-        $answer.StatusCode | Should -Be 302
-        [string]$answer.Headers.Location[0]
-    }
-
     # Starts a sign-in the way a script does (-NoBrowser in a non-interactive session) and returns the link.
     function script:Start-PasteSignIn {
         Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
@@ -61,7 +41,7 @@ BeforeAll {
 
     # Connects in this process through the paste path.
     function script:Connect-ByPaste([string] $Organization = 'org1') {
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         Connect-PfaAzureDevOps -CallbackUri $redirect -Organization $Organization -OrganizationUrl "$($Ado.HttpUrl)/$Organization" -PassThru
     }
 
@@ -71,7 +51,7 @@ BeforeAll {
         $start.ExitCode | Should -Be 0 -Because $start.Text
         $link = @($start.Output | Where-Object { $_ -match '^https://\S+/oauth2/authorize\?' })
         $link.Count | Should -Be 1 -Because $start.Text
-        $redirect = Get-ConsentRedirect $link[0]
+        $redirect = Get-TestConsentRedirect $link[0]
         $done = Invoke-Child -Script "Import-Module PfaAzureDevOps; `$c = Connect-PfaAzureDevOps -CallbackUri '$redirect' -Organization org1 -PassThru -ErrorAction Stop -WarningAction SilentlyContinue; 'RESULT ' + `$c.UserDisplayName"
         $done.Text | Should -Match 'RESULT Test User'
     }
@@ -99,10 +79,7 @@ BeforeAll {
     }
 }
 
-AfterAll {
-    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-    $env:CI = $script:SavedCI
-}
+AfterAll { Exit-TestSession }
 
 Describe 'Connect-PfaAzureDevOps through a real browser (headless Chromium)' {
     BeforeEach { $script:StateHome = New-TestStateHome }
@@ -205,7 +182,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         $app = New-TestApp
         $link = Start-PasteSignIn
         $link | Should -Match "client_id=$($app.id)&response_type=Assertion&state=[A-Za-z0-9_-]{43}&scope=vso.code_write&redirect_uri=https%3A%2F%2Fpfa.example.test%2Foauth2%2FazureDevOps"
-        $redirect = Get-ConsentRedirect $link
+        $redirect = Get-TestConsentRedirect $link
         $redirect | Should -Match '^https://pfa.example.test/oauth2/azureDevOps\?code='
         $c = Connect-PfaAzureDevOps -CallbackUri $redirect -Organization org1 -PassThru
         $c | Should -BeOfType ([PfaAzureDevOps.PfaAzureDevOpsConnection])
@@ -224,7 +201,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
     It 'a callback address with a forged state is refused' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         $forged = $redirect -replace 'state=[^&]+', 'state=forged'
         { Connect-PfaAzureDevOps -CallbackUri $forged -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthStateMismatch,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
@@ -232,7 +209,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
     It 'Deny on the paste path gives OAuthAccessDenied' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn) -Decision deny
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn) -Decision deny
         $redirect | Should -Match 'error=access_denied'
         { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthAccessDenied,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
     }
@@ -252,14 +229,14 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
     It '-WhatIf connects nothing' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         Connect-PfaAzureDevOps -CallbackUri $redirect -WhatIf
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
     It 'a 429 with Retry-After from the profile service is waited out and retried' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         Control POST '/_test/faults' @{ pathPrefix = '/_apis/profile'; status = 429; retryAfterSeconds = 1; count = 1 } | Out-Null
         try {
             $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -272,7 +249,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
     It 'a user who belongs to no organization is told to create or join one, not that the list failed' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         Control POST '/_test/faults' @{ pathPrefix = '/_apis/accounts'; status = 200; body = '{"count":0,"value":[]}'; count = -1 } | Out-Null
         try {
             Connect-PfaAzureDevOps -CallbackUri $redirect -InformationVariable info -InformationAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
@@ -287,7 +264,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
     It 'a dropped connection on the token endpoint is reported, not retried (codes work once)' {
         New-TestApp | Out-Null
-        $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+        $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
         Control DELETE '/_test/counters' | Out-Null
         Control POST '/_test/faults' @{ pathPrefix = '/oauth2/token'; drop = $true; count = 1 } | Out-Null
         try {
@@ -304,7 +281,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         It 'wrong secret (the App Secret stored): OAuthInvalidClient' {
             $probe = Control POST '/_test/apps' @{ name = 'probe'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
             New-TestApp -StoreSecret $probe.appSecret | Out-Null
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthInvalidClient,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
             $err.Exception.Message | Should -Match "App Secret.*Set-PfaAzureDevOpsApp -ClientSecret"
             $err.Exception.Message | Should -Match 'Failed to deserialize the JsonWebToken object'
@@ -312,7 +289,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
         It 'rotated secret: OAuthClientSecretRotated' {
             $app = New-TestApp
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             Control POST "/_test/apps/$($app.id)/rotate-secret" @{} | Out-Null
             $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthClientSecretRotated,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
             $err.Exception.Message | Should -Match 'regenerated.*Set-PfaAzureDevOpsApp -ClientSecret.*Connect-PfaAzureDevOps'
@@ -320,7 +297,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
         It 'expired secret: OAuthClientSecretExpired' {
             $app = New-TestApp
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             Control POST "/_test/apps/$($app.id)/expire-secret" @{} | Out-Null
             $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthClientSecretExpired,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
             $err.Exception.Message | Should -Match 'client secret has expired.*Set-PfaAzureDevOpsApp -ClientSecret'
@@ -328,7 +305,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
         It 'reused code: OAuthCodeInvalid' {
             $app = New-TestApp
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             $code = [uri]::UnescapeDataString(([regex]::Match($redirect, 'code=([^&]+)')).Groups[1].Value)
             # Someone (an intercepted link, a second tab) redeems the code first.
             $body = "client_assertion_type=$([uri]::EscapeDataString('urn:ietf:params:oauth:client-assertion-type:jwt-bearer'))&client_assertion=$([uri]::EscapeDataString($app.clientSecret))&grant_type=$([uri]::EscapeDataString('urn:ietf:params:oauth:grant-type:jwt-bearer'))&assertion=$([uri]::EscapeDataString($code))&redirect_uri=$([uri]::EscapeDataString("$($app.Instance)/oauth2/azureDevOps"))"
@@ -341,7 +318,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
             New-TestApp | Out-Null
             Control POST '/_test/settings' @{ codeLifetimeSeconds = 1 } | Out-Null
             try {
-                $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+                $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
                 Start-Sleep -Milliseconds 2100
                 $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthCodeExpired,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
                 $err.Exception.Message | Should -Match 'expired.*15 minutes'
@@ -351,7 +328,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
 
         It 'revoked authorization: OAuthAuthorizationRevoked' {
             $app = New-TestApp
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             Control POST '/_test/authorizations/revoke' @{ appId = $app.id } | Out-Null
             $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -ErrorAction Stop } | Should -Throw -ErrorId 'OAuthAuthorizationRevoked,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
             $err.Exception.Message | Should -Match 'revoked.*Connect-PfaAzureDevOps'
@@ -360,7 +337,7 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         It 'an organization that turned off third-party OAuth access: AzureDevOpsNotAuthorized' {
             Control POST '/_test/orgs' @{ name = 'locked'; thirdPartyOAuthDisabled = $true } | Out-Null
             New-TestApp | Out-Null
-            $redirect = Get-ConsentRedirect (Start-PasteSignIn)
+            $redirect = Get-TestConsentRedirect (Start-PasteSignIn)
             $err = { Connect-PfaAzureDevOps -CallbackUri $redirect -Organization locked -ErrorAction Stop } | Should -Throw -ErrorId 'AzureDevOpsNotAuthorized,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
             $err.Exception.Message | Should -Match 'TF400813.*Third-party application access via OAuth'
             Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty

@@ -5,32 +5,13 @@
 # SSL_CERT_FILE. Nothing here disables certificate validation.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
-    $script:SavedCI = $env:CI
-    $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
-    $env:CI = 'true'
-    $script:Ado = Start-LocalAzureDevOps
-    $script:Homes = [System.Collections.Generic.List[string]]::new()
-
-    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-    }
+    $script:Session = Enter-TestSession -LocalAzureDevOps
+    $script:Ado = $Session.Ado
 
     $script:TenantA = (Control POST '/_test/entra/tenants' @{ name = 'Contoso'; domain = 'contoso.test' }).id
     $script:TenantB = (Control POST '/_test/entra/tenants' @{ name = 'Fabrikam'; domain = 'fabrikam.test' }).id
     Control POST '/_test/orgs' @{ name = 'orga'; tenantId = $TenantA } | Out-Null
     Control POST '/_test/orgs' @{ name = 'orgb'; tenantId = $TenantB } | Out-Null
-
-    # A fresh PFA_AZUREDEVOPS_HOME for this process (and the children it starts).
-    function script:Use-FreshHome {
-        $dir = Join-Path ([IO.Path]::GetTempPath()) ('pfa-entra-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        $Homes.Add($dir)
-        $env:PFA_AZUREDEVOPS_HOME = $dir
-        $dir
-    }
 
     # An Entra app on the emulator and its registration (CurrentUser) in the current home.
     function script:New-EntraApp([string] $Tenant = $TenantA, [switch] $Confidential) {
@@ -111,12 +92,7 @@ BeforeAll {
     }
 }
 
-AfterAll {
-    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-    $env:CI = $script:SavedCI
-    $env:PFA_AZUREDEVOPS_HOME = $script:SavedHome
-    foreach ($dir in $script:Homes) { Remove-Item $dir -Recurse -Force -ErrorAction Ignore }
-}
+AfterAll { Exit-TestSession }
 
 Describe 'Entra ID: public client flows' {
     BeforeEach {
@@ -125,7 +101,7 @@ Describe 'Entra ID: public client flows' {
     }
 
     It 'interactive: the system browser ($BROWSER) and MSAL''s loopback, recorded as an EntraId connection' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-EntraApp
         $dir = $env:PFA_AZUREDEVOPS_HOME
         $script = Join-Path $dir 'fake-browser.sh'
@@ -156,7 +132,7 @@ Describe 'Entra ID: public client flows' {
     }
 
     It 'device code: the code is shown as a warning, approved while Connect waits; silent renewal in a new process; Disconnect clears MSAL''s cache' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Control POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 120 } | Out-Null   # under the 5-minute margin: every use renews
         $app = New-EntraApp
         $result = Connect-WithDeviceCode -ClientId $app.clientId
@@ -185,7 +161,7 @@ Describe 'Entra ID: public client flows' {
     }
 
     It 'MFA required on renewal (AADSTS50076) gives EntraMfaRequired telling to reconnect interactively' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Control POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 120 } | Out-Null
         $app = New-EntraApp
         (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
@@ -196,7 +172,7 @@ Describe 'Entra ID: public client flows' {
     }
 
     It '-ForceRefresh redeems the refresh token; sign-in frequency (AADSTS70043) then gives EntraSignInFrequency' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-EntraApp
         (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
         $before = [int](Control GET '/_test/entra/counters').'token:refresh_token'
@@ -210,7 +186,7 @@ Describe 'Entra ID: public client flows' {
     }
 
     It 'consent required (AADSTS65001) gives EntraConsentRequired naming admin consent' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-EntraApp
         Control POST '/_test/entra/errors' @{ code = 65001; grant = 'device_code'; clientId = $app.clientId; count = -1 } | Out-Null
         $e = Get-ChildErrorId 'Connect-PfaAzureDevOps -UseDeviceCode -WarningAction SilentlyContinue'
@@ -221,7 +197,7 @@ Describe 'Entra ID: public client flows' {
 
 Describe 'Entra ID: confidential client, authorization code + PKCE at the instance callback' {
     It 'the paste path: -NoBrowser prints the link, -CallbackUri redeems the code with the PKCE verifier' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-EntraApp -Confidential
         $start = Invoke-Child -Script 'Connect-PfaAzureDevOps -NoBrowser'
         $start.ExitCode | Should -Be 0 -Because $start.Text
@@ -245,7 +221,7 @@ Describe 'Entra ID: confidential client, authorization code + PKCE at the instan
 
 Describe 'Entra ID: confidential client at a loopback instance callback' {
     It 'Connect listens on the instance''s loopback callback and redeems the code (browser follows the redirect)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
         $instance = "http://127.0.0.1:$port"
@@ -264,7 +240,7 @@ Describe 'Entra ID: confidential client at a loopback instance callback' {
 
 Describe 'Entra ID: confidential client with a certificate' {
     It 'Register -CertificatePath stores the certificate; the paste path signs the code redemption with it' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $rsa = [System.Security.Cryptography.RSA]::Create(2048)
         $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=pfa-web', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
         $cert = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(1))
@@ -290,7 +266,7 @@ Describe 'Entra ID: confidential client with a certificate' {
 
 Describe 'Entra ID: pipelines and unattended agents' {
     It 'an access token: stored without a profile check, returned until it expires, then EntraAccessTokenExpired' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
         $token = New-PipelineToken
         $r = Invoke-Child -Script "Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -Organization orga -WarningAction SilentlyContinue; $ShowConnection; 'SAME=' + ((Get-PfaAzureDevOpsAccessToken -AsPlainText) -eq '$token')"
@@ -310,7 +286,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'a service principal with a client secret: connects, checks the organization, re-acquires in a new process' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
         $sp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent'; confidential = $true }
         $r = Invoke-Child -Script "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $TenantA -ClientSecret (ConvertTo-SecureString '$($sp.clientSecret)' -AsPlainText -Force) -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection"
@@ -332,7 +308,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'a service principal with a certificate file (-CertificatePath, .pfx)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
         $rsa = [System.Security.Cryptography.RSA]::Create(2048)
         $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=pfa-agent', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
@@ -351,7 +327,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'a wrong service principal secret gives EntraInvalidClientSecret without quoting it' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
         $sp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent'; confidential = $true }
         $e = Get-ChildErrorId "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $TenantA -ClientSecret (ConvertTo-SecureString 'not-the-secret-42' -AsPlainText -Force)"
@@ -360,7 +336,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'a managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
         $mi = Control POST '/_test/entra/managed-identities' @{ tenant = $TenantA; name = 'agent-vm' }
         $r = Invoke-Child -Script "Connect-PfaAzureDevOps -Identity -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection; 'LEN=' + (Get-PfaAzureDevOpsAccessToken -AsPlainText).Length" `
@@ -373,11 +349,11 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'two tenants side by side: each connection has its own tenant and reaches only its own organization' {
-        $homeA = Use-FreshHome
+        $homeA = New-TestStateHome
         New-EntraApp -Tenant $TenantA | Out-Null
         $spA = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent A'; confidential = $true }
         $a = Invoke-Child -Script "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($spA.clientId) -TenantId $TenantA -ClientSecret (ConvertTo-SecureString '$($spA.clientSecret)' -AsPlainText -Force) -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection"
-        $homeB = Use-FreshHome
+        $homeB = New-TestStateHome
         New-EntraApp -Tenant $TenantB | Out-Null
         $spB = Control POST '/_test/entra/apps' @{ tenant = $TenantB; name = 'Agent B'; confidential = $true }
         $b = Invoke-Child -Script "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($spB.clientId) -TenantId $TenantB -ClientSecret (ConvertTo-SecureString '$($spB.clientSecret)' -AsPlainText -Force) -OrganizationUrl '$($Ado.HttpsUrl)/orgb' -WarningAction SilentlyContinue; $ShowConnection"
@@ -397,7 +373,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
 
 Describe 'Entra ID: isolation and refusals' {
     It 'Register-PfaAzureDevOpsApp -Provider EntraId discovers the tenant from -OrganizationUrl' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = Control POST '/_test/entra/apps' @{ tenant = $TenantB; name = 'PFA desktop'; public = $true }
         $r = Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $app.clientId -OrganizationUrl "$($Ado.HttpUrl)/orgb" `
             -AuthorizationServer $Ado.HttpsUrl -Scope CurrentUser -PassThru -WarningAction SilentlyContinue
@@ -407,7 +383,7 @@ Describe 'Entra ID: isolation and refusals' {
     }
 
     It 'an Azure DevOps OAuth connection renews its token without loading MSAL' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
@@ -426,7 +402,7 @@ Describe 'Entra ID: isolation and refusals' {
     }
 
     It 'an Azure DevOps OAuth registration refuses the Entra-only flows, and MSAL is not loaded by it' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.test -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue

@@ -77,32 +77,16 @@ BeforeDiscovery {
 Describe 'No known condition reaches UnexpectedError: bad input, hostile state, misbehaving servers' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
-        $script:SavedCI = $env:CI
-        $env:CI = 'true'
-        $script:StateHome = New-TestStateHome
-        $script:Ado = Start-LocalAzureDevOps
-
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
+        $script:Session = Enter-TestSession -LocalAzureDevOps -StateHome
+        $script:Ado = $Session.Ado
+        $script:StateHome = $Session.StateHome
 
         $null = Control POST '/_test/orgs' @{ name = 'samplecorp' }
-        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        $app = Register-TestApp
         $script:Secret = ConvertTo-SecureString $app.clientSecret -AsPlainText -Force
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret $Secret `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
-        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-        $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-        $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
         $script:Org = 'samplecorp'
         $script:OrgUrl = "$($Ado.HttpUrl)/samplecorp"
-        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization $Org -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
+        Connect-TestUser -Organization $Org
         New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue | Out-Null
         $script:Pat = ConvertTo-SecureString (Control POST '/_test/tokens' @{}).accessToken -AsPlainText -Force
 
@@ -114,11 +98,7 @@ Describe 'No known condition reaches UnexpectedError: bad input, hostile state, 
         $script:Seen = [Collections.Generic.List[string]]::new()
     }
 
-    AfterAll {
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-        Remove-TestStateHome $script:StateHome
-        $env:CI = $script:SavedCI
-    }
+    AfterAll { Exit-TestSession }
 
     It '<Name>: <Id>' -ForEach $Cases {
         $path = if ($Edit) { Join-Path $StateHome $Edit }

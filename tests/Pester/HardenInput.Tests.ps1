@@ -10,18 +10,11 @@ BeforeDiscovery {
 Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
-        $script:SavedCI = $env:CI
-        $env:CI = 'true'
-        $script:StateHome = New-TestStateHome
-        $script:Ado = Start-LocalAzureDevOps
+        $script:Session = Enter-TestSession -LocalAzureDevOps -StateHome
+        $script:Ado = $Session.Ado
+        $script:StateHome = $Session.StateHome
         $script:Port = ([uri]$Ado.HttpUrl).Port
 
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
         # Adds fault rules, runs the script, and returns how many requests the rules saw (0 = nothing was sent there).
         function script:Watch-Calls([object[]] $Rules, [scriptblock] $Script) {
             Control POST '/_test/faults' @{ rules = $Rules } | Out-Null
@@ -48,15 +41,6 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
             & $Edit $doc
             $doc | ConvertTo-Json -Depth 10 | Set-Content -Path $Path -NoNewline
         }
-        function script:Connect-Test([string] $Organization = 'samplecorp') {
-            Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-            $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-            $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-            $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-            $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-                -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-            Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization $Organization -OrganizationUrl "$($Ado.HttpUrl)/$Organization" -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
-        }
         # Runs a script in a separate runspace and gives up (Stop) after $Seconds; returns what happened and how long it took.
         function script:Invoke-Bounded([string] $Script, [int] $Seconds, [int] $StopAfterSeconds = 0) {
             $ps = [powershell]::Create()
@@ -76,11 +60,9 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         }
 
         $null = Control POST '/_test/orgs' @{ name = 'samplecorp' }
-        $script:App = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
+        $script:App = Register-TestApp
         $script:AppSecret = ConvertTo-SecureString $App.clientSecret -AsPlainText -Force
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret $AppSecret `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
-        Connect-Test
+        Connect-TestUser
         New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
         $script:Registration = Join-Path $StateHome 'CurrentUser/registration.json'
         $script:Connection = Join-Path $StateHome 'CurrentUser/connection.json'
@@ -90,11 +72,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         $script:KeyRoutes = @(@{ pathPrefix = '/samplecorp'; status = 500; count = -1 }, @{ pathPrefix = '/vssps/samplecorp'; status = 500; count = -1 })
     }
 
-    AfterAll {
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-        Remove-TestStateHome $script:StateHome
-        $env:CI = $script:SavedCI
-    }
+    AfterAll { Exit-TestSession }
 
     Context 'item 1: one URL rule for every cmdlet (https, or http to a literal loopback address)' {
         It 'the SSH key cmdlets and the integration check send nothing to http://<name>, even one that resolves to 127.0.0.1' {
@@ -288,7 +266,7 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         It 'Connect refuses a connectionData of [] and keeps the previous connection' {
             $document = Get-Content -Raw $Connection
             $err = $null
-            $null = Watch-Calls @(@{ pathPrefix = '/samplecorp/_apis/connectionData'; body = '[]' }) { $script:err = Get-Error { Connect-Test } }
+            $null = Watch-Calls @(@{ pathPrefix = '/samplecorp/_apis/connectionData'; body = '[]' }) { $script:err = Get-Error { Connect-TestUser } }
             $script:err.FullyQualifiedErrorId | Should -Match '^AzureDevOpsInvalidResponse,'
             Get-Content -Raw $Connection | Should -Be $document
         }

@@ -11,13 +11,8 @@ BeforeDiscovery {
 Describe 'Two OS users connect through the instance''s application (issue 9, item 17)' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
-        $script:SavedCI = $env:CI
-        $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
-        $script:SavedAllUsers = $env:PFA_AZUREDEVOPS_ALLUSERS_HOME
-        $env:CI = 'true'
-        $script:Ado = Start-LocalAzureDevOps
+        $script:Session = Enter-TestSession -LocalAzureDevOps
+        $script:Ado = $Session.Ado
 
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:Group = "pfahsg$suffix"
@@ -46,11 +41,6 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
         $env:PFA_AZUREDEVOPS_ALLUSERS_HOME = $AllUsers
         $env:PFA_AZUREDEVOPS_HOME = Join-Path $Base 'root-home'
 
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
-
         # Runs $Script as $User in a fresh pwsh (module imported); returns exit code and output.
         function script:Invoke-AsUser([string] $User, [string] $Script) {
             $file = Join-Path $Base ("script-" + [guid]::NewGuid().ToString('N') + '.ps1')
@@ -67,21 +57,12 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
             if ($line) { $line.Substring($Name.Length + 1) } else { $null }
         }
 
-        # Consent as the browser's form does; returns the address Azure DevOps redirects to.
-        function script:Get-ConsentRedirect([string] $Link) {
-            $page = Invoke-WebRequest -Uri $Link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-            $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-            $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-                -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-            [string]$answer.Headers.Location[0]
-        }
-
         # The paste path as $User: the link in one process, the code redeemed in the next; then a forced refresh.
         function script:Connect-AsUser([string] $User) {
             $start = Invoke-AsUser $User "Connect-PfaAzureDevOps -NoBrowser -InformationAction Continue 6>&1 | ForEach-Object { 'INFO=' + `$_ }"
             $link = @($start.Output | Where-Object { $_ -match '^INFO=(https?://\S+/oauth2/authorize\?\S+)' } | ForEach-Object { $Matches[1] })[0]
             if (-not $link) { return [pscustomobject]@{ ExitCode = $start.ExitCode; Output = $start.Output; Text = "no link: $($start.Text)" } }
-            $redirect = Get-ConsentRedirect $link
+            $redirect = Get-TestConsentRedirect $link
             Invoke-AsUser $User "try { Connect-PfaAzureDevOps -CallbackUri '$redirect' -WarningAction SilentlyContinue; 'USER=' + (Get-PfaAzureDevOpsConnection).UserId; 'LEN=' + (Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText).Length } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }"
         }
 
@@ -92,11 +73,8 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
     AfterAll {
         foreach ($user in $script:Created) { & /usr/sbin/userdel -r $user 2>$null | Out-Null }
         if ($script:Group) { & /usr/sbin/groupdel $script:Group 2>$null | Out-Null }
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
         if ($script:Base) { Remove-Item $script:Base -Recurse -Force -ErrorAction Ignore }
-        $env:CI = $script:SavedCI
-        $env:PFA_AZUREDEVOPS_HOME = $script:SavedHome
-        $env:PFA_AZUREDEVOPS_ALLUSERS_HOME = $script:SavedAllUsers
+        Exit-TestSession
     }
 
     It 'without -UserGroup an ordinary user is told the administrator must share the application' {

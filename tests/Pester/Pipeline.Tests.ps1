@@ -5,22 +5,12 @@
 # the case says so), with standard input at end of file or an open pipe that never writes, bounded by a timeout.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
-    $script:Saved = @{ CI = $env:CI; TF_BUILD = $env:TF_BUILD; PFA_AZUREDEVOPS_HOME = $env:PFA_AZUREDEVOPS_HOME }
-    $env:CI = 'true'
-    $script:Ado = Start-LocalAzureDevOps
-    $null = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path '/_test/orgs' -Body @{ name = 'pipe' }
+    $script:Session = Enter-TestSession -LocalAzureDevOps
+    $script:Ado = $Session.Ado
+    $null = Control POST '/_test/orgs' @{ name = 'pipe' }
     $script:OrgUrl = "$($Ado.HttpUrl)/pipe"
-    $script:Homes = [Collections.Generic.List[string]]::new()
 
-    function script:Use-FreshHome {
-        $dir = New-TestStateHome
-        $Homes.Add($dir)
-        $dir
-    }
-
-    function script:New-BearerToken { (Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path '/_test/tokens' -Body @{}).accessToken }
+    function script:New-BearerToken { (Control POST '/_test/tokens' @{}).accessToken }
 
     # A pwsh child whose standard input is at end of file ('eof') or an open pipe nobody writes to ('pipe').
     # Killed (by its own PID) after TimeoutSeconds; TimedOut says so.
@@ -66,7 +56,7 @@ BeforeAll {
     # A registration (Azure DevOps OAuth, instance callback not on this machine), an RSA key, a connection made with
     # a supplied token (no app needed) and that key added to the organization. Returns the key's id there.
     function script:New-FullState {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
@@ -75,18 +65,14 @@ BeforeAll {
     }
 
     function script:Test-KeyDeleted([guid] $Id) {
-        $keys = @(Invoke-LocalAzureDevOpsControl -Instance $Ado -Path '/_test/ssh/keys') | ForEach-Object { $_ }
+        $keys = @(Control GET '/_test/ssh/keys') | ForEach-Object { $_ }
         [bool](@($keys | Where-Object { "$($_.authorizationId)" -eq "$Id" -and $_.deleted }).Count)
     }
 
     $script:ConfirmingCommands = "foreach (`$c in { Remove-PfaSshKey -ErrorAction Stop }, { Unregister-PfaAzureDevOpsApp -ErrorAction Stop }, { Remove-AzDevOpsSshKey -Id `$args[0] -ErrorAction Stop }) { try { & `$c `$args[0]; 'RESULT=NOERROR' } catch { 'RESULT=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MESSAGE=' + `$_.Exception.Message } }"
 }
 
-AfterAll {
-    if ($Ado) { Stop-LocalAzureDevOps -Instance $Ado }
-    foreach ($k in $Saved.Keys) { [Environment]::SetEnvironmentVariable($k, $Saved[$k]) }
-    foreach ($h in $Homes) { Remove-TestStateHome $h }
-}
+AfterAll { Exit-TestSession }
 
 Describe 'Confirmation where nobody can answer' {
     It 'Remove-PfaSshKey, Unregister-PfaAzureDevOpsApp and Remove-AzDevOpsSshKey fail at once with ConfirmationRequired (<Case>) and change nothing' -ForEach @(
@@ -109,7 +95,7 @@ Describe 'Confirmation where nobody can answer' {
     }
 
     It 'an explicit -Confirm and a lower $ConfirmPreference fail the same way for a Medium-impact cmdlet' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $r = Invoke-Child -Stdin pipe -Script "try { New-PfaSshKey -KeyType Ed25519 -Confirm -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'M=' + `$_.Exception.Message }; `$ConfirmPreference = 'Medium'; try { New-PfaSshKey -KeyType Ed25519 -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0] }; 'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)"
         $r.TimedOut | Should -BeFalse
         Read-Values $r 'R' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
@@ -140,7 +126,7 @@ Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
     }
 
     It 'Connect-PfaAzureDevOps -WhatIf previews in a CI session instead of failing (browser and paste paths)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $r = Invoke-Child -Stdin pipe -Script "Connect-PfaAzureDevOps -WhatIf -ErrorAction Stop; Connect-PfaAzureDevOps -Organization pipe -WhatIf -ErrorAction Stop; 'CONNECTED=' + [bool](Get-PfaAzureDevOpsConnection -ErrorAction SilentlyContinue)"
@@ -151,7 +137,7 @@ Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
     }
 
     It '-Debug shows debug output only: a warning does not ask "Continue with this operation?" (with -Confirm:$false, and under -NonInteractive)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType"
         $r.TimedOut | Should -BeFalse
         $r.Text | Should -Not -Match 'Continue with this operation|NonInteractive mode|UnexpectedError'
@@ -165,7 +151,7 @@ Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
 
 Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' {
     It 'connects with the token and the organization alone, and the token works for the SSH key cmdlets' {
-        $stateHome = Use-FreshHome
+        $stateHome = New-TestStateHome
         $token = New-BearerToken
         $c = Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -OrganizationUrl $OrgUrl -PassThru -WarningAction SilentlyContinue
         $c.Flow | Should -Be 'AccessToken'
@@ -179,13 +165,13 @@ Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' 
     }
 
     It 'without an organization it fails with OrganizationRequired and writes nothing' {
-        $stateHome = Use-FreshHome
+        $stateHome = New-TestStateHome
         { Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -ErrorAction Stop } | Should -Throw -ErrorId 'OrganizationRequired*'
         @(Get-ChildItem $stateHome -Recurse -File).Count | Should -Be 0
     }
 
     It 'works with an Azure DevOps OAuth application registered too (no ProviderNotSupported)' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
         $token = New-BearerToken
@@ -285,7 +271,7 @@ Describe 'JSON of every output type' {
     }
 
     It 'real outputs through the cmdlets: Get-PfaSshPublicKey and Get-PfaAzureDevOpsApp' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(30)) -WarningAction SilentlyContinue
         $null = New-PfaSshKey -KeyType Ed25519 -WarningAction SilentlyContinue
@@ -301,7 +287,7 @@ Describe 'JSON of every output type' {
 
 Describe 'Get-PfaAzureDevOpsAccessToken -Detailed' {
     It 'returns the token as a SecureString with its expiry, user, organization, provider and flow; the default output is unchanged' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $token = New-BearerToken
         Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
         $t = Get-PfaAzureDevOpsAccessToken -Detailed
@@ -325,7 +311,7 @@ Describe 'Get-PfaAzureDevOpsAccessToken -Detailed' {
 
 Describe 'The acceptance example on a fresh machine' {
     It 'reports each root cause once and skips the checks that depend on it' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $example = Join-Path $env:PFA_TEST_REPOSITORY 'docs/examples/PfaAzureDevOps.Acceptance.Tests.ps1'
         $pester = (Get-Module Pester).Path
         $r = Invoke-Child -Stdin eof -Script @"
@@ -345,7 +331,7 @@ Import-Module '$pester'
 
 Describe 'Cold start: nothing heavy at Import-Module' {
     It 'loads neither the engine nor the format views at import; the views load with the first module object written' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $r = Invoke-Child -Stdin eof -Script @'
 $names = { [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $_.GetName().Name } }
 'ENGINE=' + ((& $names) -contains 'PfaAzureDevOps.Core') + ',' + ((& $names) -contains 'PfaAzureDevOps.LoadContext')

@@ -1,9 +1,11 @@
 #requires -Modules Pester
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
+    $script:Session = Enter-TestSession
     $script:ClientId = '6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b'
 }
+
+AfterAll { Exit-TestSession }
 
 Describe 'Register-PfaAzureDevOpsApp' {
     BeforeEach {

@@ -5,29 +5,11 @@
 # certificate only through SSL_CERT_FILE.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
-    $script:SavedCI = $env:CI
-    $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
-    $env:CI = 'true'
-    $script:Ado = Start-LocalAzureDevOps
-    $script:Homes = [System.Collections.Generic.List[string]]::new()
-
-    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-    }
+    $script:Session = Enter-TestSession -LocalAzureDevOps
+    $script:Ado = $Session.Ado
 
     $script:Tenant = (Control POST '/_test/entra/tenants' @{ name = 'Contoso'; domain = 'contoso.test' }).id
     Control POST '/_test/orgs' @{ name = 'orgh'; tenantId = $Tenant } | Out-Null
-
-    function script:Use-FreshHome {
-        $dir = Join-Path ([IO.Path]::GetTempPath()) ('pfa-hs-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        $Homes.Add($dir)
-        $env:PFA_AZUREDEVOPS_HOME = $dir
-        $dir
-    }
 
     function script:New-PublicEntraApp {
         $app = Control POST '/_test/entra/apps' @{ tenant = $Tenant; name = 'PFA desktop'; public = $true }
@@ -97,18 +79,13 @@ BeforeAll {
     function script:Get-MsalCacheFiles { @(Get-ChildItem (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*' -ErrorAction Ignore) }
 }
 
-AfterAll {
-    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-    $env:CI = $script:SavedCI
-    $env:PFA_AZUREDEVOPS_HOME = $script:SavedHome
-    foreach ($dir in $script:Homes) { Remove-Item $dir -Recurse -Force -ErrorAction Ignore }
-}
+AfterAll { Exit-TestSession }
 
 Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
     BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
 
     It 'after Disconnect of a service principal, Connect with a wrong secret asks Entra and fails' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
         $r = Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)
@@ -123,7 +100,7 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
     }
 
     It 'Connect -ServicePrincipal checks the secret with Entra even while the same principal is connected' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
         (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
@@ -132,7 +109,7 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
     }
 
     It 'a user replaced by a service principal, then Disconnect: the next device-code Connect asks for a code' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-PublicEntraApp
         $first = Connect-WithDeviceCode -ClientId $app.clientId
         $first.Errors | Should -BeNullOrEmpty
@@ -153,7 +130,7 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
     BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
 
     It 'AADSTS7000215 for a service principal names Connect -ServicePrincipal, not Set-PfaAzureDevOpsApp' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
         $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-9')
@@ -171,7 +148,7 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
     }
 
     It 'Trace ID, Correlation ID and Timestamp (CR LF separated, as Entra sends them) stay out of the message, in properties and -Verbose' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         $app = New-PublicEntraApp
         (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
         Control POST '/_test/entra/errors' @{ code = 50173; grant = 'refresh_token'; clientId = $app.clientId; count = -1 } | Out-Null
@@ -190,7 +167,7 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
 
 Describe '-ForceRefresh of a service principal (issue 9, item 9)' {
     It 'makes a token call and returns a new token' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
         (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0

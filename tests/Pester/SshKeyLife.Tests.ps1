@@ -10,17 +10,9 @@ BeforeDiscovery {
 Describe 'The SSH key across its life and across organizations' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
-        $script:SavedCI = $env:CI
-        $env:CI = 'true'
-        $script:StateHome = New-TestStateHome
-        $script:Ado = Start-LocalAzureDevOps -WithSsh
-
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
+        $script:Session = Enter-TestSession -LocalAzureDevOps -WithSsh -StateHome
+        $script:Ado = $Session.Ado
+        $script:StateHome = $Session.StateHome
 
         foreach ($name in 'samplecorp', 'contoso') {
             $null = Control POST '/_test/orgs' @{ name = $name }
@@ -31,16 +23,8 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
         $script:Repo2 = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/contoso/Modules/puppet-base"
         $script:HostFp = $Ado.SshHostKeyFingerprint
 
-        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -WarningAction SilentlyContinue
-        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-        $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-        $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-        Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization samplecorp -OrganizationUrl "$($Ado.HttpUrl)/samplecorp" -WarningAction SilentlyContinue | Out-Null
+        $null = Register-TestApp
+        Connect-TestUser -Organization samplecorp
 
         function script:New-KeygenKey([string] $Type = 'rsa', [int] $Bits = 3072, [string] $Passphrase = '', [switch] $Pem) {
             $file = Join-Path $StateHome ("kg-$Type-" + [guid]::NewGuid().ToString('N').Substring(0, 6))
@@ -57,11 +41,7 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
         function script:Test-Clone([string] $Url) { (Test-PfaAzureDevOpsSshAccess $Url -HostKeyFingerprint $HostFp -ErrorAction SilentlyContinue).Success }
     }
 
-    AfterAll {
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-        Remove-TestStateHome $script:StateHome
-        $env:CI = $script:SavedCI
-    }
+    AfterAll { Exit-TestSession }
 
     AfterEach { Clear-AllKeys }
 

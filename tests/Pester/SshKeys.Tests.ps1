@@ -5,7 +5,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
+    $script:Session = Enter-TestSession
     $script:HaveSshKeygen = [bool](Get-Command ssh-keygen -ErrorAction Ignore)
 
     function Get-KeyFile([string] $Name) {
@@ -30,6 +30,8 @@ BeforeAll {
         @($body[[int]($body.Count / 2)..($body.Count - 2)] | Where-Object { $_.Length -ge 40 })
     }
 }
+
+AfterAll { Exit-TestSession }
 
 Describe 'New-PfaSshKey and Get-PfaSshPublicKey' {
     BeforeEach { $script:StateHome = New-TestStateHome }
@@ -458,8 +460,7 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
         $script:HostKnownKey = ((Get-Content "$hostKey.pub") -split ' ')[0..1] -join ' '
         $script:AuthorizedKeys = Join-Path $SshRoot 'authorized_keys'
         Set-Content $AuthorizedKeys '' -NoNewline
-        # The tests' one sshd launcher (tests/TestServers): a free loopback port, stopped by PID.
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+        # The tests' one sshd launcher (tests/TestServers, through TestHelpers): a free loopback port, stopped by PID.
         $script:Sshd = Start-LocalSshd -Directory $SshRoot -ConfigLines @(
             "HostKey $hostKey", "AuthorizedKeysFile $AuthorizedKeys",
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
@@ -701,11 +702,11 @@ Describe 'Git over SSH with the stored key, against a real sshd' -Skip:(-not $Is
 
 Describe 'The SSH key against the local Azure DevOps (emulator with sshd)' -Skip:(-not $IsLinux -or -not (Test-Path /usr/sbin/sshd) -or [Environment]::UserName -ne 'root' -or -not (Get-Command git -ErrorAction Ignore)) {
     BeforeAll {
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        $script:Ado = Start-LocalAzureDevOps -WithSsh
-        $script:Org = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/orgs -Body @{ name = 'samplecorp' }
-        $null = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/orgs/samplecorp/repos -Body @{ project = 'Modules'; repo = 'puppet-base' }
-        $script:Token = (Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/tokens -Body @{}).accessToken
+        $script:AdoSession = Enter-TestSession -LocalAzureDevOps -WithSsh
+        $script:Ado = $AdoSession.Ado
+        $script:Org = Control POST /_test/orgs @{ name = 'samplecorp' }
+        $null = Control POST /_test/orgs/samplecorp/repos @{ project = 'Modules'; repo = 'puppet-base' }
+        $script:Token = (Control POST /_test/tokens @{}).accessToken
         $script:AdoUrl = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/samplecorp/Modules/puppet-base"
 
         function Register-StoredKeyInAzureDevOps {
@@ -719,7 +720,7 @@ Describe 'The SSH key against the local Azure DevOps (emulator with sshd)' -Skip
             $r.dataProviders.'ms.vss-token-web.personal-access-token-issue-session-token-provider'.publicData | Should -Be "$(Get-PfaSshPublicKey)"
         }
     }
-    AfterAll { if ($script:Ado) { Stop-LocalAzureDevOps -Instance $Ado } }
+    AfterAll { Exit-TestSession }
     BeforeEach { $script:StateHome = New-TestStateHome }
     AfterEach { Remove-TestStateHome $script:StateHome }
 

@@ -7,38 +7,14 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
-    $script:SavedCI = $env:CI
-    $env:CI = 'true'   # this process never prompts
-    $script:Ado = Start-LocalAzureDevOps -WithSsh
-
-    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-    }
+    $script:Session = Enter-TestSession -LocalAzureDevOps -WithSsh   # CI=true: this process never prompts
+    $script:Ado = $Session.Ado
 
     $script:UserId = (Control GET '/_test/users').signedInUserId
     $null = Control POST '/_test/orgs' @{ name = 'fabrikam' }
     $null = Control POST '/_test/orgs/fabrikam/repos' @{ project = 'Modules'; repo = 'puppet-base' }
     $script:RepoUrl = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/fabrikam/Modules/puppet-base"
     $script:App = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-
-    function script:Register-TestApp {
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $App.id -ClientSecret (ConvertTo-SecureString $App.clientSecret -AsPlainText -Force) `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) -Force -WarningAction SilentlyContinue | Out-Null
-    }
-
-    # The consent page answered as the browser's form does; returns the address the browser ends on.
-    function script:Get-Redirect {
-        Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-        $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-        $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-        $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-        $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-            -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-        [string]$answer.Headers.Location[0]
-    }
 
     # A real terminal (tmux, 80 x 40, a private server) running pwsh as a person would, not in CI.
     $script:HaveTmux = [bool](Get-Command tmux -ErrorAction Ignore)
@@ -75,17 +51,14 @@ BeforeAll {
     }
 }
 
-AfterAll {
-    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-    $env:CI = $script:SavedCI
-}
+AfterAll { Exit-TestSession }
 
 Describe 'The organization after sign-in (Accounts API)' {
-    BeforeEach { $script:StateHome = New-TestStateHome; Register-TestApp }
+    BeforeEach { $script:StateHome = New-TestStateHome; $null = Register-TestApp -App $App }
     AfterEach { Remove-TestStateHome $script:StateHome; Control DELETE '/_test/faults' | Out-Null }
 
     It 'the only organization is taken: the key cmdlets need no -Organization, and Connect says who, where, until when and what next' {
-        $redirect = Get-Redirect
+        $redirect = Get-TestConsentRedirect
         $c = Connect-PfaAzureDevOps -CallbackUri $redirect -PassThru -InformationVariable said -WarningAction SilentlyContinue
         $c.Organization | Should -Be 'fabrikam'
         $c.OrganizationUrl | Should -Be "$($Ado.HttpUrl)/fabrikam"
@@ -100,7 +73,7 @@ Describe 'The organization after sign-in (Accounts API)' {
     It 'several organizations in a non-interactive session: an error listing them, the connection kept' {
         $null = Control POST '/_test/orgs' @{ name = 'contoso' }
         $null = Control POST '/_test/orgs' @{ name = 'northwind'; members = @([guid]::NewGuid().ToString()) }   # not the user's
-        $redirect = Get-Redirect
+        $redirect = Get-TestConsentRedirect
         $c = Connect-PfaAzureDevOps -CallbackUri $redirect -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue -InformationAction SilentlyContinue -WarningAction SilentlyContinue
         $failed.Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -Be 'OrganizationChoiceRequired,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
@@ -145,7 +118,7 @@ Describe 'The organization after sign-in (Accounts API)' {
     }
 
     It 'Connect-PfaAzureDevOps -AddSshKey does the whole user phase in a script: connect, create the key, add it' {
-        $redirect = Get-Redirect
+        $redirect = Get-TestConsentRedirect
         $c = Connect-PfaAzureDevOps -CallbackUri $redirect -Organization fabrikam -AddSshKey -PassThru -InformationVariable said -WarningAction SilentlyContinue
         $c.Organization | Should -Be 'fabrikam'
         $text = @($said | ForEach-Object { "$_" }) -join "`n"
@@ -154,7 +127,7 @@ Describe 'The organization after sign-in (Accounts API)' {
         $local = @(Get-AzDevOpsSshKey -LocalKeyOnly)
         $local.Count | Should -Be 1
         # Again: the key is there already, nothing new is made or added.
-        $redirect = Get-Redirect
+        $redirect = Get-TestConsentRedirect
         Connect-PfaAzureDevOps -CallbackUri $redirect -Organization fabrikam -AddSshKey -InformationVariable again -WarningAction SilentlyContinue
         (@($again | ForEach-Object { "$_" }) -join "`n") | Should -Match 'is already in fabrikam'
         @(Get-AzDevOpsSshKey -LocalKeyOnly).Count | Should -Be 1
@@ -163,7 +136,7 @@ Describe 'The organization after sign-in (Accounts API)' {
 
     It 'a token that may not list organizations: connected, told to name one, nothing fails' {
         $null = Control POST '/_test/faults' @{ pathPrefix = '/_apis/accounts'; status = 401; count = -1 }
-        $redirect = Get-Redirect
+        $redirect = Get-TestConsentRedirect
         $c = Connect-PfaAzureDevOps -CallbackUri $redirect -PassThru -InformationVariable said -ErrorVariable failed -WarningAction SilentlyContinue
         $failed.Count | Should -Be 0
         $c.Organization | Should -BeNullOrEmpty
@@ -175,8 +148,8 @@ Describe 'The organization after sign-in (Accounts API)' {
 Describe 'Success lines and the small traps of the key path' {
     BeforeAll {
         $script:StateHome = New-TestStateHome
-        Register-TestApp
-        Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -Organization fabrikam -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+        $null = Register-TestApp -App $App
+        Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -Organization fabrikam -InformationAction SilentlyContinue -WarningAction SilentlyContinue
     }
     AfterAll { Remove-TestStateHome $script:StateHome }
 
@@ -333,7 +306,7 @@ Describe 'Success lines and the small traps of the key path' {
     }
 
     It 'Test-PfaAzureDevOpsIntegration checks the client secret with Azure DevOps, not only its recorded date' {
-        Register-TestApp   # again: an earlier test replaced the registration
+        $null = Register-TestApp -App $App   # again: an earlier test replaced the registration
         $checks = Test-PfaAzureDevOpsIntegration -WarningAction SilentlyContinue
         $secret = $checks | Where-Object Name -EQ 'ClientSecret'
         $secret.Result | Should -Be 'Pass'
@@ -352,8 +325,8 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $script:StateHome = New-TestStateHome
         # An application of its own: an earlier test rotated the shared one's secret.
         $script:App = Control POST '/_test/apps' @{ name = 'PFA views'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-TestApp
-        Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -Organization fabrikam -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+        $null = Register-TestApp -App $App
+        Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -Organization fabrikam -InformationAction SilentlyContinue -WarningAction SilentlyContinue
         if (-not ((Control GET '/_test/orgs') | Where-Object name -EQ 'tailspin')) { $null = Control POST '/_test/orgs' @{ name = 'tailspin' } }
         $null = New-PfaSshKey -Bits 3072 -InformationAction SilentlyContinue -WarningAction SilentlyContinue
         $script:Added = @(Add-AzDevOpsSshKey -Organization fabrikam, tailspin -Description 'PFA ux2 laptop' -PassThru -InformationAction SilentlyContinue -WarningAction SilentlyContinue)
@@ -465,7 +438,7 @@ Describe 'Key lists and checks at 80 columns: progress, confirmations that name 
         $lines = @($said | ForEach-Object { "$_" })
         $lines[0] | Should -Be "Registered the Azure DevOps OAuth application $($App.id) for you; its callback is https://pfa.example.test/oauth2/azureDevOps."
         $lines[1] | Should -Match '^Next: each user runs Connect-PfaAzureDevOps'
-        Register-TestApp
+        $null = Register-TestApp -App $App
     }
 
     It 'Set-PfaAzureDevOpsApp -ClientSecret asks an interactive user when the new secret expires' -Skip:(-not $HaveTmux) {
@@ -489,7 +462,7 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
     BeforeAll {
         $script:StateHome = New-TestStateHome
         $script:App = Control POST '/_test/apps' @{ name = 'PFA one command'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-TestApp
+        $null = Register-TestApp -App $App
         if (-not ((Control GET '/_test/orgs') | Where-Object name -EQ 'tailspin')) { $null = Control POST '/_test/orgs' @{ name = 'tailspin' } }
         try { $null = Control POST '/_test/orgs/tailspin/repos' @{ project = 'Modules'; repo = 'other' } } catch { }   # an earlier test may have made it
     }
@@ -500,7 +473,7 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
 
     It 'takes the organization from the URL, makes and adds the key, and ends with the clone-access proof' {
         @((Control GET '/_test/orgs')).Count | Should -BeGreaterThan 1 -Because 'without the URL a script would be asked to choose'
-        $connection = Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -PassThru `
+        $connection = Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint -PassThru `
             -InformationVariable said -ErrorVariable failed -WarningAction SilentlyContinue
         $failed.Count | Should -Be 0
         $connection.Organization | Should -Be 'fabrikam'
@@ -517,7 +490,7 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
 
     It 'a refused clone check is an error with what to do; the connection and the key stay' {
         $other = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/tailspin/Modules/other"
-        Connect-PfaAzureDevOps -CallbackUri (Get-Redirect) -RepositoryUrl $other -HostKeyFingerprint $Ado.SshHostKeyFingerprint `
+        Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -RepositoryUrl $other -HostKeyFingerprint $Ado.SshHostKeyFingerprint `
             -InformationVariable said -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $failed.Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'SshKeyNotAuthorized,*'
