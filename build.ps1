@@ -153,6 +153,8 @@ function Invoke-Test {
     Measure-Lane 'build' {
         Invoke-Bootstrap
         Invoke-Package
+        # PowerShell's assemblies compiled ahead of time for the tests' fresh pwsh processes (once per pwsh version).
+        $script:TestPwshHome = Get-TestPwshHome -RepositoryRoot $Root
     }
     $lanes = Get-PesterLanes -RepositoryRoot $Root
     $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
@@ -160,7 +162,7 @@ function Invoke-Test {
     # servers, browsers and child processes). Each finished Pester file is printed whole as soon as this session is free.
     $pesterWatch = [Diagnostics.Stopwatch]::StartNew()
     $pesterRun = Start-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
-        -Workers $PesterWorkers -ResultDirectory $results
+        -Workers $PesterWorkers -ResultDirectory $results -PwshHome $script:TestPwshHome
     $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     try {
