@@ -219,6 +219,22 @@ Describe 'Entra ID: confidential client, authorization code + PKCE at the instan
     }
 }
 
+Describe 'Entra ID: confidential client in a non-interactive session' {
+    It 'without -NoBrowser it fails at once (exit code not 0) and says how to finish; nothing is pending' {
+        Use-FreshHome | Out-Null
+        New-EntraApp -Confidential | Out-Null
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $r = Invoke-Child -Script "trap { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; break }`nConnect-PfaAzureDevOps -Organization orga" -Environment @{ BROWSER = 'true' }
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 60
+        $r.ExitCode | Should -Not -Be 0 -Because $r.Text
+        Read-Value $r 'ERR' | Should -Be 'CallbackAddressPromptUnavailable'
+        $r.Text | Should -Match 'Connect-PfaAzureDevOps -NoBrowser'
+        $r.Text | Should -Match '-CallbackUri'
+        $r.Text | Should -Not -Match 'https://\S+/oauth2/v2\.0/authorize'
+        Test-Path (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/pending-authorization.json') | Should -BeFalse
+    }
+}
+
 Describe 'Entra ID: confidential client at a loopback instance callback' {
     It 'Connect listens on the instance''s loopback callback and redeems the code (browser follows the redirect)' {
         New-TestStateHome | Out-Null

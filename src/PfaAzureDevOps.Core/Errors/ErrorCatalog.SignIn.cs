@@ -101,11 +101,14 @@ namespace PfaAzureDevOps.Core.Errors
                 "You belong to several organizations and this session cannot ask which one.",
                 "Give -Organization <name>."));
             list.Add(new ErrorEntry(ErrorIds.BrowserUnavailable, PfaErrorKind.ResourceUnavailable, Area,
-                "This non-interactive session has no browser, so nobody could click Accept.",
-                "Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and finish with -CallbackUri."));
+                "This non-interactive session has no browser, so nobody could click Accept; nothing was signed in.",
+                "Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and open the link yourself; a pipeline uses -AccessToken, -ServicePrincipal or -Identity."));
+            list.Add(new ErrorEntry(ErrorIds.BrowserCommandFailed, PfaErrorKind.ResourceUnavailable, Area,
+                "The browser command ($env:BROWSER, or the system's opener) could not start or ended at once with a non-zero exit code, and this non-interactive session has nobody to open the link by hand; nothing was signed in. An interactive session gets a warning with the exit code, the command's last error line and the link instead, and keeps waiting.",
+                "Set $env:BROWSER to a command that opens the URL it is given, or run Connect-PfaAzureDevOps -NoBrowser and open the printed link yourself."));
             list.Add(new ErrorEntry(ErrorIds.CallbackAddressPromptUnavailable, PfaErrorKind.InvalidOperation, Area,
-                "The callback URL is not on this machine, so the address the browser ends on would have to be asked for, and this session cannot ask.",
-                "Run Connect-PfaAzureDevOps -NoBrowser, open the link, then Connect-PfaAzureDevOps -CallbackUri '<address>'."));
+                "A sign-in that needs a person (Azure DevOps OAuth or an Entra ID confidential client whose callback is not on this machine) was started in a non-interactive session, which cannot be asked for the address the browser ends on; nothing was signed in.",
+                "Run Connect-PfaAzureDevOps -NoBrowser, open the link, then Connect-PfaAzureDevOps -CallbackUri '<address>'; a pipeline uses -AccessToken, -ServicePrincipal or -Identity."));
             list.Add(new ErrorEntry(ErrorIds.CallbackNotLoopback, PfaErrorKind.InvalidArgument, Area,
                 "The callback URL is not an http address with a port on this machine, so this session cannot receive it itself.",
                 "Use -NoBrowser and pass the address the browser ends on with -CallbackUri."));

@@ -75,6 +75,7 @@ namespace PfaAzureDevOps.Core.Errors
         public const string OrganizationChoiceRequired = "OrganizationChoiceRequired";
         public const string BrowserUnavailable = "BrowserUnavailable";
         public const string CallbackAddressPromptUnavailable = "CallbackAddressPromptUnavailable";
+        public const string BrowserCommandFailed = "BrowserCommandFailed";
         public const string CallbackNotLoopback = "CallbackNotLoopback";
         public const string CallbackPortInUse = "CallbackPortInUse";
         public const string CallbackTimeout = "CallbackTimeout";

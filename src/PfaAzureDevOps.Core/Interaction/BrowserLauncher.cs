@@ -29,8 +29,30 @@ namespace PfaAzureDevOps.Core.Interaction
             return !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
         }
 
-        /// <summary>Starts the browser and returns the process started (which may exit at once), or null if none could start.</summary>
-        public static Process? Open(Uri url)
+        /// <summary>The program <see cref="Open"/> would start (the first word of $BROWSER, or the platform opener), for messages.</summary>
+        public static string CommandName()
+        {
+            string? configured = Environment.GetEnvironmentVariable(BrowserVariable);
+            if (!string.IsNullOrWhiteSpace(configured))
+            {
+                foreach (string entry in configured!.Split(new[] { RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? ';' : ':' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    List<string> words = SplitCommand(entry.Trim());
+                    if (words.Count > 0)
+                    {
+                        return words[0];
+                    }
+                }
+            }
+
+            return RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "the default browser" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "open" : "xdg-open";
+        }
+
+        /// <summary>
+        /// Starts the browser and returns it (its process may end at once: see <see cref="OpenedBrowser.WaitForEarlyFailureAsync"/>),
+        /// or null if none could start.
+        /// </summary>
+        public static OpenedBrowser? Open(Uri url)
         {
             string target = url.AbsoluteUri;
             string? configured = Environment.GetEnvironmentVariable(BrowserVariable);
@@ -60,10 +82,10 @@ namespace PfaAzureDevOps.Core.Interaction
                     // Its output is read and dropped, never shared with our terminal: .NET on Unix puts the terminal back
                     // into line mode while a child that shares it runs, so PowerShell's progress bar then waits for a
                     // cursor-position answer that never comes (Connect froze and ignored Ctrl+C, and "^[[27;1R" appeared).
-                    Process? started = ChildProcess.TryStart(words[0], arguments, discardOutput: true);
+                    Process? started = ChildProcess.TryStart(words[0], arguments, discardOutput: true, readErrors: true);
                     if (started != null)
                     {
-                        return started;
+                        return new OpenedBrowser(words[0], started, target);
                     }
                 }
 
@@ -73,9 +95,10 @@ namespace PfaAzureDevOps.Core.Interaction
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
                 // The shell opens the URL with the user's default browser (no standard input to redirect there).
+                // No process comes back when the URL went to a browser that was already running: that is success too.
                 try
                 {
-                    return Process.Start(new ProcessStartInfo(target) { UseShellExecute = true });
+                    return new OpenedBrowser("the default browser", Process.Start(new ProcessStartInfo(target) { UseShellExecute = true }), target, readErrors: false);
                 }
                 catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException)
                 {
@@ -85,7 +108,8 @@ namespace PfaAzureDevOps.Core.Interaction
 
             // xdg-open and open report on their own output, which the user need not see.
             string opener = RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "open" : "xdg-open";
-            return ChildProcess.TryStart(opener, new[] { target }, discardOutput: true);
+            Process? opened = ChildProcess.TryStart(opener, new[] { target }, discardOutput: true, readErrors: true);
+            return opened is null ? null : new OpenedBrowser(opener, opened, target);
         }
 
         private static List<string> SplitCommand(string command)

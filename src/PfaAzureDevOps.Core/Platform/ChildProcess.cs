@@ -72,9 +72,10 @@ namespace PfaAzureDevOps.Core.Platform
         /// <summary>
         /// Starts a program that runs on by itself (the browser, the watchdog) and returns it, or null when it could not
         /// start. With <paramref name="discardOutput"/> its output is read and dropped (never shown, never blocking it);
-        /// without, it writes to this process's console.
+        /// without, it writes to this process's console. With <paramref name="readErrors"/> (and <paramref name="discardOutput"/>)
+        /// standard error is left to the caller to read from <see cref="Process.StandardError"/>.
         /// </summary>
-        public static Process? TryStart(string executable, IList<string> arguments, bool discardOutput)
+        public static Process? TryStart(string executable, IList<string> arguments, bool discardOutput, bool readErrors = false)
         {
             ProcessStartInfo startInfo = CreateStartInfo(executable, arguments, null, discardOutput);
             Process? process;
@@ -96,7 +97,10 @@ namespace PfaAzureDevOps.Core.Platform
             if (discardOutput)
             {
                 _ = DrainAsync(process.StandardOutput.BaseStream);
-                _ = DrainAsync(process.StandardError.BaseStream);
+                if (!readErrors)
+                {
+                    _ = DrainAsync(process.StandardError.BaseStream);
+                }
             }
 
             return process;

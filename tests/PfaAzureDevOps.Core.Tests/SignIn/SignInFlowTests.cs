@@ -129,6 +129,37 @@ namespace PfaAzureDevOps.Core.Tests.SignIn
         }
 
         [Fact]
+        public async Task AnEntraConfidentialCallbackElsewhereFailsInAScriptTheSameWayBeforeAnythingIsAskedOrSaved()
+        {
+            var user = new FakeSignInUser { CanPrompt = false };
+            SignInContext context = Context(SignInMethod.Browser, Entra(confidential: true));
+            PfaException ex = await Assert.ThrowsAsync<PfaException>(() => new EntraUserSignIn().SignInAsync(context, user, CancellationToken.None));
+            Assert.Equal("CallbackAddressPromptUnavailable", ex.ErrorId);
+            Assert.Contains("Connect-PfaAzureDevOps -NoBrowser", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("Connect-PfaAzureDevOps -CallbackUri '<the address the browser ended on>'", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("-ServicePrincipal", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("-Identity", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(user.Confirmations);
+            Assert.DoesNotContain(user.Said, line => line.StartsWith("https://", StringComparison.Ordinal));
+            Assert.False(File.Exists(Path.Combine(_root, PendingAuthorization.FileName)));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void TheOneRuleLetsAPersonAScriptWithNoBrowserAndWhatIfThrough(bool entra)
+        {
+            var callback = new Uri("https://samplecorp.pipelines.com/oauth2/azureDevOps");
+            BrowserSignIn.RequireSomeoneToAnswer(callback, new SignInRequest(), new FakeSignInUser { CanPrompt = true }, entra);
+            BrowserSignIn.RequireSomeoneToAnswer(callback, new SignInRequest { NoBrowser = true }, new FakeSignInUser(), entra);
+            BrowserSignIn.RequireSomeoneToAnswer(callback, new SignInRequest { Preview = true }, new FakeSignInUser(), entra);
+            PfaException ex = Assert.Throws<PfaException>(() => BrowserSignIn.RequireSomeoneToAnswer(callback, new SignInRequest(), new FakeSignInUser(), entra));
+            Assert.Equal("CallbackAddressPromptUnavailable", ex.ErrorId);
+            Assert.Contains("-AccessToken <token> -Organization <name>", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(entra, ex.Message.Contains("-ServicePrincipal"));
+        }
+
+        [Fact]
         public async Task NoBrowserInAScriptPrintsTheLinkAndHowToFinishAndSavesThePendingSignIn()
         {
             var user = new FakeSignInUser { CanPrompt = false };

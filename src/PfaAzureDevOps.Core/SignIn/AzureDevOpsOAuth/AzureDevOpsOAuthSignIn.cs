@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Errors;
-using PfaAzureDevOps.Core.Interaction;
 using PfaAzureDevOps.Core.Registration;
 using PfaAzureDevOps.Core.Rest;
 
@@ -53,24 +52,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             {
                 authorization = new AuthorizationRequest(new Uri(registration.AuthorizationServer), registration.ClientId, new Uri(registration.CallbackUrl), registration.Scopes);
                 bool loopback = BrowserSignIn.CanListenOnLoopback(authorization.CallbackUrl);
-                if (!loopback && !request.NoBrowser && !user.CanPrompt && !request.Preview)
-                {
-                    throw new PfaException(
-                        ErrorIds.CallbackAddressPromptUnavailable,
-                        PfaErrorKind.InvalidOperation,
-                        $"The callback URL '{registration.CallbackUrl}' is not on this machine, so Connect-PfaAzureDevOps would have to ask for the address the browser ends on, and this session is non-interactive. In a script, run Connect-PfaAzureDevOps -NoBrowser to get the sign-in link, open it and click Accept, then run Connect-PfaAzureDevOps -CallbackUri '<the address the browser ended on>'.",
-                        registration.CallbackUrl);
-                }
-
-                if (loopback && !request.NoBrowser && !user.CanPrompt && !request.Preview && !BrowserLauncher.CanOpen())
-                {
-                    throw new PfaException(
-                        ErrorIds.BrowserUnavailable,
-                        PfaErrorKind.ResourceUnavailable,
-                        "This non-interactive session has no browser (no desktop and no $env:BROWSER), so nobody could click Accept. Set $env:BROWSER to a command that opens a URL, or run Connect-PfaAzureDevOps -NoBrowser and open the printed link yourself before -TimeoutSeconds ends.",
-                        registration.CallbackUrl);
-                }
-
+                BrowserSignIn.RequireSomeoneToAnswer(authorization.CallbackUrl, request, user, entra: false);
                 if (!user.Confirm(context.Target, action))
                 {
                     return null;
@@ -84,7 +66,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
                 else
                 {
                     SavePending(service.Pending, authorization, now);
-                    returned = BrowserSignIn.AskForAddress(authorization.AuthorizeUrl, authorization.CallbackUrl, LinkText, "After clicking Accept", request, user);
+                    returned = BrowserSignIn.AskForAddress(authorization.AuthorizeUrl, authorization.CallbackUrl, LinkText, "After clicking Accept", request, user, cancellationToken);
                     if (returned is null)
                     {
                         return null;

@@ -113,11 +113,24 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return;
             }
 
-            if (BrowserLauncher.Open(url) is null)
+            using (OpenedBrowser? browser = BrowserLauncher.Open(url))
             {
-                throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
-                    "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
-                    Context(EntraFlow.Interactive), null);
+                if (browser is null)
+                {
+                    throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                        "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
+                        Context(EntraFlow.Interactive), null);
+                }
+
+                // MSAL's loopback only waits for a browser it opened itself; one that ended at once would leave it waiting
+                // out the whole timeout, so the sign-in fails now, saying why.
+                BrowserFailure? failure = await browser.WaitForEarlyFailureAsync(OpenedBrowser.EarlyExitWindow, CancellationToken.None).ConfigureAwait(false);
+                if (failure != null)
+                {
+                    throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                        $"{failure.Describe()}. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a command that opens the URL it is given.",
+                        Context(EntraFlow.Interactive), null);
+                }
             }
         }
 

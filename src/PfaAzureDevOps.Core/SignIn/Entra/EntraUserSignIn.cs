@@ -75,16 +75,17 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             SignInRequest request = context.Request;
             AppRegistration registration = context.RequireRegistration();
             RegistrationService registrations = context.RequireRegistrations();
+            var callback = new Uri(registration.CallbackUrl);
+            BrowserSignIn.RequireSomeoneToAnswer(callback, request, user, entra: true);
             if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (authorization code + PKCE at the instance callback)"))
             {
                 return null;
             }
 
             Uri url = await EntraConnector.BeginAuthorizationAsync(context.Connections, registrations, registration, user.Verbose, cancellationToken).ConfigureAwait(false);
-            var callback = new Uri(registration.CallbackUrl);
             Uri? returned = BrowserSignIn.CanListenOnLoopback(callback)
                 ? await BrowserSignIn.ReceiveRedirectAsync(url, callback, LoopbackListener.QueryValue(url.Query, "state"), LinkText, request, user, cancellationToken).ConfigureAwait(false)
-                : BrowserSignIn.AskForAddress(url, callback, LinkText, "After signing in", request, user);
+                : BrowserSignIn.AskForAddress(url, callback, LinkText, "After signing in", request, user, cancellationToken);
             if (returned is null)
             {
                 return null;
