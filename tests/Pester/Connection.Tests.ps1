@@ -191,6 +191,15 @@ Describe 'Connect-PfaAzureDevOps: the paste path and its errors' {
         $c.OrganizationUrl.AbsoluteUri | Should -Be "$($Ado.HttpUrl)/org1"
         $c.OrganizationId | Should -Be ([guid]$Org.instanceId)
         Test-Path (Join-Path $StateHome 'CurrentUser/pending-authorization.json') | Should -BeFalse
+        # -Detailed shows what the connection's view shows: the expiry in minutes and UTC, the provider, no flow.
+        $shown = Get-PfaAzureDevOpsAccessToken -Detailed | Format-List | Out-String
+        $connection = Get-PfaAzureDevOpsConnection | Format-List | Out-String
+        $shown | Should -Match '(?m)^ExpiresOn\s+: \d{4}-\d\d-\d\d \d\d:\d\d UTC\s*$'
+        $shown | Should -Match '(?m)^Provider\s+: AzureDevOps\s*$'
+        $connection | Should -Match '(?m)^Provider\s+: AzureDevOps\s*$'
+        $shown | Should -Not -Match '(?m)^Flow\b'
+        $connection | Should -Not -Match '(?m)^Flow\b'
+        "$(Get-PfaAzureDevOpsAccessToken -Detailed)" | Should -Match '^Bearer token for Test User \(expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$'
     }
 
     It 'each sign-in link has a fresh state' {

@@ -302,7 +302,11 @@ Describe 'Get-PfaAzureDevOpsAccessToken -Detailed' {
         $t.Provider | Should -Be 'EntraId'
         $t.Refreshed | Should -BeFalse
         ($t | Format-List | Out-String) + ($t | ConvertTo-Json) + "$t" | Should -Not -Match ([regex]::Escape($token))
-        ($t | Format-List | Out-String) | Should -Match 'ExpiresOn'
+        $shown = $t | Format-List | Out-String
+        $shown | Should -Match ('(?m)^ExpiresOn\s+: ' + [regex]::Escape($t.ExpiresOn.UtcDateTime.ToString('yyyy-MM-dd HH:mm')) + ' UTC\s*$')
+        $shown | Should -Match '(?m)^Provider\s+: EntraId\s*$'
+        $shown | Should -Match '(?m)^Flow\s+: AccessToken\s*$'
+        (Get-PfaAzureDevOpsConnection | Format-List | Out-String) | Should -Match '(?m)^Flow\s+: AccessToken\s*$'
         Get-PfaAzureDevOpsAccessToken | Should -BeOfType ([securestring])
         Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
         { Get-PfaAzureDevOpsAccessToken -Detailed -AsPlainText -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet*'

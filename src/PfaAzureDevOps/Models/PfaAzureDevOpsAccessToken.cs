@@ -35,7 +35,8 @@ namespace PfaAzureDevOps
         public string Provider { get; set; } = string.Empty;
 
         /// <summary>
-        /// How the token was obtained: AuthorizationCode (Azure DevOps OAuth, or Entra ID at the instance callback),
+        /// How the token was obtained (the list view shows it for Entra ID only, as Get-PfaAzureDevOpsConnection does):
+        /// AuthorizationCode (Azure DevOps OAuth, or Entra ID at the instance callback),
         /// Interactive, DeviceCode, AccessToken (given to Connect-PfaAzureDevOps; never renewed), ServicePrincipal or
         /// ManagedIdentity.
         /// </summary>
@@ -44,6 +45,7 @@ namespace PfaAzureDevOps
         /// <summary>The Entra tenant of the token, when known.</summary>
         public string? TenantId { get; set; }
 
-        public override string ToString() => $"{TokenType} token for {UserDisplayName ?? UserId} (expires {ExpiresOn:u})";
+        /// <summary>"Bearer token for Test User (expires 2026-12-01 16:50 UTC)": the time as every view of the module shows it.</summary>
+        public override string ToString() => $"{TokenType} token for {UserDisplayName ?? UserId} (expires {ExpiresOn.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC)";
     }
 }
