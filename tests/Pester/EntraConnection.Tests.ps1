@@ -221,7 +221,7 @@ Describe 'Entra ID: confidential client, authorization code + PKCE at the instan
 
 Describe 'Entra ID: confidential client in a non-interactive session' {
     It 'without -NoBrowser it fails at once (exit code not 0) and says how to finish; nothing is pending' {
-        Use-FreshHome | Out-Null
+        New-TestStateHome | Out-Null
         New-EntraApp -Confidential | Out-Null
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $r = Invoke-Child -Script "trap { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; break }`nConnect-PfaAzureDevOps -Organization orga" -Environment @{ BROWSER = 'true' }
