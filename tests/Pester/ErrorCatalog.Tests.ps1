@@ -136,3 +136,26 @@ Describe 'No known condition reaches UnexpectedError: bad input, hostile state, 
         $Seen.Count | Should -Be $Cases.Count
     }
 }
+
+# Issue 12, "Kind to category in one place": the engine's catalog names the PowerShell ErrorCategory of every error kind
+# (ErrorCatalog.CategoryName, also shown in about_PfaAzureDevOps); the cmdlets' ErrorMapper only turns that name into
+# the enum. Fails when the catalog names a category PowerShell does not have, or the mapper answers something else.
+Describe 'Error kinds and PowerShell categories: one table' {
+    BeforeAll {
+        Import-Module PfaAzureDevOps -Force
+        $script:Mapper = (Get-Command Connect-PfaAzureDevOps).ImplementingType.Assembly.GetType('PfaAzureDevOps.Internal.ErrorMapper', $true)
+        $script:MapCategory = $Mapper.GetMethod('Category', [Reflection.BindingFlags]'Static, NonPublic')
+        $script:KindType = $MapCategory.GetParameters()[0].ParameterType
+        $script:CategoryName = $KindType.Assembly.GetType('PfaAzureDevOps.Core.Errors.ErrorCatalog', $true).GetMethod('CategoryName')
+    }
+
+    It 'every kind is reported as the category the catalog names' {
+        $kinds = [Enum]::GetValues($KindType)
+        $kinds.Count | Should -BeGreaterThan 10
+        foreach ($kind in $kinds) {
+            $name = $CategoryName.Invoke($null, @($kind))
+            [Enum]::GetNames([System.Management.Automation.ErrorCategory]) | Should -Contain $name -Because "the catalog names $name for $kind"
+            "$($MapCategory.Invoke($null, @($kind)))" | Should -BeExactly $name -Because "ErrorMapper reports $kind as the catalog's category"
+        }
+    }
+}

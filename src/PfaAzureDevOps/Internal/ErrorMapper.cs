@@ -33,27 +33,11 @@ namespace PfaAzureDevOps.Internal
         public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
             new ErrorRecord(new InvalidOperationException(message), errorId, category, target);
 
-        private static ErrorCategory Category(Core.PfaErrorKind kind)
-        {
-            switch (kind)
-            {
-                case Core.PfaErrorKind.InvalidArgument: return ErrorCategory.InvalidArgument;
-                case Core.PfaErrorKind.InvalidData: return ErrorCategory.InvalidData;
-                case Core.PfaErrorKind.NotFound: return ErrorCategory.ObjectNotFound;
-                case Core.PfaErrorKind.AlreadyExists: return ErrorCategory.ResourceExists;
-                case Core.PfaErrorKind.PermissionDenied: return ErrorCategory.PermissionDenied;
-                case Core.PfaErrorKind.Authentication: return ErrorCategory.AuthenticationError;
-                case Core.PfaErrorKind.ConnectionError: return ErrorCategory.ConnectionError;
-                case Core.PfaErrorKind.OperationTimeout: return ErrorCategory.OperationTimeout;
-                case Core.PfaErrorKind.ResourceUnavailable: return ErrorCategory.ResourceUnavailable;
-                case Core.PfaErrorKind.InvalidOperation: return ErrorCategory.InvalidOperation;
-                case Core.PfaErrorKind.ProtocolError: return ErrorCategory.ProtocolError;
-                case Core.PfaErrorKind.SecurityError: return ErrorCategory.SecurityError;
-                case Core.PfaErrorKind.OperationStopped: return ErrorCategory.OperationStopped;
-                case Core.PfaErrorKind.LimitsExceeded: return ErrorCategory.LimitsExceeded;
-                case Core.PfaErrorKind.NotInstalled: return ErrorCategory.NotInstalled;
-                default: return ErrorCategory.NotSpecified;
-            }
-        }
+        /// <summary>
+        /// The category the engine's catalog names for <paramref name="kind"/> (<see cref="Core.Errors.ErrorCatalog.CategoryName"/>,
+        /// the one kind-to-category table, which the about topic also shows): the cmdlets only turn the name into the enum.
+        /// </summary>
+        internal static ErrorCategory Category(Core.PfaErrorKind kind) =>
+            Enum.TryParse(Core.Errors.ErrorCatalog.CategoryName(kind), out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
     }
 }
