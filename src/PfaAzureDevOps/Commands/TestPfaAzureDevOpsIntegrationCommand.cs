@@ -12,7 +12,7 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PfaAzureDevOpsIntegration")]
     [OutputType(typeof(PfaIntegrationCheck))]
-    public sealed class TestPfaAzureDevOpsIntegrationCommand : AzDevOpsSshKeyCmdlet
+    public sealed class TestPfaAzureDevOpsIntegrationCommand : AzDevOpsSshHostCmdlet
     {
         private const string Activity = "Checking the Azure DevOps integration";
 
@@ -20,14 +20,6 @@ namespace PfaAzureDevOps.Commands
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(RepositoryUrlCompleter))]
         public string[]? RepositoryUrl { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
 
         [Parameter]
         [TimeoutTransformation]
@@ -167,8 +159,7 @@ namespace PfaAzureDevOps.Commands
             try
             {
                 Core.Git.GitSshUrl parsed = Core.Git.GitRepositoryService.ParseUrl(url);
-                string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-                Core.SshTransport.HostKeyPolicy policy = Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+                Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
                 var keys = new Core.Ssh.SshKeyStore();
                 keys.GetRequired();
                 var service = new Core.Git.GitRepositoryService(keys);

@@ -10,7 +10,7 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     [Cmdlet(VerbsData.Update, "PfaSshKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PfaSshKeyRotation))]
-    public sealed class UpdatePfaSshKeyCommand : AzDevOpsSshKeyCmdlet
+    public sealed class UpdatePfaSshKeyCommand : AzDevOpsSshHostCmdlet
     {
         private const string Activity = "Rotating your SSH key";
 
@@ -30,14 +30,6 @@ namespace PfaAzureDevOps.Commands
         public DateTimeOffset? ExpiresOn { get; set; }
 
         [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
-
-        [Parameter]
         [TimeoutTransformation]
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -50,8 +42,7 @@ namespace PfaAzureDevOps.Commands
                 repositories.Add(Core.Git.GitRepositoryService.ParseUrl(url));
             }
 
-            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            Core.SshTransport.HostKeyPolicy policy = Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
+            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
             DateTimeOffset validTo = Core.AzureDevOps.SshKeyService.CheckExpiry(ExpiresOn, now, out bool tooLong);
             if (tooLong)
             {

@@ -6,25 +6,18 @@ using System.Threading.Tasks;
 namespace PfaAzureDevOps.Internal
 {
     /// <summary>
-    /// The base of the cmdlets that reach a git server over SSH: how its host key is pinned (the Azure DevOps
-    /// fingerprint is built in; -HostKeyFingerprint or -KnownHostsPath for other hosts; never trust on first use).
+    /// The base of the cmdlets that reach a git server over SSH: how its host key is pinned (the host-key parameters of
+    /// <see cref="SshHostKeyParameters"/>), the clone-access proof, and native git with progress.
     /// </summary>
-    public abstract class PfaSshHostCmdlet : PfaCmdlet
+    public abstract class PfaSshHostCmdlet : PfaCmdlet, IDynamicParameters
     {
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? HostKeyFingerprint { get; set; }
+        private readonly SshHostKeyParameters _hostKey = new SshHostKeyParameters();
 
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? KnownHostsPath { get; set; }
+        /// <summary>-HostKeyFingerprint and -KnownHostsPath.</summary>
+        public object GetDynamicParameters() => _hostKey;
 
-        /// <summary>The host key policy from the parameters, with -KnownHostsPath resolved through the provider.</summary>
-        protected Core.SshTransport.HostKeyPolicy CreateHostKeyPolicy()
-        {
-            string? knownHosts = KnownHostsPath is null ? null : SshModel.ResolveFileSystemPath(this, KnownHostsPath, nameof(KnownHostsPath));
-            return Core.Git.GitRepositoryService.CreatePolicy(HostKeyFingerprint, knownHosts);
-        }
+        /// <summary>The host key policy from -HostKeyFingerprint and -KnownHostsPath.</summary>
+        protected Core.SshTransport.HostKeyPolicy CreateHostKeyPolicy() => _hostKey.CreatePolicy(this);
 
         /// <summary>
         /// The clone-access proof (Test-PfaAzureDevOpsSshAccess, and Connect-PfaAzureDevOps -RepositoryUrl): connects with
