@@ -7,7 +7,7 @@ namespace PfaAzureDevOps.Core.SignIn
     /// <summary>What a provider signs in with: the request, the registration in effect (if any) and the connection store.</summary>
     public sealed class SignInContext
     {
-        public SignInContext(SignInRequest request, RegistrationService? registrations, AppRegistration? registration, ConnectionService connections)
+        public SignInContext(SignInRequest request, RegistrationService? registrations, AppRegistration? registration, UserConnection connections)
         {
             Request = request ?? throw new ArgumentNullException(nameof(request));
             Registrations = registrations;
@@ -22,7 +22,7 @@ namespace PfaAzureDevOps.Core.SignIn
         /// <summary>The registration in effect (the user's own, else the instance's); null when none is registered.</summary>
         public AppRegistration? Registration { get; }
 
-        public ConnectionService Connections { get; }
+        public UserConnection Connections { get; }
 
         /// <summary>Why there is no registration (RegistrationNotFound), rethrown when no provider can do without one.</summary>
         public PfaException? RegistrationMissing { get; internal set; }

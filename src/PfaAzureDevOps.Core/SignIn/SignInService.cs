@@ -19,13 +19,13 @@ namespace PfaAzureDevOps.Core.SignIn
     {
         private readonly IReadOnlyList<ISignInProvider> _chain;
 
-        public SignInService(ConnectionService connections, IReadOnlyList<ISignInProvider>? chain = null)
+        public SignInService(UserConnection connections, IReadOnlyList<ISignInProvider>? chain = null)
         {
             Connections = connections ?? throw new ArgumentNullException(nameof(connections));
             _chain = chain ?? DefaultChain();
         }
 
-        public ConnectionService Connections { get; }
+        public UserConnection Connections { get; }
 
         /// <summary>
         /// The providers in the order they are asked. Constructing them loads no MSAL: the Entra providers reach MSAL
@@ -74,7 +74,7 @@ namespace PfaAzureDevOps.Core.SignIn
         {
             try
             {
-                RegistrationService registrations = ConnectionService.FindRegistration(out AppRegistration registration);
+                RegistrationService registrations = UserConnection.FindRegistration(out AppRegistration registration);
                 return new SignInContext(request, registrations, registration, Connections);
             }
             catch (PfaException ex) when (ex.ErrorId == ErrorIds.RegistrationNotFound)
@@ -96,7 +96,7 @@ namespace PfaAzureDevOps.Core.SignIn
 
             if (context.Registration is null)
             {
-                throw context.RegistrationMissing ?? ConnectionService.RegistrationNotFound();
+                throw context.RegistrationMissing ?? UserConnection.RegistrationNotFound();
             }
 
             throw new PfaException(

@@ -150,7 +150,7 @@ namespace PfaAzureDevOps.Commands
             string instance = "PFA";
             try
             {
-                Core.SignIn.ConnectionService.FindRegistration(out Core.Registration.AppRegistration registration);
+                Core.SignIn.UserConnection.FindRegistration(out Core.Registration.AppRegistration registration);
                 if (Uri.TryCreate(registration.InstanceUrl, UriKind.Absolute, out Uri? url))
                 {
                     instance = "PFA " + url.Host;

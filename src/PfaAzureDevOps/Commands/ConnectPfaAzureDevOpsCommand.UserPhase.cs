@@ -48,7 +48,7 @@ namespace PfaAzureDevOps.Commands
         /// The rest of the user phase in the same command: the key (made when missing, RSA 4096), then added to the
         /// connection's organization (already there is fine), each step said in a line. A failure here keeps the connection.
         /// </summary>
-        private bool SetUpSshKey(Core.Connection.ConnectionDocument document, Core.SignIn.ConnectionService connections)
+        private bool SetUpSshKey(Core.Connection.ConnectionDocument document, Core.SignIn.UserConnection connections)
         {
             try
             {

@@ -106,7 +106,7 @@ namespace PfaAzureDevOps.Commands
             try
             {
                 Core.SignIn.SignInRequest request = NewRequest(accessToken, clientSecret);
-                var service = new Core.SignIn.ConnectionService();
+                var service = new Core.SignIn.UserConnection();
                 Core.SignIn.SignInResult result = RunOffPipeline(token => new Core.SignIn.SignInService(service).ConnectAsync(request, NewUser(), token));
                 if (result.Connection is null)
                 {
@@ -244,7 +244,7 @@ namespace PfaAzureDevOps.Commands
         /// After sign-in (the engine settled the organization, or left an OrganizationChoiceRequired error for a script):
         /// says who is connected where until when and what to run next, offers the SSH key, and writes the connection with -PassThru.
         /// </summary>
-        private void Finish(Core.SignIn.SignInResult result, Core.SignIn.ConnectionService service)
+        private void Finish(Core.SignIn.SignInResult result, Core.SignIn.UserConnection service)
         {
             Core.Connection.ConnectionDocument document = result.Connection!;
             bool person = result.IsPerson;

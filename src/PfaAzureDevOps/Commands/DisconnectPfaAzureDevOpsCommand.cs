@@ -19,7 +19,7 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            var service = new Core.SignIn.ConnectionService();
+            var service = new Core.SignIn.UserConnection();
             if (!ConfirmOrForce(Force, $"Azure DevOps connection of {Environment.UserName} ({service.DocumentPath})", "Forget the connection and its tokens"))
             {
                 return;
@@ -66,7 +66,7 @@ namespace PfaAzureDevOps.Commands
         {
             try
             {
-                int accounts = RunOffPipeline(token => Core.SignIn.Entra.EntraConnector.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
+                int accounts = RunOffPipeline(token => Core.SignIn.Entra.EntraSignOut.SignOutAsync(removed, message => OnPipeline(() => WriteVerbose(message))));
                 WriteVerbose($"Cleared {accounts} account(s) from MSAL's token cache.");
             }
             catch (Core.PfaException ex) when (ex.ErrorId == Core.Errors.ErrorIds.ConnectionRegistrationChanged)

@@ -28,7 +28,7 @@ namespace PfaAzureDevOps.Commands
 
         protected override void ProcessRecordCore()
         {
-            var service = new Core.SignIn.ConnectionService();
+            var service = new Core.SignIn.UserConnection();
             string token;
             DateTimeOffset expiresOn;
             bool refreshed = Fetch(service, out token, out expiresOn);
@@ -51,7 +51,7 @@ namespace PfaAzureDevOps.Commands
                 return;
             }
 
-            Core.Connection.ConnectionDocument document = service.Get() ?? throw Core.SignIn.ConnectionService.NotConnected(service.DocumentPath);
+            Core.Connection.ConnectionDocument document = service.Get() ?? throw Core.SignIn.UserConnection.NotConnected(service.DocumentPath);
             WriteObject(new PfaAzureDevOpsAccessToken
             {
                 Token = secure,
@@ -68,7 +68,7 @@ namespace PfaAzureDevOps.Commands
             });
         }
 
-        private bool Fetch(Core.SignIn.ConnectionService service, out string token, out DateTimeOffset expiresOn)
+        private bool Fetch(Core.SignIn.UserConnection service, out string token, out DateTimeOffset expiresOn)
         {
             if (!ForceRefresh && service.TryGetStoredAccessToken(DateTimeOffset.UtcNow, out Core.Connection.AccessTokenResult? cached))
             {

@@ -13,7 +13,7 @@ namespace PfaAzureDevOps.Commands
     {
         protected override void ProcessRecordCore()
         {
-            var service = new Core.SignIn.ConnectionService();
+            var service = new Core.SignIn.UserConnection();
             Core.Connection.ConnectionDocument? document = service.Get();
             if (document is null)
             {

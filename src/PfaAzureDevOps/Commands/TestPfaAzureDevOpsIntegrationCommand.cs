@@ -33,7 +33,7 @@ namespace PfaAzureDevOps.Commands
             Core.Registration.AppRegistration? registration = null;
             try
             {
-                Core.SignIn.ConnectionService.FindRegistration(out Core.Registration.AppRegistration found);
+                Core.SignIn.UserConnection.FindRegistration(out Core.Registration.AppRegistration found);
                 registration = found;
                 Emit(Core.Integration.IntegrationRules.Application(found));
             }
@@ -44,7 +44,7 @@ namespace PfaAzureDevOps.Commands
 
             // 3-4 first (not shown yet): the token refresh is the one place the service checks the client secret.
             Step("Checking your connection and refreshing its token", 2);
-            var connections = new Core.SignIn.ConnectionService();
+            var connections = new Core.SignIn.UserConnection();
             Core.Connection.ConnectionDocument? connection = null;
             Core.PfaException? connectionError = null;
             try

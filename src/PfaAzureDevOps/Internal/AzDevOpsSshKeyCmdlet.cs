@@ -42,11 +42,11 @@ namespace PfaAzureDevOps.Internal
         /// </summary>
         internal System.Collections.Generic.List<KeyContext> OpenContexts()
         {
-            var connections = new Core.SignIn.ConnectionService();
+            var connections = new Core.SignIn.UserConnection();
             Core.Connection.ConnectionDocument? connection = connections.Get();
             if (connection is null && PersonalAccessToken is null)
             {
-                throw Core.SignIn.ConnectionService.NotConnected(connections.DocumentPath);
+                throw Core.SignIn.UserConnection.NotConnected(connections.DocumentPath);
             }
 
             var endpoints = new System.Collections.Generic.List<Core.AzureDevOps.SshKeyEndpoints>();

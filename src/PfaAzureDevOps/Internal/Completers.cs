@@ -61,7 +61,7 @@ namespace PfaAzureDevOps.Internal
 
         private static IEnumerable<KeyValuePair<string, string>> Values()
         {
-            Core.Connection.ConnectionDocument? connection = new Core.SignIn.ConnectionService().Get();
+            Core.Connection.ConnectionDocument? connection = new Core.SignIn.UserConnection().Get();
             if (connection is null)
             {
                 yield break;
@@ -135,7 +135,7 @@ namespace PfaAzureDevOps.Internal
                 }
             }
 
-            string? connected = new Core.SignIn.ConnectionService().Get()?.TenantId;
+            string? connected = new Core.SignIn.UserConnection().Get()?.TenantId;
             if (!string.IsNullOrEmpty(connected))
             {
                 values.Add(Completion.Item(connected!, $"{connected} (your connection's tenant)"));

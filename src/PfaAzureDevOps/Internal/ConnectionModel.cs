@@ -8,7 +8,7 @@ namespace PfaAzureDevOps.Internal
     /// <summary>Conversions between the engine's connection and the cmdlets' output type.</summary>
     internal static class ConnectionModel
     {
-        public static PfaAzureDevOpsConnection ToOutput(ConnectionDocument document, ConnectionService service, DateTimeOffset now) => new PfaAzureDevOpsConnection
+        public static PfaAzureDevOpsConnection ToOutput(ConnectionDocument document, UserConnection service, DateTimeOffset now) => new PfaAzureDevOpsConnection
         {
             UserId = document.UserId,
             UserDisplayName = document.UserDisplayName,

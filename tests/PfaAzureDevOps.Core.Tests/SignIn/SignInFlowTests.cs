@@ -27,7 +27,7 @@ namespace PfaAzureDevOps.Core.Tests.SignIn
             }
         }
 
-        private ConnectionService Connections() => new ConnectionService(new StateStore(StateScope.CurrentUser, _root));
+        private UserConnection Connections() => new UserConnection(new StateStore(StateScope.CurrentUser, _root));
 
         private static AppRegistration AzureDevOps(string callback = "https://samplecorp.pipelines.com/oauth2/azureDevOps") => new AppRegistration
         {

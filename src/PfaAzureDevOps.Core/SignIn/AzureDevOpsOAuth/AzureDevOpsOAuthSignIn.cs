@@ -27,7 +27,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
             SignInRequest request = context.Request;
             AppRegistration registration = context.RequireRegistration();
             RegistrationService registrations = context.RequireRegistrations();
-            ConnectionService service = context.Connections;
+            UserConnection service = context.Connections;
             DateTimeOffset now = DateTimeOffset.UtcNow;
 
             // Check the URLs before anything is opened or asked.
@@ -110,7 +110,7 @@ namespace PfaAzureDevOps.Core.SignIn.AzureDevOpsOAuth
         /// and replaces any previous connection.
         /// </summary>
         private static async Task<ConnectionDocument> CompleteAsync(
-            ConnectionService service, AuthorizationRequest request, Uri returned, RegistrationService registrations, AppRegistration registration,
+            UserConnection service, AuthorizationRequest request, Uri returned, RegistrationService registrations, AppRegistration registration,
             ConnectOptions options, Action<string>? log, CancellationToken cancellationToken)
         {
             string code = request.ReadCode(returned);

@@ -14,9 +14,9 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
     /// </summary>
     internal sealed class EntraRenewal : ITokenRenewal
     {
-        private readonly ConnectionService _service;
+        private readonly UserConnection _service;
 
-        public EntraRenewal(ConnectionService service)
+        public EntraRenewal(UserConnection service)
         {
             _service = service;
         }
@@ -24,7 +24,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         /// <summary>A fresh access token for an Entra ID connection (called under the connection lock).</summary>
         public async Task<AccessTokenResult> RenewAsync(ConnectionDocument document, bool forceRefresh, Action<string>? log, CancellationToken cancellationToken)
         {
-            EntraFlow flow = EntraConnector.ParseFlow(document.Flow);
+            EntraFlow flow = EntraSignIn.ParseFlow(document.Flow);
             EntraToken token;
             switch (flow)
             {
@@ -50,8 +50,8 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
 
                         try
                         {
-                            ServicePrincipalCredential credential = EntraConnector.Credential(document.ClientId, document.TenantId!, secret, document.CertificateThumbprint, document.CertificatePath);
-                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, _service.Store, EntraConnector.Options(log), forceRefresh, cancellationToken).ConfigureAwait(false);
+                            ServicePrincipalCredential credential = EntraSignIn.Credential(document.ClientId, document.TenantId!, secret, document.CertificateThumbprint, document.CertificatePath);
+                            token = await EntraTokenProvider.AcquireForServicePrincipalAsync(credential, registration.AuthorizationServer, _service.Store, EntraSignIn.Options(log), forceRefresh, cancellationToken).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -65,13 +65,13 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     }
 
                 case EntraFlow.ManagedIdentity:
-                    token = await EntraTokenProvider.AcquireForManagedIdentityAsync(document.ManagedIdentityClientId, EntraConnector.Options(log), cancellationToken).ConfigureAwait(false);
+                    token = await EntraTokenProvider.AcquireForManagedIdentityAsync(document.ManagedIdentityClientId, EntraSignIn.Options(log), cancellationToken).ConfigureAwait(false);
                     break;
 
                 default:
                     {
                         RegistrationService registrations = RegistrationLookup.For(document, out AppRegistration registration);
-                        EntraTokenProvider provider = EntraConnector.Provider(registrations, registration, log);
+                        EntraTokenProvider provider = EntraSignIn.TokenProvider(registrations, registration, log);
                         log?.Invoke("Renewing the Microsoft Entra ID token silently from MSAL's cache.");
                         EntraToken? silent = await provider.TryAcquireSilentAsync(document.EntraAccount, forceRefresh, cancellationToken).ConfigureAwait(false);
                         token = silent ?? throw new EntraSignInException(ErrorIds.EntraNotSignedIn, PfaErrorKind.InvalidOperation, "MSAL's token cache holds no sign-in for this connection (it was cleared, or saved by another account). Run Connect-PfaAzureDevOps to sign in again.", _service.DocumentPath);

@@ -27,8 +27,6 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             EntraSignIn.Describe(context, user);
             SignInRequest request = context.Request;
             AppRegistration registration = context.RequireRegistration();
-            RegistrationService registrations = context.RequireRegistrations();
-            ConnectionService service = context.Connections;
             bool confidential = EntraClient.IsConfidential(registration);
             switch (request.Method)
             {
@@ -38,7 +36,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                         return null;
                     }
 
-                    return await EntraConnector.CompleteAuthorizationAsync(service, registrations, registration, request.ReturnedAddress ?? throw new ArgumentException("No address.", nameof(context)), request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+                    return await new EntraAuthorizationCode(context, user.Verbose).CompleteAsync(request.ReturnedAddress ?? throw new ArgumentException("No address.", nameof(context)), cancellationToken).ConfigureAwait(false);
 
                 case SignInMethod.DeviceCode:
                     if (confidential)
@@ -50,18 +48,12 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                             "-UseDeviceCode");
                     }
 
-                    EntraConnectRequest deviceCode = EntraSignIn.NewRequest(context, user, EntraFlow.DeviceCode);
-                    deviceCode.DeviceCodePrompt = prompt =>
-                    {
-                        user.ShowDeviceCode(prompt.Message);
-                        return Task.CompletedTask;
-                    };
                     if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (device code)"))
                     {
                         return null;
                     }
 
-                    return await EntraConnector.ConnectAsync(service, registrations, registration, deviceCode, cancellationToken).ConfigureAwait(false);
+                    return await WithDeviceCodeAsync(context, user, cancellationToken).ConfigureAwait(false);
 
                 default:
                     return confidential
@@ -74,7 +66,6 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         {
             SignInRequest request = context.Request;
             AppRegistration registration = context.RequireRegistration();
-            RegistrationService registrations = context.RequireRegistrations();
             var callback = new Uri(registration.CallbackUrl);
             BrowserSignIn.RequireSomeoneToAnswer(callback, request, user, entra: true);
             if (!user.Confirm(context.Target, "Connect through Microsoft Entra ID (authorization code + PKCE at the instance callback)"))
@@ -82,7 +73,8 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return null;
             }
 
-            Uri url = await EntraConnector.BeginAuthorizationAsync(context.Connections, registrations, registration, user.Verbose, cancellationToken).ConfigureAwait(false);
+            var authorizationCode = new EntraAuthorizationCode(context, user.Verbose);
+            Uri url = await authorizationCode.BeginAsync(cancellationToken).ConfigureAwait(false);
             Uri? returned = BrowserSignIn.CanListenOnLoopback(callback)
                 ? await BrowserSignIn.ReceiveRedirectAsync(url, callback, LoopbackListener.QueryValue(url.Query, "state"), LinkText, request, user, cancellationToken).ConfigureAwait(false)
                 : BrowserSignIn.AskForAddress(url, callback, LinkText, "After signing in", request, user, cancellationToken);
@@ -91,7 +83,7 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return null;
             }
 
-            return await EntraConnector.CompleteAuthorizationAsync(context.Connections, registrations, registration, returned, request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+            return await authorizationCode.CompleteAsync(returned, cancellationToken).ConfigureAwait(false);
         }
 
         private static async Task<ConnectionDocument?> InSystemBrowserAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
@@ -113,10 +105,25 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return null;
             }
 
-            EntraConnectRequest interactive = EntraSignIn.NewRequest(context, user, EntraFlow.Interactive);
-            interactive.InteractiveTimeout = request.Timeout;
+            EntraTokenProviderOptions options = EntraSignIn.Options(user.Verbose);
+            options.InteractiveTimeout = request.Timeout;
             user.Show($"Sign in in the browser that opens; waiting up to {request.Timeout.TotalSeconds:0} s (Ctrl+C stops).");
-            return await EntraConnector.ConnectAsync(context.Connections, context.RequireRegistrations(), registration, interactive, cancellationToken).ConfigureAwait(false);
+            EntraToken token = await EntraSignIn.TokenProvider(context.RequireRegistrations(), registration, options).AcquireInteractiveAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var recorder = new EntraConnectionRecorder(context, user.Verbose);
+            return await recorder.RecordAsync(recorder.NewDocument(EntraFlow.Interactive), token, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<ConnectionDocument> WithDeviceCodeAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
+        {
+            EntraToken token = await EntraSignIn.TokenProvider(context.RequireRegistrations(), context.RequireRegistration(), user.Verbose).AcquireWithDeviceCodeAsync(
+                prompt =>
+                {
+                    user.ShowDeviceCode(prompt.Message);
+                    return Task.CompletedTask;
+                },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            var recorder = new EntraConnectionRecorder(context, user.Verbose);
+            return await recorder.RecordAsync(recorder.NewDocument(EntraFlow.DeviceCode), token, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -14,14 +14,17 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
         public async Task<ConnectionDocument?> SignInAsync(SignInContext context, ISignInUser user, CancellationToken cancellationToken)
         {
             EntraSignIn.Describe(context, user);
-            EntraConnectRequest connect = EntraSignIn.NewRequest(context, user, EntraFlow.ManagedIdentity);
-            connect.ManagedIdentityClientId = context.Request.ClientId?.ToString("D");
+            string? identityClientId = context.Request.ClientId?.ToString("D");
             if (!user.Confirm(context.Target, "Connect as the managed identity"))
             {
                 return null;
             }
 
-            return await EntraConnector.ConnectAsync(context.Connections, context.RequireRegistrations(), context.RequireRegistration(), connect, cancellationToken).ConfigureAwait(false);
+            var recorder = new EntraConnectionRecorder(context, user.Verbose);
+            ConnectionDocument document = recorder.NewDocument(EntraFlow.ManagedIdentity);
+            document.ManagedIdentityClientId = identityClientId;
+            EntraToken token = await EntraTokenProvider.AcquireForManagedIdentityAsync(identityClientId, EntraSignIn.Options(user.Verbose), cancellationToken).ConfigureAwait(false);
+            return await recorder.RecordAsync(document, token, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using PfaAzureDevOps.Core.Connection;
 using PfaAzureDevOps.Core.Errors;
 using PfaAzureDevOps.Core.Registration;
+using PfaAzureDevOps.Core.Storage;
 
 namespace PfaAzureDevOps.Core.SignIn.Entra
 {
@@ -25,14 +26,20 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             if (context.IsEntra)
             {
                 EntraSignIn.Describe(context, user);
-                EntraConnectRequest connect = EntraSignIn.NewRequest(context, user, EntraFlow.AccessToken);
-                connect.AccessToken = token;
                 if (!user.Confirm(context.Target, "Connect with the given access token"))
                 {
                     return null;
                 }
 
-                return await EntraConnector.ConnectAsync(context.Connections, context.RequireRegistrations(), context.RequireRegistration(), connect, cancellationToken).ConfigureAwait(false);
+                var recorder = new EntraConnectionRecorder(context, user.Verbose);
+                ConnectionDocument document = recorder.NewDocument(EntraFlow.AccessToken);
+                EntraToken supplied = EntraTokenProvider.FromAccessToken(token);
+                if (supplied.ExpiresOn.HasValue && supplied.ExpiresOn.Value <= DateTimeOffset.UtcNow)
+                {
+                    throw new PfaException(ErrorIds.EntraAccessTokenExpired, PfaErrorKind.InvalidArgument, $"The access token expired at {supplied.ExpiresOn.Value:u}. Pass a current one (in Azure Pipelines: $(System.AccessToken) of this job).", "AccessToken");
+                }
+
+                return await recorder.RecordAsync(document, supplied, cancellationToken).ConfigureAwait(false);
             }
 
             Uri organizationUrl = AzureDevOpsUrls.Organization(request.Options.Organization, request.Options.OrganizationUrl, RegistrationRules.DefaultAzureDevOpsAuthorizationServer)
@@ -42,7 +49,31 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return null;
             }
 
-            return await EntraConnector.ConnectWithAccessTokenAsync(context.Connections, token, request.Options, user.Verbose, cancellationToken).ConfigureAwait(false);
+            return await WithoutApplicationAsync(context, token, user.Verbose, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// A token the caller already holds and no registered application: only the organization is needed, as with
+        /// Connect-AzAccount -AccessToken. The token is stored as given and returned until it expires; it is never renewed.
+        /// </summary>
+        private static async Task<ConnectionDocument> WithoutApplicationAsync(SignInContext context, char[] accessToken, Action<string>? log, CancellationToken cancellationToken)
+        {
+            string server = RegistrationRules.DefaultAzureDevOpsAuthorizationServer;
+            EntraToken token = EntraTokenProvider.FromAccessToken(accessToken);
+            Uri profile = AzureDevOpsUrls.Profile(context.Request.Options.ProfileUrl, server);
+            var document = new ConnectionDocument
+            {
+                Provider = IdentityProvider.EntraId,
+                ClientId = Guid.TryParse(token.ClientId, out Guid client) ? client : Guid.Empty,
+                RegistrationScope = StateScope.CurrentUser,
+                AuthorizationServer = server,
+                CallbackUrl = server,
+                ProfileUrl = profile.AbsoluteUri.TrimEnd('/'),
+                Flow = nameof(EntraFlow.AccessToken),
+                Generation = 1,
+            };
+            log?.Invoke("Connecting with the given access token; no application is registered, so it is stored as given and never renewed.");
+            return await new EntraConnectionRecorder(context, log).RecordAsync(document, token, cancellationToken).ConfigureAwait(false);
         }
     }
 }

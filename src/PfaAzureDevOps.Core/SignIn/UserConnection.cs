@@ -14,9 +14,10 @@ namespace PfaAzureDevOps.Core.SignIn
     /// <summary>
     /// The user's Azure DevOps connection as the cmdlets use it: what is stored (<see cref="ConnectionStore"/>), access
     /// tokens (<see cref="TokenBroker"/>, wired here to the Azure DevOps OAuth refresh and, only when an Entra connection
-    /// is renewed, the Entra renewal), choosing the organization after sign-in, and disconnecting.
+    /// is renewed, the Entra renewal), choosing the organization after sign-in, and disconnecting. (It was ConnectionService
+    /// before signing in moved into the providers of <see cref="SignInService"/>.)
     /// </summary>
-    public sealed class ConnectionService
+    public sealed class UserConnection
     {
         /// <summary>Tokens with less than this left are refreshed before they are handed out.</summary>
         public static readonly TimeSpan RefreshMargin = TokenBroker.RefreshMargin;
@@ -24,12 +25,12 @@ namespace PfaAzureDevOps.Core.SignIn
         private OAuthTokenClient? _tokenClient;
         private AzureDevOpsRestClient? _restClient;
 
-        public ConnectionService()
+        public UserConnection()
             : this(new StateStore(StateScope.CurrentUser))
         {
         }
 
-        public ConnectionService(StateStore store)
+        public UserConnection(StateStore store)
         {
             Storage = new ConnectionStore(store);
             Broker = new TokenBroker(Storage, new AzureDevOpsOAuthRefresh(() => TokenClient), NewEntraRenewal);
