@@ -99,10 +99,14 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
             }
             if (-not $child.HasExited) { $child.Kill() }   # SIGKILL: Process.Kill sends SIGKILL on Unix
             $child.WaitForExit()
-            Start-Sleep -Milliseconds 1500
-            $left = @(Get-ChildItem $tmp -Recurse -File -Filter 'id' -ErrorAction Ignore)
+            # The watchdog has 1.5 s to remove the key and end git/ssh; looked at every 100 ms, judged at the end.
+            $cleanBy = [DateTime]::UtcNow.AddMilliseconds(1500)
+            do {
+                Start-Sleep -Milliseconds 100
+                $left = @(Get-ChildItem $tmp -Recurse -File -Filter 'id' -ErrorAction Ignore)
+                $procs = @(Get-ProcessesMentioning $tmp) + @(Get-ProcessesMentioning $destination)
+            } while (($left.Count -or $procs.Count) -and [DateTime]::UtcNow -lt $cleanBy)
             $keysLeft += $left.Count
-            $procs = @(Get-ProcessesMentioning $tmp) + @(Get-ProcessesMentioning $destination)
             $processesLeft += $procs.Count
             if ($left.Count -or $procs.Count) { $details.Add("run ${i}: keys=$($left.Count) processes=$(($procs | ForEach-Object Command) -join ' | ')") }
             foreach ($p in $procs) { Stop-Process -Id $p.Pid -Force -ErrorAction Ignore }
@@ -196,10 +200,14 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
                 $child.WaitForExit()
                 $child.Dispose()
                 if ([int](Control GET '/_test/counters').refreshToken -gt $before) { $reached++ }
-                $check = Invoke-FreshPwsh -Script "Import-Module '$Manifest'; try { `$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop; 'ALIVE' } catch { 'LOST=' + `$_.FullyQualifiedErrorId }"
-                if ($check.Text -notmatch 'ALIVE') {
+                # Alive means the next process can still refresh with what the killed one left on disk. Checked in this
+                # session: a forced refresh reads connection.json and the refresh token from disk under the store's lock
+                # (only access tokens are cached in memory, and -ForceRefresh skips that cache), as a fresh pwsh would,
+                # for 0.01 CPU s instead of 0.45 a run.
+                $check = try { $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop; 'ALIVE' } catch { 'LOST=' + $_.FullyQualifiedErrorId }
+                if ($check -ne 'ALIVE') {
                     $lost++
-                    $log.Add("run ${i}: $($check.Text)")
+                    $log.Add("run ${i}: $check")
                     Connect-Paste   # connect again for the next run
                 }
             }
