@@ -194,8 +194,8 @@ function Invoke-Test {
     $failed = $unit.Failed + $netfx.Failed + $pester.Failed
     Write-Host ''
     if ($pester.Files.Count -gt 0) {
-        Write-Host 'Pester files (wall s, CPU s with their child processes, worker):'
-        foreach ($f in @($pester.Files | Sort-Object Seconds -Descending)) { Write-Host ('  {0,6:0.0} {1,6:0.0}  {2,-8} {3}' -f $f.Seconds, $f.CpuSeconds, $f.Worker, $f.File) }
+        Write-Host 'Pester files (wall s; CPU s with their child processes; of it in the worker itself; worker):'
+        foreach ($f in @($pester.Files | Sort-Object Seconds -Descending)) { Write-Host ('  {0,6:0.0} {1,6:0.0} {2,6:0.0}  {3,-8} {4}' -f $f.Seconds, $f.CpuSeconds, $f.OwnCpuSeconds, $f.Worker, $f.File) }
         Write-Host "Pester result files (NUnit XML per file): $results"
     }
     $skippedLanes = if ($SkipUnitTests) { ' (xunit and Mono skipped: -SkipUnitTests)' } elseif ($Fast) { ' (fast lane: xunit unit lane and the fast Pester files; Mono not run)' } else { '' }

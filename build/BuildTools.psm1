@@ -47,12 +47,16 @@ function Get-CpuSeconds {
     <#
     CPU seconds of this process and of the children it has waited for (Linux: /proc/self/stat utime+stime+cutime+cstime
     at 100 ticks/s), so a lane's CPU time counts the dotnet, pwsh and server processes it ran. Processes nobody waited
-    for (MSBuild and compiler build servers, a grandchild whose parent died first) are not counted.
+    for (MSBuild and compiler build servers, a grandchild whose parent died first) are not counted. -Own: this process
+    alone (utime+stime).
     #>
+    param([switch] $Own)
     if (Test-Path /proc/self/stat) {
         $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
+        if ($Own) { return ([long]$fields[11] + [long]$fields[12]) / 100.0 }
         return ([long]$fields[11] + [long]$fields[12] + [long]$fields[13] + [long]$fields[14]) / 100.0
     }
+    if ($Own) { return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds }
     return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
 }
 
@@ -209,7 +213,7 @@ function Show-PesterResults {
         $Run.Shown[$done.Name] = $true
         $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
         if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }
-        Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, {6})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.Worker)
+        Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, of it {6:0.0} s in the worker itself; {7})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.OwnCpuSeconds, $r.Worker)
         $c = $Run.Counts
         $c.Passed += $r.Passed; $c.Failed += $r.Failed; $c.Skipped += $r.Skipped
         $c.FailedContainers += $r.FailedContainers; $c.FailedBlocks += $r.FailedBlocks
