@@ -91,13 +91,7 @@ internal static class ControlEndpoints
         app.MapGet("/_test/health", () => Results.Json(new { ok = true, pid = Environment.ProcessId }));
 
         // ---- users ----
-        app.MapGet("/_test/users", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(new { signedInUserId = store.SignedInUserId, value = store.Users.Values.Select(DescribeUser).ToList() });
-            }
-        });
+        app.MapRead(store, "/_test/users", () => new { signedInUserId = store.SignedInUserId, value = store.Users.Values.Select(DescribeUser).ToList() });
         app.MapPost("/_test/users", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);
@@ -130,13 +124,7 @@ internal static class ControlEndpoints
         });
 
         // ---- apps ----
-        app.MapGet("/_test/apps", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(store.Apps.Values.Select(DescribeApp).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/apps", () => store.Apps.Values.Select(DescribeApp).ToList());
         app.MapPost("/_test/apps", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);
@@ -195,13 +183,7 @@ internal static class ControlEndpoints
         });
 
         // ---- authorizations and tokens ----
-        app.MapGet("/_test/authorizations", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(store.Authorizations.Values.Select(x => new { id = x.Id, userId = x.UserId, appId = x.AppId, revoked = x.Revoked }).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/authorizations", () => store.Authorizations.Values.Select(x => new { id = x.Id, userId = x.UserId, appId = x.AppId, revoked = x.Revoked }).ToList());
         app.MapPost("/_test/authorizations/revoke", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);
@@ -243,13 +225,7 @@ internal static class ControlEndpoints
                 return Results.Json(Settings(store));
             }
         });
-        app.MapGet("/_test/settings", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(Settings(store));
-            }
-        });
+        app.MapRead(store, "/_test/settings", () => Settings(store));
         app.MapGet("/_test/counters", () =>
         {
             lock (store.Gate)
@@ -267,23 +243,10 @@ internal static class ControlEndpoints
                 });
             }
         });
-        app.MapDelete("/_test/counters", () =>
-        {
-            lock (store.Gate)
-            {
-                store.Counters.Clear();
-            }
-            return Results.NoContent();
-        });
+        app.MapReset(store, "/_test/counters", () => store.Counters.Clear());
 
         // ---- organizations, projects, repositories ----
-        app.MapGet("/_test/orgs", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(store.Orgs.Values.Select(DescribeOrg).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/orgs", () => store.Orgs.Values.Select(DescribeOrg).ToList());
         app.MapPost("/_test/orgs", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);
@@ -387,13 +350,7 @@ internal static class ControlEndpoints
         });
 
         // ---- faults ----
-        app.MapGet("/_test/faults", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(store.Faults.Select(Faults.Describe).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/faults", () => store.Faults.Select(Faults.Describe).ToList());
         app.MapPost("/_test/faults", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);
@@ -431,14 +388,7 @@ internal static class ControlEndpoints
                 return Results.Json(store.Faults.Select(Faults.Describe).ToList());
             }
         });
-        app.MapDelete("/_test/faults", () =>
-        {
-            lock (store.Gate)
-            {
-                store.Faults.Clear();
-            }
-            return Results.NoContent();
-        });
+        app.MapReset(store, "/_test/faults", () => store.Faults.Clear());
 
         // ---- ssh ----
         app.MapPost("/_test/ssh/config", async (HttpContext ctx) =>
@@ -453,19 +403,13 @@ internal static class ControlEndpoints
                 return Results.Json(new { port = store.Ssh.Port, host = store.Ssh.Host, user = store.Ssh.User, forcedCommand = store.Ssh.ForcedCommand });
             }
         });
-        app.MapGet("/_test/ssh/keys", () =>
+        app.MapRead(store, "/_test/ssh/keys", () => store.SshKeys.Values.Select(k =>
         {
-            lock (store.Gate)
-            {
-                return Results.Json(store.SshKeys.Values.Select(k =>
-                {
-                    var d = RestEndpoints.Describe(k, true);
-                    d["org"] = k.Org;
-                    d["deleted"] = k.Deleted;
-                    return d;
-                }).ToList());
-            }
-        });
+            var d = RestEndpoints.Describe(k, true);
+            d["org"] = k.Org;
+            d["deleted"] = k.Deleted;
+            return d;
+        }).ToList());
         app.MapPost("/_test/ssh/expire", async (HttpContext ctx) =>
         {
             var b = await BodyAsync(ctx);

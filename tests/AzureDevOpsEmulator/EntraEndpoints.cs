@@ -832,13 +832,7 @@ internal static class EntraEndpoints
 
     private static void MapControl(WebApplication app, Store store)
     {
-        app.MapGet("/_test/entra/tenants", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(State.Tenants.Values.Select(DescribeTenant).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/entra/tenants", () => State.Tenants.Values.Select(DescribeTenant).ToList());
         app.MapPost("/_test/entra/tenants", async (HttpContext ctx) =>
         {
             var b = await Json.BodyAsync(ctx);
@@ -882,13 +876,7 @@ internal static class EntraEndpoints
             }
         });
 
-        app.MapGet("/_test/entra/apps", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(State.Apps.Values.Select(DescribeApp).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/entra/apps", () => State.Apps.Values.Select(DescribeApp).ToList());
         app.MapPost("/_test/entra/apps", async (HttpContext ctx) =>
         {
             var b = await Json.BodyAsync(ctx);
@@ -1011,22 +999,16 @@ internal static class EntraEndpoints
             }
         });
 
-        app.MapGet("/_test/entra/devicecode", () =>
+        app.MapRead(store, "/_test/entra/devicecode", () => State.DeviceCodes.Values.Select(d => new Dictionary<string, object?>
         {
-            lock (store.Gate)
-            {
-                return Results.Json(State.DeviceCodes.Values.Select(d => new Dictionary<string, object?>
-                {
-                    ["userCode"] = d.UserCode,
-                    ["clientId"] = d.ClientId,
-                    ["tenant"] = d.TenantId,
-                    ["scope"] = d.Scope,
-                    ["status"] = d.ExpiresAt <= DateTimeOffset.UtcNow && d.Status == "pending" ? "expired" : d.Status,
-                    ["polls"] = d.Polls,
-                    ["expiresOn"] = d.ExpiresAt,
-                }).ToList());
-            }
-        });
+            ["userCode"] = d.UserCode,
+            ["clientId"] = d.ClientId,
+            ["tenant"] = d.TenantId,
+            ["scope"] = d.Scope,
+            ["status"] = d.ExpiresAt <= DateTimeOffset.UtcNow && d.Status == "pending" ? "expired" : d.Status,
+            ["polls"] = d.Polls,
+            ["expiresOn"] = d.ExpiresAt,
+        }).ToList());
         foreach (var action in new[] { "approve", "deny", "expire" })
         {
             app.MapPost("/_test/entra/devicecode/" + action, async (HttpContext ctx) =>
@@ -1063,13 +1045,7 @@ internal static class EntraEndpoints
             });
         }
 
-        app.MapGet("/_test/entra/errors", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(State.Errors.Select(DescribeRule).ToList());
-            }
-        });
+        app.MapRead(store, "/_test/entra/errors", () => State.Errors.Select(DescribeRule).ToList());
         app.MapPost("/_test/entra/errors", async (HttpContext ctx) =>
         {
             var b = await Json.BodyAsync(ctx);
@@ -1090,14 +1066,7 @@ internal static class EntraEndpoints
                 return Results.Json(State.Errors.Select(DescribeRule).ToList());
             }
         });
-        app.MapDelete("/_test/entra/errors", () =>
-        {
-            lock (store.Gate)
-            {
-                State.Errors.Clear();
-            }
-            return Results.NoContent();
-        });
+        app.MapReset(store, "/_test/entra/errors", () => State.Errors.Clear());
 
         app.MapPost("/_test/entra/revoke", async (HttpContext ctx) =>
         {
@@ -1116,13 +1085,7 @@ internal static class EntraEndpoints
             }
         });
 
-        app.MapGet("/_test/entra/settings", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(DescribeSettings());
-            }
-        });
+        app.MapRead(store, "/_test/entra/settings", () => DescribeSettings());
         app.MapPost("/_test/entra/settings", async (HttpContext ctx) =>
         {
             var b = await Json.BodyAsync(ctx);
@@ -1137,28 +1100,9 @@ internal static class EntraEndpoints
                 return Results.Json(DescribeSettings());
             }
         });
-        app.MapGet("/_test/entra/counters", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(new Dictionary<string, int>(State.Counters));
-            }
-        });
-        app.MapDelete("/_test/entra/counters", () =>
-        {
-            lock (store.Gate)
-            {
-                State.Counters.Clear();
-            }
-            return Results.NoContent();
-        });
-        app.MapGet("/_test/entra/authorize-log", () =>
-        {
-            lock (store.Gate)
-            {
-                return Results.Json(State.AuthorizeLog.ToList());
-            }
-        });
+        app.MapRead(store, "/_test/entra/counters", () => new Dictionary<string, int>(State.Counters));
+        app.MapReset(store, "/_test/entra/counters", () => State.Counters.Clear());
+        app.MapRead(store, "/_test/entra/authorize-log", () => State.AuthorizeLog.ToList());
     }
 
     private static Dictionary<string, object?> DescribeSettings() => new()
