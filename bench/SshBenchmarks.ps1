@@ -24,12 +24,12 @@ function Invoke-SshBenchmarks {
             $type = $case.Type
             $results += Compare-SideBySide -Name "Key generation $($case.Name) (warm session vs ssh-keygen)" -Runs $Runs -Target 1.0 `
                 -Anchor { Remove-Item "$keygenFile*" -ErrorAction Ignore; Measure-Process 'ssh-keygen' $keygenArgs } `
-                -Subject { $sw = [Diagnostics.Stopwatch]::StartNew(); New-PfaSshKey -KeyType $type -Force -WarningAction SilentlyContinue; $sw.Stop(); $sw.Elapsed.TotalMilliseconds }
+                -Subject { $sw = [Diagnostics.Stopwatch]::StartNew(); $null = New-PfaSshKey -KeyType $type -Force -WarningAction SilentlyContinue -InformationAction Ignore; $sw.Stop(); $sw.Elapsed.TotalMilliseconds }
         }
 
         if (-not (Test-Path /usr/sbin/sshd) -or -not (Get-Command git -ErrorAction Ignore)) { Write-Warning 'sshd or git not found: access check benchmark skipped.'; return $results }
         # A loopback sshd serving one bare repository, with the stored (RSA) key authorized.
-        New-PfaSshKey -KeyType Rsa -Bits 3072 -Force -WarningAction SilentlyContinue
+        $null = New-PfaSshKey -KeyType Rsa -Bits 3072 -Force -WarningAction SilentlyContinue -InformationAction Ignore
         $bare = Join-Path $work 'repo.git'
         $tree = Join-Path $work 'tree'
         & git init -q --bare --initial-branch=main $bare
