@@ -61,17 +61,8 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-    Import-Module PfaAzureDevOps -Force
     $script:Config = Import-PowerShellDataFile -LiteralPath (Join-Path $PSScriptRoot 'HelpExamples.psd1')
-    $script:SavedCI = $env:CI
-    $script:SavedHome = $env:PFA_AZUREDEVOPS_HOME
-    $env:CI = 'true'
-    $script:Ado = Start-LocalAzureDevOps -WithSsh -AllowHttpCallbacks
-    function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-        if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-        else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-    }
+    $script:Ado = (Enter-TestSession -WithSsh -AllowHttpCallbacks).Ado
     function script:Copy-Tree([string] $From, [string] $To) {
         # Keeps the owner-only modes the store checks.
         if (Get-Command cp -CommandType Application -ErrorAction Ignore) { & cp -a $From $To; if ($LASTEXITCODE) { throw "cp -a $From $To failed" } }
@@ -184,10 +175,8 @@ function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [obj
 }
 
 AfterAll {
-    if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
+    Exit-TestSession
     if ($script:Stages) { Remove-Item -LiteralPath $script:Stages -Recurse -Force -ErrorAction Ignore }
-    $env:CI = $script:SavedCI
-    $env:PFA_AZUREDEVOPS_HOME = $script:SavedHome
 }
 
 Describe 'Help examples' {

@@ -10,39 +10,19 @@ BeforeDiscovery {
 Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
-        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
-        Import-Module PfaAzureDevOps -Force
-        $script:SavedCI = $env:CI
-        $env:CI = 'true'
-        $script:StateHome = New-TestStateHome
-        $script:Ado = Start-LocalAzureDevOps -WithSsh
+        $script:Session = Enter-TestSession -LocalAzureDevOps -WithSsh -StateHome
+        $script:Ado = $Session.Ado
+        $script:StateHome = $Session.StateHome
         $script:Pwsh = Join-Path $PSHOME 'pwsh'
         $script:Manifest = Get-TestModuleManifest
-
-        function script:Control([string] $Method = 'GET', [string] $Path, $Body) {
-            if ($PSBoundParameters.ContainsKey('Body')) { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path -Body $Body }
-            else { Invoke-LocalAzureDevOpsControl -Instance $Ado -Method $Method -Path $Path }
-        }
 
         $null = Control POST '/_test/orgs' @{ name = 'killcorp' }
         $null = Control POST '/_test/orgs/killcorp/repos' @{ project = 'Modules'; repo = 'base' }
         $script:RepoUrl = "ssh://$($Ado.SshUser)@127.0.0.1:$($Ado.SshPort)/v3/killcorp/Modules/base"
         $script:HostFp = $Ado.SshHostKeyFingerprint
 
-        $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId $app.id -ClientSecret (ConvertTo-SecureString $app.clientSecret -AsPlainText -Force) `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
-
-        function script:Connect-Paste {
-            Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
-            $link = @($info | ForEach-Object { "$_" } | Where-Object { $_ -match '^https?://\S+/oauth2/authorize\?' })[0]
-            $page = Invoke-WebRequest -Uri $link.Replace($Ado.HttpsUrl, $Ado.HttpUrl) -NoProxy
-            $null = $page.Content -match 'name="consentId" value="([^"]+)"'
-            $answer = Invoke-WebRequest -Uri "$($Ado.HttpUrl)/oauth2/authorize" -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue `
-                -ContentType 'application/x-www-form-urlencoded' -Body "consentId=$([uri]::EscapeDataString($Matches[1]))&decision=accept"
-            Connect-PfaAzureDevOps -CallbackUri ([string]$answer.Headers.Location[0]) -Organization killcorp -OrganizationUrl "$($Ado.HttpUrl)/killcorp" -WarningAction SilentlyContinue | Out-Null
-        }
-        Connect-Paste
+        $null = Register-TestApp
+        Connect-TestUser -Organization killcorp
         New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
         Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization killcorp | Out-Null
 
@@ -80,11 +60,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         }
     }
 
-    AfterAll {
-        if ($script:Ado) { Stop-LocalAzureDevOps -Instance $script:Ado }
-        Remove-TestStateHome $script:StateHome
-        $env:CI = $script:SavedCI
-    }
+    AfterAll { Exit-TestSession }
 
     It 'item 4: killed while git runs, no key stays readable and git/ssh end with the process (15 runs)' {
         $runs = 15
@@ -218,7 +194,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
                 if ($check -ne 'ALIVE') {
                     $lost++
                     $log.Add("run ${i}: $check")
-                    Connect-Paste   # connect again for the next run
+                    Connect-TestUser -Organization killcorp   # connect again for the next run
                 }
             }
             [pscustomobject]@{ Lost = $lost; Reached = $reached; Log = $log }
