@@ -8,27 +8,28 @@
         'WindowsPowerShell51.Tests.ps1'
     )
 
-    # Each file's wall time in seconds in one sequential run of the whole suite (14:45 UTC, main at 1d926ff, the machine
-    # loaded by other runs: read them as proportions). A full run prints the current ones ('Pester files').
-    # Workers take the heaviest file first, so the long files start at once and the short ones fill the gaps.
-    # A file not listed counts as 30 s.
+    # Each file's wall time in seconds in a full run of the whole suite (main at 451be7a, clean clone, 3 workers beside
+    # xunit and Mono, the machine loaded by other runs: load average about 22; read them as proportions). A full run
+    # prints the current ones ('Pester files'). Workers take the heaviest file first, so the long files start at once and
+    # the short ones fill the gaps. A file not listed counts as 30 s.
     Weights = @{
-        'HelpExamples.Tests.ps1'        = 226
-        'SessionKill.Tests.ps1'         = 201
-        'EntraConnection.Tests.ps1'     = 132
-        'Connection.Tests.ps1'          = 125
-        'HardenInput.Tests.ps1'         = 53
-        'SessionHardening.Tests.ps1'    = 50
-        'Pipeline.Tests.ps1'            = 38
-        'SshKeyLife.Tests.ps1'          = 37
-        'SshKeys.Tests.ps1'             = 36
-        'InstanceUsers.Tests.ps1'       = 24
-        'LoadIsolation.Tests.ps1'       = 24
-        'AzDevOpsSshKeys.Tests.ps1'     = 16
-        'Package.Tests.ps1'             = 15
-        'UserExperience.Tests.ps1'      = 14
-        'Registration.Tests.ps1'        = 12
-        'Help.Tests.ps1'                = 8
-        'WindowsPowerShell51.Tests.ps1' = 1
+        'HelpExamples.Tests.ps1'        = 328
+        'SessionKill.Tests.ps1'         = 206
+        'EntraConnection.Tests.ps1'     = 192
+        'SshKeyLife.Tests.ps1'          = 109
+        'Connection.Tests.ps1'          = 73
+        'SshKeys.Tests.ps1'             = 66
+        'HardenInput.Tests.ps1'         = 63
+        'SessionHardening.Tests.ps1'    = 47
+        'Pipeline.Tests.ps1'            = 44
+        'UserExperience.Tests.ps1'      = 43
+        'AzDevOpsSshKeys.Tests.ps1'     = 31
+        'InstanceUsers.Tests.ps1'       = 30
+        'ErrorCatalog.Tests.ps1'        = 17
+        'LoadIsolation.Tests.ps1'       = 14
+        'Package.Tests.ps1'             = 12
+        'Registration.Tests.ps1'        = 11
+        'Help.Tests.ps1'                = 9
+        'WindowsPowerShell51.Tests.ps1' = 2
     }
 }
