@@ -63,6 +63,9 @@ namespace PfaAzureDevOps.TestServers
 
         public int Pid => _emulator?.Id ?? 0;
 
+        /// <summary>The PID of the emulator's watchdog, which stops it when this process is gone (see <see cref="ServerProcess"/>).</summary>
+        public int WatchdogId => _emulator?.WatchdogId ?? 0;
+
         /// <summary>The emulator's standard error so far.</summary>
         public string Log => _emulator?.ReadStderr() ?? string.Empty;
 
