@@ -400,7 +400,8 @@ internal static class ControlEndpoints
                 store.Ssh.Host = Str(b, "host") ?? store.Ssh.Host;
                 store.Ssh.User = Str(b, "user") ?? store.Ssh.User;
                 store.Ssh.ForcedCommand = Str(b, "forcedCommand") ?? store.Ssh.ForcedCommand;
-                return Results.Json(new { port = store.Ssh.Port, host = store.Ssh.Host, user = store.Ssh.User, forcedCommand = store.Ssh.ForcedCommand });
+                store.Ssh.NewKeyDelaySeconds = Int(b, "newKeyDelaySeconds") ?? store.Ssh.NewKeyDelaySeconds;
+                return Results.Json(new { port = store.Ssh.Port, host = store.Ssh.Host, user = store.Ssh.User, forcedCommand = store.Ssh.ForcedCommand, newKeyDelaySeconds = store.Ssh.NewKeyDelaySeconds });
             }
         });
         app.MapRead(store, "/_test/ssh/keys", () => store.SshKeys.Values.Select(k =>
@@ -432,7 +433,8 @@ internal static class ControlEndpoints
             {
                 var now = DateTimeOffset.UtcNow;
                 var forced = store.Ssh.ForcedCommand;
-                foreach (var k in store.SshKeys.Values.Where(k => !k.Deleted && k.ValidTo > now && k.KeyBlob == blob))
+                var accepted = now.AddSeconds(-store.Ssh.NewKeyDelaySeconds);
+                foreach (var k in store.SshKeys.Values.Where(k => !k.Deleted && k.ValidTo > now && k.ValidFrom <= accepted && k.KeyBlob == blob))
                 {
                     if (forced == null)
                     {

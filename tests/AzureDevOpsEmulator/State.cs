@@ -172,6 +172,8 @@ internal sealed class SshSettings
     public string Host { get; set; } = "127.0.0.1";
     public string User { get; set; } = "git";
     public string? ForcedCommand { get; set; }
+    /// <summary>How long a newly added key stays refused over SSH (the real service may need a moment); 0: at once.</summary>
+    public int NewKeyDelaySeconds { get; set; }
 }
 
 /// <summary>All emulator state, in memory, guarded by one lock (<see cref="Gate"/>).</summary>

@@ -499,6 +499,54 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
         Get-PfaSshPublicKey | Should -Not -BeNullOrEmpty
     }
 
+    It 'a key the service accepts only after a moment: the clone check tries again (progress, verbose) and proves the clone' {
+        $null = New-TestStateHome
+        $null = Register-TestApp -App $App
+        $null = Control POST '/_test/ssh/config' @{ newKeyDelaySeconds = 3 }
+        try {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $out = Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint `
+                -InformationVariable said -ErrorVariable failed -WarningAction SilentlyContinue -Verbose 4>&1
+            $failed.Count | Should -Be 0
+            $retries = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'refused the key added moments ago; trying again in \d s' })
+            $retries.Count | Should -BeGreaterThan 0 -Because 'the first tries come within the emulator''s 3 s'
+            @($said | ForEach-Object { "$_" }) | Should -Contain "You can clone $($RepoUrl): 2 ref(s), default branch main, host key $($Ado.SshHostKeyFingerprint)."
+            $sw.Elapsed.TotalSeconds | Should -BeGreaterThan 3
+        }
+        finally {
+            $null = Control POST '/_test/ssh/config' @{ newKeyDelaySeconds = 0 }
+            Get-AzDevOpsSshKey -Organization fabrikam -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'a key refused for longer gives up after about 10 s; other failures (a host key mismatch) are never tried again' {
+        $null = New-TestStateHome
+        $null = Register-TestApp -App $App
+        $null = Control POST '/_test/ssh/config' @{ newKeyDelaySeconds = 120 }
+        try {
+            $out = Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $Ado.SshHostKeyFingerprint `
+                -InformationVariable said -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -Verbose 4>&1
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'SshKeyNotAuthorized,*'
+            $retries = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'trying again' })
+            $retries.Count | Should -BeGreaterOrEqual 1
+            $retries.Count | Should -BeLessOrEqual 3 -Because 'tries after 1, 2 and 4 s only while the next one starts within 10 s of the first'
+            Get-AzDevOpsSshKey -Organization fabrikam -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+
+            # A key just added, and the host key does not match: one refusal, no retry.
+            $wrong = 'SHA256:' + [Convert]::ToBase64String([byte[]]::new(32)).TrimEnd('=')
+            $out = Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $wrong `
+                -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -InformationAction SilentlyContinue -Verbose 4>&1
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Not -BeLike 'SshKeyNotAuthorized,*'
+            @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'trying again' }).Count | Should -Be 0
+        }
+        finally {
+            $null = Control POST '/_test/ssh/config' @{ newKeyDelaySeconds = 0 }
+            Get-AzDevOpsSshKey -Organization fabrikam -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'a URL that is not an SSH URL fails before anyone signs in' {
         $err = $null
         try { Connect-PfaAzureDevOps -NoBrowser -RepositoryUrl 'https://dev.azure.com/fabrikam/Modules/_git/puppet-base' -ErrorAction Stop } catch { $err = $_ }

@@ -33,6 +33,34 @@ namespace PfaAzureDevOps.Core.Git
             return await GitSshAccessChecker.CheckAsync(url, key, policy, timeout, cancellationToken).ConfigureAwait(false);
         }
 
+        /// <summary>How long a key added moments ago may be refused before the refusal counts: the service may need a moment before SSH accepts it.</summary>
+        public static readonly TimeSpan NewKeyPatience = TimeSpan.FromSeconds(10);
+
+        /// <summary>
+        /// <see cref="TestAccessAsync"/> for a key added moments ago: a refusal of the key (SshKeyNotAuthorized, and
+        /// nothing else: a host key mismatch, an unreachable host or a missing repository come back at once) is tried
+        /// again after 1, 2, then 4 seconds while the next try still starts within <paramref name="patience"/> of the
+        /// first. <paramref name="onRetry"/> hears each wait (the try that comes next, the wait) before it starts;
+        /// cancellation (Ctrl+C) ends a wait at once.
+        /// </summary>
+        public async Task<GitAccessResult> TestNewKeyAccessAsync(GitSshUrl url, HostKeyPolicy policy, TimeSpan timeout, TimeSpan patience, Action<int, TimeSpan>? onRetry, CancellationToken cancellationToken)
+        {
+            System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan wait = TimeSpan.FromSeconds(1);
+            for (int attempt = 1; ; attempt++)
+            {
+                GitAccessResult result = await TestAccessAsync(url, policy, timeout, cancellationToken).ConfigureAwait(false);
+                if (result.Success || result.Error?.ErrorId != ErrorIds.SshKeyNotAuthorized || watch.Elapsed + wait > patience)
+                {
+                    return result;
+                }
+
+                onRetry?.Invoke(attempt + 1, wait);
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+        }
+
         public async Task<GitCommandResult> CloneAsync(GitSshUrl url, string destination, HostKeyPolicy policy, string? branch, int? depth, CancellationToken cancellationToken, IProgress<string>? progress)
         {
             string key = Keys.ReadPrivateKeyText(out _);

@@ -11,6 +11,9 @@ namespace PfaAzureDevOps.Commands
     /// </summary>
     public sealed partial class ConnectPfaAzureDevOpsCommand
     {
+        /// <summary>Whether this run added the key to Azure DevOps (not already there): the clone check then allows the service a moment.</summary>
+        private bool _keyAddedNow;
+
         /// <summary>The organization an Azure DevOps SSH URL names (v3/{organization}/...), when no organization is given; a bad URL fails before sign-in.</summary>
         private string? OrganizationFromRepositoryUrl()
         {
@@ -84,6 +87,7 @@ namespace PfaAzureDevOps.Commands
                 var credential = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
                 Core.AzureDevOps.AzureDevOpsSshKey added = RunWithProgress("Adding your SSH key to Azure DevOps", $"Waiting for {endpoints.Organization}", cancel => service.AddAsync(
                     endpoints, credential, request, message => OnPipeline(() => WriteVerbose(message)), cancel));
+                _keyAddedNow = !added.AlreadyPresent;
                 string until = added.ValidTo.HasValue ? " until " + UserMessages.Date(added.ValidTo.Value) : string.Empty;
                 UserMessages.Show(this, added.AlreadyPresent
                     ? $"Your key MD5:{key.Md5Fingerprint} is already in {endpoints.Organization}, valid{until}."
@@ -117,7 +121,7 @@ namespace PfaAzureDevOps.Commands
 
             try
             {
-                PfaSshAccessResult result = CheckAccess(RepositoryUrl, TimeSpan.FromSeconds(30), out Core.PfaException? error);
+                PfaSshAccessResult result = CheckAccess(RepositoryUrl, TimeSpan.FromSeconds(30), out Core.PfaException? error, keyJustAdded: _keyAddedNow);
                 if (error != null)
                 {
                     WriteError(ErrorMapper.ToErrorRecord(error));

@@ -141,7 +141,10 @@ namespace PfaAzureDevOps.Internal
         /// Runs network work off the pipeline thread with a progress line once it takes more than a second (what is being
         /// waited for, and for how long); Ctrl+C cancels it.
         /// </summary>
-        protected T RunWithProgress<T>(string activity, string status, Func<CancellationToken, Task<T>> work)
+        protected T RunWithProgress<T>(string activity, string status, Func<CancellationToken, Task<T>> work) => RunWithProgress(activity, () => status, work);
+
+        /// <summary><see cref="RunWithProgress{T}(string, string, Func{CancellationToken, Task{T}})"/> with a status the work may change as it goes (read at each tick).</summary>
+        protected T RunWithProgress<T>(string activity, Func<string> status, Func<CancellationToken, Task<T>> work)
         {
             bool shown = false;
             T result = RunOffPipelineWithTicks(
@@ -152,7 +155,7 @@ namespace PfaAzureDevOps.Internal
                     if (elapsed >= TimeSpan.FromSeconds(1))
                     {
                         shown = true;
-                        WriteProgress(new ProgressRecord(7, activity, $"{status} ({elapsed.TotalSeconds:0} s)"));
+                        WriteProgress(new ProgressRecord(7, activity, $"{status()} ({elapsed.TotalSeconds:0} s)"));
                     }
                 });
             if (shown)

@@ -22,9 +22,11 @@ namespace PfaAzureDevOps.Internal
         /// <summary>
         /// The clone-access proof (Test-PfaAzureDevOpsSshAccess, and Connect-PfaAzureDevOps -RepositoryUrl): connects with
         /// the stored key under the host key policy, reads the refs with progress, and remembers a URL that worked for tab
-        /// completion. A refused check is not thrown: it comes back as the result with its error.
+        /// completion. A refused check is not thrown: it comes back as the result with its error. With
+        /// <paramref name="keyJustAdded"/> a refusal of the key is tried again for a few seconds (the service may need a
+        /// moment before SSH accepts a key added moments ago); no other failure is.
         /// </summary>
-        protected PfaSshAccessResult CheckAccess(string repositoryUrl, TimeSpan timeout, out Core.PfaException? error)
+        protected PfaSshAccessResult CheckAccess(string repositoryUrl, TimeSpan timeout, out Core.PfaException? error, bool keyJustAdded = false)
         {
             Core.Git.GitSshUrl url = Core.Git.GitRepositoryService.ParseUrl(repositoryUrl);
             Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
@@ -32,7 +34,14 @@ namespace PfaAzureDevOps.Internal
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             var service = new Core.Git.GitRepositoryService(keys);
             WriteVerbose($"Checking read access to {url} as '{url.User}' with SSH key {key.Sha256Fingerprint} (timeout {timeout.TotalSeconds:0.##} s).");
-            Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", $"Asking {url.Host} for the refs of {url.Path}", token => service.TestAccessAsync(url, policy, timeout, token));
+            string status = $"Asking {url.Host} for the refs of {url.Path}";
+            Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", () => status, token => keyJustAdded
+                ? service.TestNewKeyAccessAsync(url, policy, timeout, Core.Git.GitRepositoryService.NewKeyPatience, (attempt, wait) =>
+                {
+                    status = $"The key was added moments ago and {url.Host} does not accept it yet; try {attempt} in {wait.TotalSeconds:0} s (Ctrl+C stops)";
+                    OnPipeline(() => WriteVerbose($"{url.Host} refused the key added moments ago; trying again in {wait.TotalSeconds:0} s (try {attempt})."));
+                }, token)
+                : service.TestAccessAsync(url, policy, timeout, token));
             if (result.HostKeyFingerprint != null)
             {
                 WriteVerbose($"Host key: {result.HostKeyFingerprint}.");
