@@ -74,6 +74,17 @@ function Get-TestPwshHome {
     #>
     param([Parameter(Mandatory)] [string] $RepositoryRoot)
     if ($env:PFA_TEST_PWSH -eq 'tool') { return $PSHOME }
+    try { return (New-TestPwshHome -RepositoryRoot $RepositoryRoot) }
+    catch {
+        # A slower start is no reason to fail the run (no writable ~/.cache, a full disk, a crossgen2 that crashed).
+        Write-Warning "Could not make the compiled pwsh for the tests ($($_.Exception.Message)); they run $PSHOME, which starts slower."
+        return $PSHOME
+    }
+}
+
+function New-TestPwshHome {
+    <# Get-TestPwshHome's work: the cached copy, made when missing. Throws on what it cannot do. #>
+    param([Parameter(Mandatory)] [string] $RepositoryRoot)
     $arch = [Runtime.InteropServices.RuntimeInformation]::OSArchitecture
     if (-not $IsLinux -or $arch -ne 'X64') { return $PSHOME }
     $project = Get-Content -Raw (Join-Path $RepositoryRoot 'tests/tools/tools.csproj')
@@ -94,6 +105,9 @@ function Get-TestPwshHome {
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $staging = "$target.$PID.tmp"
     New-Item -ItemType Directory -Path (Split-Path $target) -Force | Out-Null
+    # Copies an interrupted build left behind.
+    Get-ChildItem -LiteralPath (Split-Path $target) -Directory -Filter '*.tmp' | Where-Object LastWriteTimeUtc -LT ([DateTime]::UtcNow.AddHours(-1)) |
+        Remove-Item -Recurse -Force -ErrorAction Ignore
     if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
     & cp -a $PSHOME $staging
     if ($LASTEXITCODE -ne 0) { throw "Could not copy $PSHOME to $staging." }
