@@ -528,6 +528,8 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
                 -InformationVariable said -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -Verbose 4>&1
             $failed.Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'SshKeyNotAuthorized,*'
+            $failed[0].Exception.Message | Should -Match 'still refused the SSH key \d+ times? over \d+ s after it was added\. The service may need longer'
+            $failed[0].Exception.Message | Should -Match ([regex]::Escape("run Test-PfaAzureDevOpsSshAccess $RepoUrl in a minute"))
             $retries = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'trying again' })
             $retries.Count | Should -BeGreaterOrEqual 1
             $retries.Count | Should -BeLessOrEqual 3 -Because 'tries after 1, 2 and 4 s only while the next one starts within 10 s of the first'

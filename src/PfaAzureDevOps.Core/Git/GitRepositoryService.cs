@@ -50,15 +50,36 @@ namespace PfaAzureDevOps.Core.Git
             for (int attempt = 1; ; attempt++)
             {
                 GitAccessResult result = await TestAccessAsync(url, policy, timeout, cancellationToken).ConfigureAwait(false);
-                if (result.Success || result.Error?.ErrorId != ErrorIds.SshKeyNotAuthorized || watch.Elapsed + wait > patience)
+                if (result.Success || result.Error?.ErrorId != ErrorIds.SshKeyNotAuthorized)
                 {
                     return result;
+                }
+
+                if (watch.Elapsed + wait > patience)
+                {
+                    return StillRefused(result, attempt, watch.Elapsed);
                 }
 
                 onRetry?.Invoke(attempt + 1, wait);
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
             }
+        }
+
+        /// <summary>
+        /// The last refusal, said for a key added moments ago: "not registered, add it" would send the person to add a key
+        /// that is there, so the message says it was just added and when to check again (same id, kind and target).
+        /// </summary>
+        private static GitAccessResult StillRefused(GitAccessResult result, int tries, TimeSpan waited)
+        {
+            PfaException refused = result.Error!;
+            var error = new PfaException(
+                refused.ErrorId,
+                refused.Kind,
+                $"{result.Url.Host} still refused the SSH key {tries} time{(tries == 1 ? string.Empty : "s")} over {waited.TotalSeconds:0} s after it was added. The service may need longer to accept a new key: run Test-PfaAzureDevOpsSshAccess {result.Url} in a minute. If it is still refused then, check that the key is listed (Get-AzDevOpsSshKey) and that SSH keys are allowed in the organization.",
+                refused.Target,
+                refused);
+            return new GitAccessResult(result.Url, false, result.Refs, result.DefaultBranch, result.HostKeyFingerprint, result.Elapsed, error, error.Message);
         }
 
         public async Task<GitCommandResult> CloneAsync(GitSshUrl url, string destination, HostKeyPolicy policy, string? branch, int? depth, CancellationToken cancellationToken, IProgress<string>? progress)

@@ -38,7 +38,7 @@ namespace PfaAzureDevOps.Internal
             Core.Git.GitAccessResult result = RunWithProgress("Checking clone access over SSH", () => status, token => keyJustAdded
                 ? service.TestNewKeyAccessAsync(url, policy, timeout, Core.Git.GitRepositoryService.NewKeyPatience, (attempt, wait) =>
                 {
-                    status = $"The key was added moments ago and {url.Host} does not accept it yet; try {attempt} in {wait.TotalSeconds:0} s (Ctrl+C stops)";
+                    status = $"New key not accepted yet; try {attempt} in {wait.TotalSeconds:0} s"; // fits beside the activity at 80 columns
                     OnPipeline(() => WriteVerbose($"{url.Host} refused the key added moments ago; trying again in {wait.TotalSeconds:0} s (try {attempt})."));
                 }, token)
                 : service.TestAccessAsync(url, policy, timeout, token));
