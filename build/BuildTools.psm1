@@ -105,9 +105,12 @@ function New-TestPwshHome {
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $staging = "$target.$PID.tmp"
     New-Item -ItemType Directory -Path (Split-Path $target) -Force | Out-Null
-    # Copies an interrupted build left behind.
-    Get-ChildItem -LiteralPath (Split-Path $target) -Directory -Filter '*.tmp' | Where-Object LastWriteTimeUtc -LT ([DateTime]::UtcNow.AddHours(-1)) |
-        Remove-Item -Recurse -Force -ErrorAction Ignore
+    # Copies an interrupted build left behind: <key>.<pid>.tmp whose process is gone.
+    foreach ($old in @(Get-ChildItem -LiteralPath (Split-Path $target) -Directory -Filter '*.tmp')) {
+        if ($old.Name -match '\.(\d+)\.tmp$' -and -not (Get-Process -Id ([int]$Matches[1]) -ErrorAction Ignore)) {
+            Remove-Item -LiteralPath $old.FullName -Recurse -Force -ErrorAction Ignore
+        }
+    }
     if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
     & cp -a $PSHOME $staging
     if ($LASTEXITCODE -ne 0) { throw "Could not copy $PSHOME to $staging." }
@@ -127,7 +130,8 @@ function New-TestPwshHome {
             Write-Warning "crossgen2 left $relative as IL: $(@($log)[-1])"
         }
     }
-    try { Move-Item -LiteralPath $staging -Destination $target -ErrorAction Stop }
+    # Directory.Move, not Move-Item: Move-Item would move the copy *into* a folder another build renamed first.
+    try { [IO.Directory]::Move($staging, $target) }
     catch {
         # Another build renamed its copy first: use that one.
         Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction Ignore
@@ -139,8 +143,20 @@ function New-TestPwshHome {
 
 function Confirm-TestPwsh([string] $PwshHome) {
     <# The compiled copy must start and be this pwsh's version; else the tests run this pwsh (with a warning). #>
-    $version = & (Join-Path $PwshHome 'pwsh') -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>&1
-    if ($LASTEXITCODE -eq 0 -and "$version".Trim() -eq $PSVersionTable.PSVersion.ToString()) { return $PwshHome }
+    $psi = [Diagnostics.ProcessStartInfo]::new((Join-Path $PwshHome 'pwsh'))
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', '$PSVersionTable.PSVersion.ToString()') { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
+    $version = 'no answer within 60 s'
+    try {
+        $p = [Diagnostics.Process]::Start($psi)
+        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+        if ($p.WaitForExit(60000)) {
+            $version = ($out.Result + $err.Result).Trim()
+            if ($p.ExitCode -eq 0 -and $version -eq $PSVersionTable.PSVersion.ToString()) { return $PwshHome }
+        }
+        else { $p.Kill($true) }
+    }
+    catch { $version = $_.Exception.Message }
     Write-Warning "The compiled pwsh in $PwshHome does not start ($version); the tests run $PSHOME. Delete that folder to rebuild it."
     return $PSHOME
 }
