@@ -24,7 +24,7 @@
         'Pipeline.Tests.ps1'            = 44
         'UserExperience.Tests.ps1'      = 43
         'AzDevOpsSshKeys.Tests.ps1'     = 31
-        'TestServers.Tests.ps1'         = 30
+        'TestServers.Tests.ps1'         = 12
         'InstanceUsers.Tests.ps1'       = 30
         'ErrorCatalog.Tests.ps1'        = 17
         'LoadIsolation.Tests.ps1'       = 14
