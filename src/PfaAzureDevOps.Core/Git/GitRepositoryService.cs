@@ -74,7 +74,7 @@ namespace PfaAzureDevOps.Core.Git
         {
             PfaException refused = result.Error!;
             var error = new PfaException(
-                refused.ErrorId,
+                ErrorIds.SshKeyNotAuthorized,
                 refused.Kind,
                 $"{result.Url.Host} still refused the SSH key {tries} time{(tries == 1 ? string.Empty : "s")} over {waited.TotalSeconds:0} s after it was added. The service may need longer to accept a new key: run Test-PfaAzureDevOpsSshAccess {result.Url} in a minute. If it is still refused then, check that the key is listed (Get-AzDevOpsSshKey) and that SSH keys are allowed in the organization.",
                 refused.Target,
