@@ -159,3 +159,74 @@ Describe 'ShouldProcess of <Name>, which changes state' -ForEach $script:StateCh
         $command.Parameters.ContainsKey('Confirm') | Should -BeTrue -Because "$Name changes state, so it must have -Confirm"
     }
 }
+
+Describe 'Host-key parameters -HostKeyFingerprint and -KnownHostsPath' {
+    # Declared twice in the code (PfaSshHostCmdlet, AzDevOpsSshHostCmdlet: a cmdlet has one base class), so this is what
+    # keeps them one parameter: every cmdlet that has them declares them alike, statically (not as dynamic parameters,
+    # which CommandMetadata, proxy commands and implicit remoting leave out, and Get-Command -Syntax lists last).
+    BeforeAll {
+        $script:HostKeyNames = @('HostKeyFingerprint', 'KnownHostsPath')
+        # A parameter as PowerShell sees it: everything a caller, a proxy or a doc tool could tell apart.
+        function Get-ParameterShape([System.Management.Automation.CommandInfo] $Command, [string] $Parameter) {
+            $info = $Command.Parameters[$Parameter]
+            $help = Get-HelpParameters $Command.Name | Where-Object { $_.name -eq $Parameter } | Select-Object -First 1
+            $sets = @($info.ParameterSets.GetEnumerator() | Sort-Object Key | ForEach-Object {
+                    $m = $_.Value
+                    '{0}: mandatory={1} position={2} pipeline={3} byPropertyName={4} remaining={5}' -f $_.Key, $m.IsMandatory, $m.Position, $m.ValueFromPipeline, $m.ValueFromPipelineByPropertyName, $m.ValueFromRemainingArguments
+                })
+            $attributes = @($info.Attributes | Where-Object { $_ -isnot [System.Management.Automation.ParameterAttribute] } | ForEach-Object { $_.GetType().FullName } | Sort-Object)
+            @(
+                "type=$($info.ParameterType.FullName)"
+                "dynamic=$($info.IsDynamic)"
+                "aliases=$(@($info.Aliases | Sort-Object) -join ',')"
+                "attributes=$($attributes -join ',')"
+                "sets=$($sets -join '; ')"
+                "help: type=$($help.type.name) required=$($help.required) position=$($help.position) pipeline=$($help.pipelineInput)"
+            ) -join "`n"
+        }
+        $script:HostKeyCommands = @(Get-Command -Module PfaAzureDevOps -CommandType Cmdlet | Where-Object {
+                $parameters = $_.Parameters
+                @($script:HostKeyNames | Where-Object { $parameters.ContainsKey($_) }).Count -gt 0
+            } | Sort-Object Name)
+    }
+
+    It 'is on every cmdlet that reaches a git server over SSH, both parameters together' {
+        $names = @($script:HostKeyCommands | ForEach-Object Name)
+        foreach ($expected in 'Connect-PfaAzureDevOps', 'Copy-PfaAzureDevOpsRepository', 'Test-PfaAzureDevOpsIntegration', 'Test-PfaAzureDevOpsSshAccess', 'Update-PfaAzureDevOpsRepository', 'Update-PfaSshKey') {
+            $names | Should -Contain $expected -Because "$expected reaches a git server over SSH, so it pins the host key with -HostKeyFingerprint or -KnownHostsPath"
+        }
+        foreach ($command in $script:HostKeyCommands) {
+            foreach ($parameter in $script:HostKeyNames) {
+                $command.Parameters.ContainsKey($parameter) | Should -BeTrue -Because "$($command.Name) has one host-key parameter, so it needs -$parameter too"
+            }
+        }
+    }
+
+    It 'declares -<_> the same way on every such cmdlet: static, optional, named, in all sets, not null or empty' -ForEach @('HostKeyFingerprint', 'KnownHostsPath') {
+        $parameter = $_
+        $expected = @(
+            'type=System.String'
+            'dynamic=False'
+            'aliases='
+            'attributes=System.Management.Automation.ValidateNotNullOrEmptyAttribute'
+            "sets=__AllParameterSets: mandatory=False position=$([int]::MinValue) pipeline=False byPropertyName=False remaining=False"
+            'help: type=String required=false position=named pipeline=False'
+        ) -join "`n"
+        foreach ($command in $script:HostKeyCommands) {
+            Get-ParameterShape $command $parameter | Should -BeExactly $expected -Because "-$parameter must be one parameter across the cmdlets; $($command.Name) declares it differently"
+        }
+    }
+
+    It 'puts them in the command metadata that proxy commands and implicit remoting use' {
+        foreach ($command in $script:HostKeyCommands) {
+            $metadata = [System.Management.Automation.CommandMetadata]::new($command)
+            foreach ($parameter in $script:HostKeyNames) {
+                $metadata.Parameters.ContainsKey($parameter) | Should -BeTrue -Because "[CommandMetadata] of $($command.Name) must include -$parameter (dynamic parameters are left out of it)"
+            }
+            $proxy = [System.Management.Automation.ProxyCommand]::Create($metadata)
+            foreach ($parameter in $script:HostKeyNames) {
+                $proxy | Should -Match ([regex]::Escape('${' + $parameter + '}')) -Because "a proxy of $($command.Name) must declare -$parameter in its param block"
+            }
+        }
+    }
+}

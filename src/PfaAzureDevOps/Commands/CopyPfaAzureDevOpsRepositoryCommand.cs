@@ -33,7 +33,7 @@ namespace PfaAzureDevOps.Commands
         {
             Core.Git.GitSshUrl url = Core.Git.GitRepositoryService.ParseUrl(RepositoryUrl);
             string destination = SshModel.ResolveFileSystemPath(this, Destination, nameof(Destination));
-            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = this.CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             string what = Branch is null ? url.ToString() : $"branch '{Branch}' of {url}";

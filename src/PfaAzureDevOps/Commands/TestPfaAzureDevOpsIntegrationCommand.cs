@@ -159,7 +159,7 @@ namespace PfaAzureDevOps.Commands
             try
             {
                 Core.Git.GitSshUrl parsed = Core.Git.GitRepositoryService.ParseUrl(url);
-                Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
+                Core.SshTransport.HostKeyPolicy policy = this.CreateHostKeyPolicy();
                 var keys = new Core.Ssh.SshKeyStore();
                 keys.GetRequired();
                 var service = new Core.Git.GitRepositoryService(keys);

@@ -30,7 +30,7 @@ namespace PfaAzureDevOps.Commands
         protected override void ProcessRecordCore()
         {
             string path = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : SshModel.ResolveFileSystemPath(this, Path, nameof(Path));
-            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = this.CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             Core.Git.GitSshUrl url = RepositoryUrl != null

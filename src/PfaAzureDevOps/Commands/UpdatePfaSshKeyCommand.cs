@@ -42,7 +42,7 @@ namespace PfaAzureDevOps.Commands
                 repositories.Add(Core.Git.GitRepositoryService.ParseUrl(url));
             }
 
-            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = this.CreateHostKeyPolicy();
             DateTimeOffset validTo = Core.AzureDevOps.SshKeyService.CheckExpiry(ExpiresOn, now, out bool tooLong);
             if (tooLong)
             {

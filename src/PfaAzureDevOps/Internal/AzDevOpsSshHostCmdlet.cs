@@ -5,16 +5,18 @@ namespace PfaAzureDevOps.Internal
     /// <summary>
     /// The base of the Azure DevOps key cmdlets that also reach a git server over SSH (Test-PfaAzureDevOpsIntegration,
     /// Update-PfaSshKey): the organization and credential parameters of <see cref="AzDevOpsSshKeyCmdlet"/>, plus the
-    /// host-key parameters (<see cref="SshHostKeyParameters"/>).
+    /// host-key parameters.
     /// </summary>
-    public abstract class AzDevOpsSshHostCmdlet : AzDevOpsSshKeyCmdlet, IDynamicParameters
+    public abstract class AzDevOpsSshHostCmdlet : AzDevOpsSshKeyCmdlet, IHostKeyParameters
     {
-        private readonly SshHostKeyParameters _hostKey = new SshHostKeyParameters();
+        // The host-key parameters, declared the same way in PfaSshHostCmdlet: a cmdlet has one base class (Help.Tests.ps1 checks they match);
+        // SshHostKey.CreateHostKeyPolicy turns them into the policy.
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
 
-        /// <summary>-HostKeyFingerprint and -KnownHostsPath.</summary>
-        public object GetDynamicParameters() => _hostKey;
-
-        /// <summary>The host key policy from -HostKeyFingerprint and -KnownHostsPath.</summary>
-        protected Core.SshTransport.HostKeyPolicy CreateHostKeyPolicy() => _hostKey.CreatePolicy(this);
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
     }
 }

@@ -6,18 +6,21 @@ using System.Threading.Tasks;
 namespace PfaAzureDevOps.Internal
 {
     /// <summary>
-    /// The base of the cmdlets that reach a git server over SSH: how its host key is pinned (the host-key parameters of
-    /// <see cref="SshHostKeyParameters"/>), the clone-access proof, and native git with progress.
+    /// The base of the cmdlets that reach a git server over SSH: how its host key is pinned (the Azure DevOps
+    /// fingerprint is built in; -HostKeyFingerprint or -KnownHostsPath for other hosts; never trust on first use), the
+    /// clone-access proof, and native git with progress.
     /// </summary>
-    public abstract class PfaSshHostCmdlet : PfaCmdlet, IDynamicParameters
+    public abstract class PfaSshHostCmdlet : PfaCmdlet, IHostKeyParameters
     {
-        private readonly SshHostKeyParameters _hostKey = new SshHostKeyParameters();
+        // The host-key parameters, declared the same way in AzDevOpsSshHostCmdlet: a cmdlet has one base class (Help.Tests.ps1 checks they match);
+        // SshHostKey.CreateHostKeyPolicy turns them into the policy.
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HostKeyFingerprint { get; set; }
 
-        /// <summary>-HostKeyFingerprint and -KnownHostsPath.</summary>
-        public object GetDynamicParameters() => _hostKey;
-
-        /// <summary>The host key policy from -HostKeyFingerprint and -KnownHostsPath.</summary>
-        protected Core.SshTransport.HostKeyPolicy CreateHostKeyPolicy() => _hostKey.CreatePolicy(this);
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsPath { get; set; }
 
         /// <summary>
         /// The clone-access proof (Test-PfaAzureDevOpsSshAccess, and Connect-PfaAzureDevOps -RepositoryUrl): connects with
@@ -29,7 +32,7 @@ namespace PfaAzureDevOps.Internal
         protected PfaSshAccessResult CheckAccess(string repositoryUrl, TimeSpan timeout, out Core.PfaException? error, bool keyJustAdded = false)
         {
             Core.Git.GitSshUrl url = Core.Git.GitRepositoryService.ParseUrl(repositoryUrl);
-            Core.SshTransport.HostKeyPolicy policy = CreateHostKeyPolicy();
+            Core.SshTransport.HostKeyPolicy policy = this.CreateHostKeyPolicy();
             var keys = new Core.Ssh.SshKeyStore();
             Core.Ssh.StoredSshKey key = keys.GetRequired();
             var service = new Core.Git.GitRepositoryService(keys);
