@@ -384,6 +384,22 @@ Describe 'Open-PfaAzureDevOpsAppRegistrationPage' {
         finally { $env:BROWSER = $saved; Remove-Item $marker, $script -ErrorAction Ignore }
     }
 
+    It 'a browser command that ends at once with an error: BrowserOpened is false and the note says why' {
+        $script = Join-Path ([IO.Path]::GetTempPath()) ('pfa-browser-' + [guid]::NewGuid().ToString('N') + '.sh')
+        Set-Content $script "#!/bin/sh`necho 'first' >&2`necho ""no display for `$1"" >&2`nexit 5" -NoNewline
+        chmod +x $script
+        $saved = $env:BROWSER
+        try {
+            $env:BROWSER = $script
+            $guide = Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'https://pfa.example.com'
+            $guide.BrowserOpened | Should -BeFalse
+            $guide.BrowserNote | Should -Be "the browser command '$script' ended at once with exit code 5: no display for <the link>: open RegistrationPage yourself"
+            $env:BROWSER = "$script-missing"
+            (Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'https://pfa.example.com').BrowserNote | Should -Be "the browser command '$script-missing' could not be started: open RegistrationPage yourself"
+        }
+        finally { $env:BROWSER = $saved; Remove-Item $script -ErrorAction Ignore }
+    }
+
     It 'refuses a bad instance URL' {
         { Open-PfaAzureDevOpsAppRegistrationPage -InstanceUrl 'ftp://pfa.example.com' -NoBrowser -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidInstanceUrl,PfaAzureDevOps.Commands.OpenPfaAzureDevOpsAppRegistrationPageCommand'

@@ -79,7 +79,7 @@ namespace PfaAzureDevOps.Core.Interaction
         internal static string? Clean(string line, string url)
         {
             var text = new StringBuilder(Math.Min(line.Length, MaxErrorLineLength + 1));
-            foreach (char c in line.Replace(url, "<the sign-in link>"))
+            foreach (char c in line.Replace(url, "<the link>"))
             {
                 if (text.Length > MaxErrorLineLength)
                 {

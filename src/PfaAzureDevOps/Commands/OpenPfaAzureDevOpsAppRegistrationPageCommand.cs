@@ -78,9 +78,18 @@ namespace PfaAzureDevOps.Commands
             }
             else if (Core.Interaction.BrowserLauncher.CanOpen() && (IsInteractive() || Core.Interaction.BrowserLauncher.HasBrowserOverride))
             {
-                guide.BrowserOpened = Core.Interaction.BrowserLauncher.Open(guide.RegistrationPage!) != null;
-                guide.BrowserNote = guide.BrowserOpened ? "opened on the registration page" : "could not be started: open RegistrationPage yourself";
-                WriteVerbose(guide.BrowserOpened ? $"Opened {guide.RegistrationPage} in the browser." : "No browser could be started; open the page yourself.");
+                // A browser command that ends at once with an error (not found, bad arguments) is noticed within a few seconds.
+                using (Core.Interaction.OpenedBrowser? opened = Core.Interaction.BrowserLauncher.Open(guide.RegistrationPage!))
+                {
+                    Core.Interaction.BrowserFailure? failure = opened is null
+                        ? new Core.Interaction.BrowserFailure(Core.Interaction.BrowserLauncher.CommandName(), null, null)
+                        : RunOffPipeline(token => opened.WaitForEarlyFailureAsync(Core.Interaction.OpenedBrowser.EarlyExitWindow, token));
+                    guide.BrowserOpened = failure is null;
+                    guide.BrowserNote = failure is null
+                        ? "opened on the registration page"
+                        : "t" + failure.Describe().Substring(1) + ": open RegistrationPage yourself";
+                    WriteVerbose(failure is null ? $"Opened {guide.RegistrationPage} in the browser." : failure.Describe() + "; open the page yourself.");
+                }
             }
             else
             {

@@ -130,8 +130,8 @@ namespace PfaAzureDevOps.Core.Tests.Interaction
                 BrowserFailure? failure = await browser!.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
                 Assert.NotNull(failure);
                 Assert.Equal(3, failure!.ExitCode);
-                Assert.Equal("cannot open <the sign-in link>", failure.LastErrorLine);
-                Assert.Equal("The browser command '" + Path.Combine(_root, "browser.sh") + "' ended at once with exit code 3: cannot open <the sign-in link>", failure.Describe());
+                Assert.Equal("cannot open <the link>", failure.LastErrorLine);
+                Assert.Equal("The browser command '" + Path.Combine(_root, "browser.sh") + "' ended at once with exit code 3: cannot open <the link>", failure.Describe());
             }
         }
 
