@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Identity.Client;
@@ -241,6 +242,40 @@ namespace PfaAzureDevOps.Core.Tests.Identity
             finally
             {
                 Environment.SetEnvironmentVariable("BROWSER", saved);
+            }
+        }
+
+        [Fact]
+        public async Task A_browser_that_fails_at_once_cancels_MSALs_wait_with_its_exit_code_and_last_error_line()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            Guid tenant = await NewTenantAsync();
+            (Guid clientId, _) = await NewAppAsync(tenant);
+            string script = Path.Combine(Path.GetTempPath(), "pfa-failing-browser-" + Guid.NewGuid().ToString("N") + ".sh");
+            File.WriteAllText(script, "#!/bin/sh\nsleep 0.3\necho 'no display here' >&2\nexit 4\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            EntraTokenProviderOptions options = Options();
+            options.OpenBrowser = null;
+            options.InteractiveTimeout = TimeSpan.FromSeconds(60);
+            string? saved = Environment.GetEnvironmentVariable("BROWSER");
+            Environment.SetEnvironmentVariable("BROWSER", script);
+            try
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                EntraSignInException failed = await Assert.ThrowsAsync<EntraSignInException>(() => Provider(Registration(clientId, tenant.ToString()), NewUserStore(), options: options).AcquireInteractiveAsync());
+                Assert.Equal("EntraBrowserUnavailable", failed.ErrorId);
+                Assert.Contains("exit code 4", failed.Message, StringComparison.Ordinal);
+                Assert.Contains("no display here", failed.Message, StringComparison.Ordinal);
+                Assert.InRange(watch.Elapsed.TotalSeconds, 0, 20);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("BROWSER", saved);
+                File.Delete(script);
             }
         }
 

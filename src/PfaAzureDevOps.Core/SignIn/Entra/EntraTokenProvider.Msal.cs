@@ -104,7 +104,13 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             string.Equals(a.HomeAccountId?.Identifier, hint, StringComparison.OrdinalIgnoreCase) ||
             string.Equals(a.HomeAccountId?.ObjectId, hint, StringComparison.OrdinalIgnoreCase);
 
-        private async Task OpenBrowserAsync(Uri url)
+        /// <summary>
+        /// MSAL's browser hook. It returns as soon as the browser is started: MSAL starts its loopback listener only after
+        /// this returns, and a browser with a session (SSO) may be redirected within a second. A browser command that ends
+        /// at once with a non-zero exit code is noticed in the background (<paramref name="watch"/>), which cancels MSAL's
+        /// wait so the sign-in fails now, saying why, instead of waiting out the timeout.
+        /// </summary>
+        private async Task OpenBrowserAsync(Uri url, BrowserWatch watch)
         {
             _options.BrowserOpening?.Invoke(url);
             if (_options.OpenBrowser != null)
@@ -113,25 +119,15 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 return;
             }
 
-            using (OpenedBrowser? browser = BrowserLauncher.Open(url))
+            OpenedBrowser? browser = BrowserLauncher.Open(url);
+            if (browser is null)
             {
-                if (browser is null)
-                {
-                    throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
-                        "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
-                        Context(EntraFlow.Interactive), null);
-                }
-
-                // MSAL's loopback only waits for a browser it opened itself; one that ended at once would leave it waiting
-                // out the whole timeout, so the sign-in fails now, saying why.
-                BrowserFailure? failure = await browser.WaitForEarlyFailureAsync(OpenedBrowser.EarlyExitWindow, CancellationToken.None).ConfigureAwait(false);
-                if (failure != null)
-                {
-                    throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
-                        $"{failure.Describe()}. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a command that opens the URL it is given.",
-                        Context(EntraFlow.Interactive), null);
-                }
+                throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                    "No web browser could be started for the sign-in. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a browser command.",
+                    Context(EntraFlow.Interactive), null);
             }
+
+            watch.Watch(browser);
         }
 
         private static EntraSignInException? Unwrap(Exception ex)

@@ -130,14 +130,15 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
             }
 
             using (var timeout = new CancellationTokenSource(_options.InteractiveTimeout))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
+            using (var browser = new BrowserWatch())
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, browser.Failed))
             {
                 AcquireTokenInteractiveParameterBuilder builder = app.AcquireTokenInteractive(Scopes)
                     .WithUseEmbeddedWebView(false)
                     .WithPrompt(Prompt.SelectAccount)
                     .WithSystemWebViewOptions(new SystemWebViewOptions
                     {
-                        OpenBrowserAsync = OpenBrowserAsync,
+                        OpenBrowserAsync = url => OpenBrowserAsync(url, browser),
                         HtmlMessageSuccess = _options.SuccessPage,
                     });
                 if (!string.IsNullOrEmpty(loginHint))
@@ -155,6 +156,12 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                     AuthenticationResult result = await builder.ExecuteAsync(linked.Token).ConfigureAwait(false);
                     return Convert(result, EntraFlow.Interactive);
                 }
+                catch (Exception ex) when (browser.Failure != null && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is MsalException))
+                {
+                    throw EntraErrors.New(ErrorIds.EntraBrowserUnavailable, PfaErrorKind.ResourceUnavailable,
+                        $"{browser.Failure.Describe()}. Use -UseDeviceCode (sign in from another device's browser), or set $env:BROWSER to a command that opens the URL it is given.",
+                        context, null);
+                }
                 catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is MsalException))
                 {
                     throw EntraErrors.New(ErrorIds.EntraSignInTimedOut, PfaErrorKind.OperationTimeout,
@@ -164,6 +171,10 @@ namespace PfaAzureDevOps.Core.SignIn.Entra
                 catch (Exception ex) when (!(ex is OperationCanceledException))
                 {
                     throw Unwrap(ex) ?? EntraErrors.Map(ex, context);
+                }
+                finally
+                {
+                    await browser.StopAsync().ConfigureAwait(false);
                 }
             }
         }
