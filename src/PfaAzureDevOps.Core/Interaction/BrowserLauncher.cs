@@ -94,11 +94,13 @@ namespace PfaAzureDevOps.Core.Interaction
 
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                // The shell opens the URL with the user's default browser (no standard input to redirect there).
-                // No process comes back when the URL went to a browser that was already running: that is success too.
+                // The shell opens the URL with the user's default browser (no standard input to redirect there). The
+                // process it may return is not watched: a launcher's exit code is no contract on Windows (one that hands
+                // the URL to a running browser may end with any code), so only a failure to start counts.
                 try
                 {
-                    return new OpenedBrowser("the default browser", Process.Start(new ProcessStartInfo(target) { UseShellExecute = true }), target, readErrors: false);
+                    Process.Start(new ProcessStartInfo(target) { UseShellExecute = true })?.Dispose();
+                    return new OpenedBrowser("the default browser", null, target, readErrors: false);
                 }
                 catch (Exception ex) when (ex is Win32Exception || ex is InvalidOperationException)
                 {

@@ -8,7 +8,8 @@ using System.Threading.Tasks;
 namespace PfaAzureDevOps.Core.Interaction
 {
     /// <summary>
-    /// A browser command <see cref="BrowserLauncher"/> started: watched for a few seconds so a command that ends at once
+    /// A browser command <see cref="BrowserLauncher"/> started ($BROWSER, xdg-open or open; never Windows' shell launcher):
+    /// watched for a few seconds so a command that ends at once
     /// with a non-zero exit code (not found, bad arguments, xdg-open with nothing to open) is noticed while the sign-in
     /// still waits. Its standard error comes through a pipe (never our terminal); only its last line is kept, bounded,
     /// without control characters and with the link itself replaced, so nothing it prints can reach a stream unchecked.
@@ -24,6 +25,7 @@ namespace PfaAzureDevOps.Core.Interaction
         private readonly Process? _process;
         private readonly string _url;
         private readonly Task _errors;
+        private readonly CancellationTokenSource _disposed = new CancellationTokenSource();
         private volatile string? _lastErrorLine;
 
         internal OpenedBrowser(string command, Process? process, string url, bool readErrors = true)
@@ -37,12 +39,13 @@ namespace PfaAzureDevOps.Core.Interaction
         /// <summary>The command that was started (its program only, never the URL).</summary>
         public string Command { get; }
 
-        /// <summary>The process started; null when the system handed the URL to an already running browser (Windows).</summary>
+        /// <summary>The process started and watched; null on Windows' default-browser path (its launcher is not watched).</summary>
         public Process? Process => _process;
 
         /// <summary>
         /// Waits until the command ends or <paramref name="window"/> passes: the failure when it ended with a non-zero exit
-        /// code, else null (still running, handed over and ended with 0, or nothing to watch).
+        /// code, else null (still running, handed over and ended with 0, nothing to watch, or this object was disposed
+        /// meanwhile: the watch then stops at once). Cancelling <paramref name="cancellationToken"/> throws OperationCanceledException.
         /// </summary>
         public async Task<BrowserFailure?> WaitForEarlyFailureAsync(TimeSpan window, CancellationToken cancellationToken)
         {
@@ -52,28 +55,49 @@ namespace PfaAzureDevOps.Core.Interaction
             }
 
             Stopwatch watch = Stopwatch.StartNew();
-            while (!HasExited() && watch.Elapsed < window)
+            try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-            }
+                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token))
+                {
+                    while (!HasExited() && watch.Elapsed < window)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(100), linked.Token).ConfigureAwait(false);
+                    }
 
-            if (!HasExited())
+                    if (_disposed.IsCancellationRequested || !HasExited())
+                    {
+                        return null;
+                    }
+
+                    int code = _process.ExitCode;
+                    if (code == 0)
+                    {
+                        return null;
+                    }
+
+                    // Its last words: a child it started may still hold the pipe, so wait a moment only.
+                    await Task.WhenAny(_errors, Task.Delay(TimeSpan.FromMilliseconds(500), linked.Token)).ConfigureAwait(false);
+                    return new BrowserFailure(Command, code, _lastErrorLine);
+                }
+            }
+            catch (Exception ex) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is InvalidOperationException || ex is ObjectDisposedException))
             {
+                // Disposed while watching: the process object is gone, so there is nothing left to tell.
                 return null;
             }
-
-            int code = _process.ExitCode;
-            if (code == 0)
-            {
-                return null;
-            }
-
-            // Its last words: a child it started may still hold the pipe, so wait a moment only.
-            await Task.WhenAny(_errors, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false);
-            return new BrowserFailure(Command, code, _lastErrorLine);
         }
 
-        public void Dispose() => _process?.Dispose();
+        /// <summary>Disposes the process object and stops a watch still running (<see cref="WaitForEarlyFailureAsync"/> then returns null).</summary>
+        public void Dispose()
+        {
+            if (_disposed.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _disposed.Cancel();
+            _process?.Dispose();
+        }
 
         /// <summary>A line as it may be shown: no control characters (a terminal escape), the link named instead of repeated, bounded.</summary>
         internal static string? Clean(string line, string url)

@@ -166,13 +166,42 @@ namespace PfaAzureDevOps.Core.Tests.Interaction
                 Assert.Null(await handedOver!.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(20), CancellationToken.None));
             }
 
-            UseBrowserScript("sleep 30");
+            UseBrowserScript("exec sleep 30"); // exec: the sleep is the process killed below, so none outlives the test
             using (OpenedBrowser? running = BrowserLauncher.Open(SignInUrl))
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 Assert.Null(await running!.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(1), CancellationToken.None));
                 Assert.InRange(watch.Elapsed.TotalSeconds, 0.9, 10);
                 running.Process!.Kill();
+            }
+        }
+
+        [Fact]
+        public async Task Disposing_stops_a_running_watch_which_then_reports_nothing()
+        {
+            if (!UseBrowserScript("exec sleep 30"))
+            {
+                return;
+            }
+
+            OpenedBrowser browser = BrowserLauncher.Open(SignInUrl)!;
+            int pid = browser.Process!.Id;
+            try
+            {
+                Task<BrowserFailure?> watching = browser.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+                await Task.Delay(300);
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                browser.Dispose();
+                Task done = await Task.WhenAny(watching, Task.Delay(TimeSpan.FromSeconds(5)));
+                Assert.Same(watching, done);
+                Assert.Equal(TaskStatus.RanToCompletion, watching.Status);
+                Assert.Null(await watching);
+                Assert.InRange(watch.Elapsed.TotalSeconds, 0, 2);
+                Assert.Null(await browser.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(20), CancellationToken.None));
+            }
+            finally
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
             }
         }
 
