@@ -42,6 +42,25 @@ BeforeAll {
         $r
     }
 
+    # A browser stand-in for MSAL's loopback: loads the authorize page (trusting only the emulator's certificate) and
+    # submits its form_post form to the loopback ONCE, as a browser does (no retry). -HandOver: it does that in the
+    # background and the command exits 0 at once (a launcher such as xdg-open); else the command itself stays running
+    # for 6 s after posting (a browser window), longer than the early-failure window.
+    function script:New-FakeBrowser([switch] $HandOver) {
+        $script = Join-Path $env:PFA_AZUREDEVOPS_HOME ('fake-browser-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.sh')
+        $post = @(
+            "  page=`$(curl -s --cacert '$($Ado.CertificatePath)' `"`$url`")"
+            '  action=$(printf ''%s'' "$page" | sed -n ''s/.*<form[^>]*action="\([^"]*\)".*/\1/p'')'
+            '  set --'
+            '  for pair in $(printf ''%s'' "$page" | sed -n ''s/.*<input type="hidden" name="\([^"]*\)" value="\([^"]*\)".*/\1=\2/p''); do set -- "$@" --data-urlencode "$pair"; done'
+            '  curl -s -o /dev/null -X POST "$@" "$action"'
+        )
+        $body = if ($HandOver) { @('(') + $post + @(') >/dev/null 2>&1 &', 'exit 0') } else { @('{') + $post + @('} >/dev/null 2>&1', 'exec sleep 6') }
+        Set-Content -Path $script -NoNewline -Value ((@('#!/bin/sh', 'url="$1"') + $body + @('')) -join "`n")
+        chmod +x $script
+        $script
+    }
+
     $script:ShowConnection = "`$c = Get-PfaAzureDevOpsConnection; 'FLOW=' + `$c.Flow; 'PROVIDER=' + `$c.Provider; 'TENANT=' + `$c.TenantId; 'USER=' + `$c.UserId; 'EMAIL=' + `$c.UserEmail; 'ORGID=' + `$c.OrganizationId; 'VALID=' + `$c.AccessTokenValid"
 
     function script:Read-Value([object] $Result, [string] $Name) {
@@ -103,24 +122,8 @@ Describe 'Entra ID: public client flows' {
     It 'interactive: the system browser ($BROWSER) and MSAL''s loopback, recorded as an EntraId connection' {
         New-TestStateHome | Out-Null
         $app = New-EntraApp
-        $dir = $env:PFA_AZUREDEVOPS_HOME
-        $script = Join-Path $dir 'fake-browser.sh'
-        # A browser stand-in: loads the authorize page (trusting only the emulator's certificate) and submits its
-        # form_post form to MSAL's loopback, retrying until it listens.
-        Set-Content -Path $script -NoNewline -Value (@(
-                '#!/bin/sh'
-                'url="$1"'
-                '('
-                "  page=`$(curl -s --cacert '$($Ado.CertificatePath)' `"`$url`")"
-                '  action=$(printf ''%s'' "$page" | sed -n ''s/.*<form[^>]*action="\([^"]*\)".*/\1/p'')'
-                '  set --'
-                '  for pair in $(printf ''%s'' "$page" | sed -n ''s/.*<input type="hidden" name="\([^"]*\)" value="\([^"]*\)".*/\1=\2/p''); do set -- "$@" --data-urlencode "$pair"; done'
-                '  i=0; while [ $i -lt 50 ]; do curl -s -o /dev/null -X POST "$@" "$action" && break; i=$((i+1)); sleep 0.1; done'
-                ') >/dev/null 2>&1 &'
-                'exit 0'
-                ''
-            ) -join "`n")
-        chmod +x $script
+        # A launcher that hands the URL over and exits 0 at once (as xdg-open does): the "browser" it started posts once.
+        $script = New-FakeBrowser -HandOver
         $r = Invoke-Child -Script "Connect-PfaAzureDevOps -Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga' -TimeoutSeconds 60 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $script }
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Read-Value $r 'FLOW' | Should -Be 'Interactive'
@@ -129,6 +132,19 @@ Describe 'Entra ID: public client flows' {
         Read-Value $r 'EMAIL' | Should -Not -BeNullOrEmpty
         Read-Value $r 'ORGID' | Should -Not -BeNullOrEmpty
         $app | Should -Not -BeNullOrEmpty
+    }
+
+    It 'interactive: a browser that stays open and is redirected at once (SSO) reaches MSAL''s loopback on its only try' {
+        New-TestStateHome | Out-Null
+        New-EntraApp | Out-Null
+        # Still running past the early-failure window (3 s) and posting once, immediately: MSAL must already listen.
+        $script = New-FakeBrowser
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $r = Invoke-Child -Script "Connect-PfaAzureDevOps -Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga' -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $script }
+        $r.ExitCode | Should -Be 0 -Because $r.Text
+        Read-Value $r 'FLOW' | Should -Be 'Interactive'
+        Read-Value $r 'TENANT' | Should -Be $TenantA
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the sign-in must not wait out its timeout'
     }
 
     It 'device code: the code is shown as a warning, approved while Connect waits; silent renewal in a new process; Disconnect clears MSAL''s cache' {
@@ -232,6 +248,33 @@ Describe 'Entra ID: confidential client in a non-interactive session' {
         $r.Text | Should -Match '-CallbackUri'
         $r.Text | Should -Not -Match 'https://\S+/oauth2/v2\.0/authorize'
         Test-Path (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/pending-authorization.json') | Should -BeFalse
+    }
+
+    It 'a pipeline step with $ErrorActionPreference = ''Stop'' (no trap) (NormalView: the id on stderr) exits non-zero; without it the error does not stop the script' {
+        New-TestStateHome | Out-Null
+        New-EntraApp -Confidential | Out-Null
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        $file = Join-Path $env:PFA_AZUREDEVOPS_HOME 'step.ps1'
+        $errors = Join-Path $env:PFA_AZUREDEVOPS_HOME 'step.err'
+        $saved = $env:CI, $env:SSL_CERT_FILE
+        $env:CI = 'true'; $env:SSL_CERT_FILE = $Ado.CertificatePath
+        try {
+            Set-Content -Path $file -Value "`$ErrorActionPreference = 'Stop'`n`$ErrorView = 'NormalView'`nImport-Module PfaAzureDevOps`nConnect-PfaAzureDevOps -Organization orga`n'AFTER'"
+            $out = @(& $pwsh -NoProfile -NonInteractive -File $file 2> $errors)
+            $code = $LASTEXITCODE
+            $stderr = Get-Content -Raw $errors
+            $code | Should -Not -Be 0 -Because "$out $stderr"
+            $out | Should -Not -Contain 'AFTER'
+            $stderr | Should -Match 'CallbackAddressPromptUnavailable'
+
+            # The same step without 'Stop': the error is written (non-terminating) and the script goes on to exit 0.
+            Set-Content -Path $file -Value "Import-Module PfaAzureDevOps`nConnect-PfaAzureDevOps -Organization orga`n'AFTER'"
+            $out = @(& $pwsh -NoProfile -NonInteractive -File $file 2> $errors)
+            $LASTEXITCODE | Should -Be 0 -Because "$out"
+            $out | Should -Contain 'AFTER'
+            Get-Content -Raw $errors | Should -Match 'session is non-interactive'
+        }
+        finally { $env:CI, $env:SSL_CERT_FILE = $saved }
     }
 }
 
