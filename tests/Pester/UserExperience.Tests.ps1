@@ -533,12 +533,13 @@ Describe 'Connect-PfaAzureDevOps -RepositoryUrl: from nothing to a proven clone 
             $retries = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'trying again' })
             $retries.Count | Should -BeGreaterOrEqual 1
             $retries.Count | Should -BeLessOrEqual 3 -Because 'tries after 1, 2 and 4 s only while the next one starts within 10 s of the first'
-            Get-AzDevOpsSshKey -Organization fabrikam -LocalKeyOnly -ErrorAction SilentlyContinue | Remove-AzDevOpsSshKey -Force -ErrorAction SilentlyContinue
+            Get-AzDevOpsSshKey -Organization fabrikam -LocalKeyOnly | Remove-AzDevOpsSshKey -Force
 
             # A key just added, and the host key does not match: one refusal, no retry.
             $wrong = 'SHA256:' + [Convert]::ToBase64String([byte[]]::new(32)).TrimEnd('=')
             $out = Connect-PfaAzureDevOps -CallbackUri (Get-TestConsentRedirect) -AddSshKey -RepositoryUrl $RepoUrl -HostKeyFingerprint $wrong `
-                -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -InformationAction SilentlyContinue -Verbose 4>&1
+                -InformationVariable said -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -InformationAction SilentlyContinue -Verbose 4>&1
+            @($said | ForEach-Object { "$_" }) -match '^Added your key MD5:\S+ to fabrikam ' | Should -Not -BeNullOrEmpty -Because 'the key was removed above, so this Connect adds it again (a key "just added")'
             $failed.Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -Not -BeLike 'SshKeyNotAuthorized,*'
             @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'trying again' }).Count | Should -Be 0
