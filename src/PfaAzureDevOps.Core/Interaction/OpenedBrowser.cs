@@ -134,7 +134,7 @@ namespace PfaAzureDevOps.Core.Interaction
             }
         }
 
-        /// <summary>Reads standard error to its end, keeping only the current line's first characters and the last non-empty line.</summary>
+        /// <summary>Reads standard error to its end, keeping only the current line's first characters and the last line that says something (<see cref="SaysNothing"/>).</summary>
         private async Task PumpErrorsAsync(StreamReader reader)
         {
             const int MaxRead = MaxErrorLineLength * 4;
@@ -175,10 +175,20 @@ namespace PfaAzureDevOps.Core.Interaction
 
             string? cleaned = Clean(line.ToString(), _url);
             line.Clear();
-            if (cleaned != null)
+            if (cleaned != null && !SaysNothing(cleaned))
             {
                 _lastErrorLine = cleaned;
             }
         }
+
+        /// <summary>
+        /// Lines after the cause that would hide it: stack frames ("at ..."), the caret under a source line, and the
+        /// version banner Node.js prints last after an uncaught error (a $BROWSER of 'node script.mjs' whose package is
+        /// missing would otherwise be reported as "Node.js v20.20.2").
+        /// </summary>
+        internal static bool SaysNothing(string cleaned) =>
+            cleaned.StartsWith("at ", StringComparison.Ordinal) ||
+            cleaned.TrimEnd('^', ' ').Length == 0 ||
+            System.Text.RegularExpressions.Regex.IsMatch(cleaned, @"^Node\.js v[0-9.]+$");
     }
 }

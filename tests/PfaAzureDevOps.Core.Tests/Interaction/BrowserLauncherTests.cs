@@ -136,6 +136,25 @@ namespace PfaAzureDevOps.Core.Tests.Interaction
         }
 
         [Fact]
+        public async Task A_stack_trace_and_a_version_banner_after_the_cause_do_not_hide_it()
+        {
+            // What 'node consent.mjs' prints when its package is missing: the cause, the stack, a blank line, the banner.
+            if (!UseBrowserScript("printf 'node:internal/modules/esm/resolve:873\\n  throw new ERR_MODULE_NOT_FOUND(packageName);\\n        ^\\n\\n' >&2; " +
+                "echo \"Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'playwright-core' imported from /opt/consent.mjs\" >&2; " +
+                "printf '    at packageResolve (node:internal/modules/esm/resolve:873:9)\\n    at moduleResolve (node:internal/modules/esm/resolve:922:20)\\n\\nNode.js v20.20.2\\n' >&2; exit 1"))
+            {
+                return;
+            }
+
+            using (OpenedBrowser? browser = BrowserLauncher.Open(SignInUrl))
+            {
+                BrowserFailure? failure = await browser!.WaitForEarlyFailureAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+                Assert.Equal(1, failure!.ExitCode);
+                Assert.Equal("Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'playwright-core' imported from /opt/consent.mjs", failure.LastErrorLine);
+            }
+        }
+
+        [Fact]
         public async Task The_last_error_line_is_bounded_and_has_no_control_characters()
         {
             if (!UseBrowserScript("printf 'x%.0s' $(seq 1 20000) >&2; printf '\\033[2J\\n' >&2; exit 1"))
