@@ -96,7 +96,13 @@ function New-TestPwshHome {
         return $PSHOME
     }
     $framework = [Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
-    $key = 'pwsh{0}-net{1}-cg{2}' -f $PSVersionTable.PSVersion, [Environment]::Version, $crossgenVersion
+    # The assemblies a test's pwsh loads (read off a session that imports the module, Pester and thread jobs).
+    $names = 'System.Management.Automation.dll', 'pwsh.dll', 'Microsoft.PowerShell.*.dll', 'Newtonsoft.Json.dll',
+        'Microsoft.ApplicationInsights.dll', 'Microsoft.Management.Infrastructure.dll', 'Markdig.Signed.dll'
+    $options = '--targetos', 'linux', '--targetarch', 'x64', '-O'
+    # The key names every input of the copy: versions, and a digest of the assembly list and crossgen2's options.
+    $recipe = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes((($names + $options) -join '|')))).Substring(0, 8).ToLowerInvariant()
+    $key = 'pwsh{0}-net{1}-cg{2}-{3}' -f $PSVersionTable.PSVersion, [Environment]::Version, $crossgenVersion, $recipe
     # Outside the checkout, like the NuGet packages it is made from, so a fresh clone on this machine reuses it.
     $cache = if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' }
     $target = Join-Path $cache "PfaAzureDevOps/pwsh-r2r/$key"
@@ -114,29 +120,35 @@ function New-TestPwshHome {
     if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
     & cp -a $PSHOME $staging
     if ($LASTEXITCODE -ne 0) { throw "Could not copy $PSHOME to $staging." }
-    # The assemblies a test's pwsh loads (read off a session that imports the module, Pester and thread jobs).
-    $names = 'System.Management.Automation.dll', 'pwsh.dll', 'Microsoft.PowerShell.*.dll', 'Newtonsoft.Json.dll',
-        'Microsoft.ApplicationInsights.dll', 'Microsoft.Management.Infrastructure.dll', 'Markdig.Signed.dll'
     $inputs = @(Get-ChildItem -Path "$PSHOME/*" -File -Include $names) +
         @(Get-ChildItem -LiteralPath (Join-Path $PSHOME 'Modules') -Recurse -File -Filter 'Microsoft.PowerShell.ThreadJob.dll')
     $compiled = 0
     foreach ($assembly in $inputs) {
         $relative = [IO.Path]::GetRelativePath($PSHOME, $assembly.FullName)
         $out = Join-Path $staging "$relative.r2r"
-        $log = & $crossgen $assembly.FullName -o $out -r "$framework/*.dll" -r "$PSHOME/*.dll" --targetos linux --targetarch x64 -O 2>&1
+        $log = & $crossgen $assembly.FullName -o $out -r "$framework/*.dll" -r "$PSHOME/*.dll" @options 2>&1
         if ($LASTEXITCODE -eq 0 -and (Test-Path $out)) { Move-Item -LiteralPath $out -Destination (Join-Path $staging $relative) -Force; $compiled++ }
         else {
             Remove-Item -LiteralPath $out -Force -ErrorAction Ignore
             Write-Warning "crossgen2 left $relative as IL: $(@($log)[-1])"
         }
     }
+    if ($compiled -lt $inputs.Count) {
+        # Not cached half-compiled: the next run tries again.
+        Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction Ignore
+        throw "crossgen2 compiled $compiled of $($inputs.Count) assemblies"
+    }
     # Directory.Move, not Move-Item: Move-Item would move the copy *into* a folder another build renamed first.
-    try { [IO.Directory]::Move($staging, $target) }
+    # (cp -a kept $PSHOME's date on the folder; the sweep below goes by the date it was made.)
+    try { [IO.Directory]::Move($staging, $target); [IO.Directory]::SetLastWriteTimeUtc($target, [DateTime]::UtcNow) }
     catch {
         # Another build renamed its copy first: use that one.
         Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction Ignore
         if (-not (Test-Path (Join-Path $target 'pwsh'))) { throw }
     }
+    # Copies for other versions or recipes, made over a week ago, go (a checkout that still needs one makes it again).
+    Get-ChildItem -LiteralPath (Split-Path $target) -Directory | Where-Object { $_.Name -ne $key -and $_.Name -notlike '*.tmp' -and $_.LastWriteTimeUtc -lt [DateTime]::UtcNow.AddDays(-7) } |
+        Remove-Item -Recurse -Force -ErrorAction Ignore
     Write-Host ("Test pwsh: {0} of PowerShell's assemblies compiled ahead of time in {1:0} s ({2})" -f $compiled, $watch.Elapsed.TotalSeconds, $target)
     return (Confirm-TestPwsh $target)
 }
