@@ -48,7 +48,12 @@ BeforeAll {
     # for 6 s after posting (a browser window), longer than the early-failure window.
     function script:New-FakeBrowser([switch] $HandOver) {
         $script = Join-Path $env:PFA_AZUREDEVOPS_HOME ('fake-browser-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.sh')
+        # Half a second before its one try, as the fastest real browser with SSO takes at least that long to start,
+        # load the page and be redirected. MSAL listens only once the browser hook has returned, so a "browser" that
+        # posts within milliseconds races MSAL's own start (it lost once on a busy machine). The old hook returned
+        # only after 3 s, so this still fails on that bug.
         $post = @(
+            '  sleep 0.5'
             "  page=`$(curl -s --cacert '$($Ado.CertificatePath)' `"`$url`")"
             '  action=$(printf ''%s'' "$page" | sed -n ''s/.*<form[^>]*action="\([^"]*\)".*/\1/p'')'
             '  set --'
@@ -137,7 +142,7 @@ Describe 'Entra ID: public client flows' {
     It 'interactive: a browser that stays open and is redirected at once (SSO) reaches MSAL''s loopback on its only try' {
         New-TestStateHome | Out-Null
         New-EntraApp | Out-Null
-        # Still running past the early-failure window (3 s) and posting once, immediately: MSAL must already listen.
+        # Still running past the early-failure window (3 s) and posting once, after half a second: MSAL must already listen.
         $script = New-FakeBrowser
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $r = Invoke-Child -Script "Connect-PfaAzureDevOps -Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga' -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" -Environment @{ BROWSER = $script }
