@@ -106,8 +106,38 @@ function Invoke-Build {
     }
 }
 
+function Invoke-ModuleBuild {
+    <# What the package, the demo and Pester need: the engine, the load context, the cmdlets and the test servers'
+       launcher (build/Module.slnf). The whole solution's build (Build) includes it. #>
+    if ($script:Done['Build']) { return }
+    Invoke-Step 'Build (module)' {
+        Invoke-Native dotnet @('build', (Join-Path $Root 'build/Module.slnf'), '-c', $Configuration, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
+    }
+}
+
+function Invoke-TestProjectBuild([string] $Project) {
+    <# One test project, after Invoke-ModuleBuild built what it references (--no-dependencies: the module's outputs,
+       which Pester's workers may be loading meanwhile, are not touched). #>
+    if ($script:Done['Build']) { return }
+    Invoke-Step "Build ($(Split-Path $Project -Leaf))" {
+        Invoke-Native dotnet @('build', $Project, '-c', $Configuration, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet', '--no-dependencies')
+    }
+}
+
+function Start-EmulatorBuild {
+    <# Builds the local Azure DevOps (tests/AzureDevOpsEmulator, when its sources changed) on a thread of this process
+       while the package and the help are made, instead of in the first Pester file that starts it (EmulatorBuild's
+       machine-wide mutex makes every other starter wait for this one build). #>
+    $launcher = Join-Path $Root "tests/TestServers/bin/$Configuration/net8.0/PfaAzureDevOps.TestServers.dll"
+    Start-ThreadJob -Name 'Emulator build' -ArgumentList $launcher, $Root -ScriptBlock {
+        param($Launcher, $Root)
+        Add-Type -LiteralPath $Launcher
+        $null = [PfaAzureDevOps.TestServers.EmulatorBuild]::EnsureBuilt($Root)
+    }
+}
+
 function Invoke-Package {
-    Invoke-Build
+    Invoke-ModuleBuild
     Invoke-Step Package {
         if (Test-Path $ModuleRoot) { Remove-Item $ModuleRoot -Recurse -Force }
         $deps = Join-Path $ModuleRoot 'dependencies'
@@ -152,6 +182,9 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $results -Force | Out-Null
     Measure-Lane 'build' {
         Invoke-Bootstrap
+        # The module first; the test projects are built beside Pester, each just before its lane runs.
+        Invoke-ModuleBuild
+        $script:EmulatorBuild = if (-not $Fast) { Start-EmulatorBuild }
         Invoke-Package
         # PowerShell's assemblies compiled ahead of time for the tests' fresh pwsh processes (once per pwsh version).
         $script:TestPwshHome = Get-TestPwshHome -RepositoryRoot $Root
@@ -172,6 +205,7 @@ function Invoke-Test {
             if ($Fast) { $env:PFA_TEST_LANE = 'Unit' }
             try {
                 Measure-Lane 'xunit' {
+                    Invoke-TestProjectBuild (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests')
                     $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version -Filter $filter
                 }
             }
@@ -181,13 +215,22 @@ function Invoke-Test {
             if (-not $Fast) {
                 # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
                 Measure-Lane 'Mono' {
+                    Invoke-TestProjectBuild (Join-Path $Root 'tests/PfaAzureDevOps.NetFx.Tests')
                     $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
                 }
                 $netfx = $script:NetFx
             }
         }
     }
-    finally { $pester = Wait-PesterTests -Run $pesterRun }
+    finally {
+        $pester = Wait-PesterTests -Run $pesterRun
+        if ($script:EmulatorBuild) {
+            # Its failure already failed every file that needed the emulator; say why once.
+            $null = $script:EmulatorBuild | Wait-Job
+            if ($script:EmulatorBuild.State -eq 'Failed') { Write-Warning "Building the local Azure DevOps failed: $($script:EmulatorBuild.ChildJobs[0].JobStateInfo.Reason.Message)" }
+            Remove-Job $script:EmulatorBuild -Force
+        }
+    }
     $pesterCpu = ($pester.Files | Measure-Object CpuSeconds -Sum).Sum
     $script:LaneTimes['Pester'] = [pscustomobject]@{ Wall = $pesterWatch.Elapsed.TotalSeconds; Cpu = [double]$pesterCpu }
     $passed = $unit.Passed + $netfx.Passed + $pester.Passed
