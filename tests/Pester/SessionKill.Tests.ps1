@@ -1,7 +1,8 @@
 #requires -Modules Pester
 # Issue 9, what kill -9 leaves behind: the private key handed to git/ssh (item 4), plaintext secrets and temporary
 # documents of crashed writers (item 5), and the rotated refresh token (item 15). Each run kills a child pwsh with
-# SIGKILL at a point chosen at random inside the window under test, then checks what is left and what still works.
+# SIGKILL at a moment aimed at the window under test (a chosen step, or a random point of a chosen part of it), then
+# checks what is left and what still works.
 BeforeDiscovery {
     $script:CanRun = $IsLinux -and (Test-Path /usr/sbin/sshd) -and [Environment]::UserName -eq 'root' -and
         [bool](Get-Command git -ErrorAction Ignore) -and [bool](Get-Command ssh-keygen -ErrorAction Ignore)
@@ -23,7 +24,10 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
 
         $null = Register-TestApp
         Connect-TestUser -Organization killcorp
-        New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        # The key only has to clone: RSA (all Azure DevOps takes) 2048 (the module's minimum) is the cheapest to make.
+        $keyFile = Join-Path $StateHome 'clone-key'
+        & ssh-keygen -q -t rsa -b 2048 -N '' -C 'kill tests' -f $keyFile | Out-Null
+        Import-PfaSshKey $keyFile -Force -WarningAction SilentlyContinue
         Get-PfaSshPublicKey | Add-AzDevOpsSshKey -Organization killcorp | Out-Null
 
         # Starts a child pwsh running $Script (the module imported); returns the Process.
@@ -42,7 +46,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         }
 
         # Processes (other than this one) whose command line mentions $Text. .NET calls, not cmdlets, here and in
-        # Test-KeyFolder: the loops call them every few milliseconds and must not take the CPU the child needs.
+        # Get-KeyFolder: the loops call them every few milliseconds and must not take the CPU the child needs.
         function script:Get-ProcessesMentioning([string] $Text) {
             foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
                 $name = [IO.Path]::GetFileName($dir)
@@ -52,54 +56,81 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
             }
         }
 
-        # Whether a git key folder (pfa-git-*/id) exists under $Tmp; folders vanish while it looks.
-        function script:Test-KeyFolder([string] $Tmp) {
-            try { foreach ($d in [IO.Directory]::EnumerateDirectories($Tmp, 'pfa-git-*')) { if ([IO.File]::Exists([IO.Path]::Combine($d, 'id'))) { return $true } } }
+        # The git key folder (pfa-git-*) under $Tmp once its key (id) is written, else $null; folders vanish while it looks.
+        function script:Get-KeyFolder([string] $Tmp) {
+            try { foreach ($d in [IO.Directory]::EnumerateDirectories($Tmp, 'pfa-git-*')) { if ([IO.File]::Exists([IO.Path]::Combine($d, 'id'))) { return $d } } }
             catch [IO.IOException] { }
-            return $false
+            return $null
         }
     }
 
     AfterAll { Exit-TestSession }
 
-    It 'item 4: killed while git runs, no key stays readable and git/ssh end with the process (15 runs)' {
-        $runs = 15
-        $hits = 0
+    # The kills are aimed, not random: at each of the three moments that leave different things behind, two runs each.
+    # Before git starts, the watchdog has only the key folder to remove; while ssh talks to the server, it must also end
+    # git's process group (git, the shell git runs ssh with, ssh); a random point 0-60 ms after the key appears covers
+    # what lies between (git starting, the transfer, git ending). A phase's run that misses its moment (the child was
+    # already past it) is tried again, up to four times. Fifteen random runs before this landed in the same windows.
+    It 'item 4: killed before git starts, while ssh transfers, or at a random point: no key stays readable and git/ssh end with the process' {
         $keysLeft = 0
         $processesLeft = 0
         $details = [System.Collections.Generic.List[string]]::new()
-        for ($i = 0; $i -lt $runs; $i++) {
-            $tmp = Join-Path $StateHome ("tmp-kill-$i")
-            New-Item -ItemType Directory -Path $tmp | Out-Null
-            $destination = Join-Path $StateHome ("clone-kill-$i")
-            $child = Start-Child "Copy-PfaAzureDevOpsRepository -RepositoryUrl '$RepoUrl' -Destination '$destination' -HostKeyFingerprint '$HostFp' | Out-Null" @{ TMPDIR = $tmp }
-            $deadline = [DateTime]::UtcNow.AddSeconds(90)
-            $seen = $false
-            while (-not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
-                if (Test-KeyFolder $tmp) { $seen = $true; break }
-                Start-Sleep -Milliseconds 5
+        $landed = @{}
+        $run = 0
+        foreach ($phase in 'before-git', 'ssh', 'random') {
+            $landed[$phase] = 0
+            for ($attempt = 0; $attempt -lt 4 -and $landed[$phase] -lt 2; $attempt++) {
+                $run++
+                $tmp = Join-Path $StateHome ("tmp-kill-$run")
+                New-Item -ItemType Directory -Path $tmp | Out-Null
+                $destination = Join-Path $StateHome ("clone-kill-$run")
+                $child = Start-Child "Copy-PfaAzureDevOpsRepository -RepositoryUrl '$RepoUrl' -Destination '$destination' -HostKeyFingerprint '$HostFp' | Out-Null" @{ TMPDIR = $tmp }
+                $deadline = [DateTime]::UtcNow.AddSeconds(90)
+                $folder = $null
+                while (-not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+                    $folder = Get-KeyFolder $tmp
+                    if ($folder) { break }
+                    Start-Sleep -Milliseconds 5
+                }
+                $hit = $false
+                if ($folder) {
+                    switch ($phase) {
+                        'before-git' {
+                            # git.pgid is written the moment git starts: no file yet means git has not started.
+                            $hit = -not [IO.File]::Exists([IO.Path]::Combine($folder, 'git.pgid'))
+                        }
+                        'ssh' {
+                            $keyPath = [IO.Path]::Combine($folder, 'id')
+                            while (-not $child.HasExited -and [IO.Directory]::Exists($folder)) {
+                                if (@(Get-ProcessesMentioning $keyPath | Where-Object { $_.Command.StartsWith('ssh ') }).Count) { $hit = $true; break }
+                                Start-Sleep -Milliseconds 2
+                            }
+                        }
+                        'random' {
+                            Start-Sleep -Milliseconds (Get-Random -Minimum 0 -Maximum 60)
+                            $hit = [IO.Directory]::Exists($folder)
+                        }
+                    }
+                }
+                if (-not $child.HasExited) { $child.Kill() }   # SIGKILL: Process.Kill sends SIGKILL on Unix
+                $child.WaitForExit()
+                if ($hit -and $child.ExitCode -ne 0) { $landed[$phase]++ }   # exit code 0: it ended by itself before the kill
+                # The watchdog has 1.5 s to remove the key and end git/ssh; looked at every 100 ms, judged at the end.
+                $cleanBy = [DateTime]::UtcNow.AddMilliseconds(1500)
+                do {
+                    Start-Sleep -Milliseconds 100
+                    $left = @(Get-ChildItem $tmp -Recurse -File -Filter 'id' -ErrorAction Ignore)
+                    $procs = @(Get-ProcessesMentioning $tmp) + @(Get-ProcessesMentioning $destination)
+                } while (($left.Count -or $procs.Count) -and [DateTime]::UtcNow -lt $cleanBy)
+                $keysLeft += $left.Count
+                $processesLeft += $procs.Count
+                if ($left.Count -or $procs.Count) { $details.Add("run $run ($phase): keys=$($left.Count) processes=$(($procs | ForEach-Object Command) -join ' | ')") }
+                foreach ($p in $procs) { Stop-Process -Id $p.Pid -Force -ErrorAction Ignore }
+                $child.Dispose()
             }
-            if ($seen) {
-                Start-Sleep -Milliseconds (Get-Random -Minimum 0 -Maximum 60)
-                if (-not $child.HasExited) { $hits++ }
-            }
-            if (-not $child.HasExited) { $child.Kill() }   # SIGKILL: Process.Kill sends SIGKILL on Unix
-            $child.WaitForExit()
-            # The watchdog has 1.5 s to remove the key and end git/ssh; looked at every 100 ms, judged at the end.
-            $cleanBy = [DateTime]::UtcNow.AddMilliseconds(1500)
-            do {
-                Start-Sleep -Milliseconds 100
-                $left = @(Get-ChildItem $tmp -Recurse -File -Filter 'id' -ErrorAction Ignore)
-                $procs = @(Get-ProcessesMentioning $tmp) + @(Get-ProcessesMentioning $destination)
-            } while (($left.Count -or $procs.Count) -and [DateTime]::UtcNow -lt $cleanBy)
-            $keysLeft += $left.Count
-            $processesLeft += $procs.Count
-            if ($left.Count -or $procs.Count) { $details.Add("run ${i}: keys=$($left.Count) processes=$(($procs | ForEach-Object Command) -join ' | ')") }
-            foreach ($p in $procs) { Stop-Process -Id $p.Pid -Force -ErrorAction Ignore }
-            $child.Dispose()
         }
-        Write-Host "item 4: $hits of $runs kills landed while the key folder existed; keys left: $keysLeft; git/ssh processes left: $processesLeft"
-        $hits | Should -BeGreaterThan ($runs / 2) -Because 'the kills must land while git runs'
+        Write-Host "item 4: $run runs; kills landed before git started: $($landed['before-git']), while ssh ran: $($landed['ssh']), at a random point while the key existed: $($landed['random']); keys left: $keysLeft; git/ssh processes left: $processesLeft"
+        foreach ($phase in 'before-git', 'ssh', 'random') { $landed[$phase] | Should -BeGreaterThan 0 -Because "a kill must land in the $phase window" }
         $keysLeft | Should -Be 0 -Because ($details -join "`n")
         $processesLeft | Should -Be 0 -Because ($details -join "`n")
     }
@@ -116,9 +147,12 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         New-Item -ItemType Directory -Path $alive -Force | Out-Null
         $self = [System.Diagnostics.Process]::GetCurrentProcess()
         Set-Content -Path (Join-Path $alive 'owner') -Value "$($self.Id) $($self.StartTime.ToUniversalTime().Ticks)" -NoNewline
-        $child = Start-Child "Copy-PfaAzureDevOpsRepository -RepositoryUrl '$RepoUrl' -Destination '$(Join-Path $StateHome 'clone-sweep')' -HostKeyFingerprint '$HostFp' | Out-Null" @{ TMPDIR = $tmp }
-        $child.WaitForExit(120000) | Out-Null
-        $child.ExitCode | Should -Be 0 -Because $child.StandardError.ReadToEnd()
+        # The next run is this session's own clone (the sweep runs before every git command; no fresh process is needed).
+        $savedTmp = $env:TMPDIR
+        $env:TMPDIR = $tmp
+        try { Copy-PfaAzureDevOpsRepository -RepositoryUrl $RepoUrl -Destination (Join-Path $StateHome 'clone-sweep') -HostKeyFingerprint $HostFp -ErrorAction Stop | Out-Null }
+        finally { $env:TMPDIR = $savedTmp }
+        Test-Path (Join-Path $StateHome 'clone-sweep/.git') | Should -BeTrue
         Test-Path $dead | Should -BeFalse
         Test-Path $alive | Should -BeTrue -Because 'a live process''s folder is never swept'
     }
@@ -139,8 +173,8 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         (Get-Item $other).LastWriteTimeUtc = $old
         $before = @(Get-ChildItem $secrets -File).Name
 
-        $r = Invoke-FreshPwsh -Script "Import-Module '$Manifest'; `$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop; 'OK'"
-        $r.Text | Should -Match 'OK'
+        # The next refresh is this session's own (every refresh sweeps; no fresh process is needed).
+        $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop
         Test-Path $orphan | Should -BeFalse
         Test-Path $tmpDoc | Should -BeFalse
         Test-Path $fresh | Should -BeTrue -Because 'a secret younger than ten minutes may belong to a live writer'
@@ -151,24 +185,40 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         $before.Count | Should -BeGreaterThan 3
     }
 
-    It 'item 15: killed at a random point of a token refresh, the connection survives (30 runs, at most 1 lost)' {
-        # One run of a forced refresh, start to exit, measured here: the kills land uniformly anywhere in such a run
-        # (the issue's measure); a second series aims at the refresh itself (0-400 ms after its verbose line).
+    # A smoke series across real processes. The states a kill can leave are checked one by one in the xunit
+    # TokenBrokerTests: killed before the server answered (an empty journal entry; the recorded refresh token still
+    # works), killed after it answered (the journaled new refresh token is used), a refused refresh (connection.json put
+    # back byte for byte), and 8 brokers over one folder (one refresh). What only real processes show is that a kill -9
+    # anywhere leaves no lock held, no torn file and no unreadable store, and how rarely a kill lands in the one window
+    # no client can close (the server has rotated the refresh token, the answer is not on disk yet). Ten kills spread
+    # evenly over a whole run (each in its own tenth of it, at a random point of that tenth) and ten over the 400 ms
+    # after the refresh starts do that with a third of the processes the earlier 30 + 30 random kills took
+    # (Connection.Tests' three kills of a process refreshing in a loop were this same check; they are folded in here).
+    It 'item 15: killed at any point of a token refresh, the store stays readable and the connection survives (10 + 10 runs)' {
         $script = "Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 | ForEach-Object { [Console]::Out.WriteLine([string]`$_); [Console]::Out.Flush() }"
-        $durations = foreach ($n in 1..2) {
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $c = Start-Child $script
-            $null = $c.StandardOutput.ReadToEnd(); $c.WaitForExit(); $c.Dispose()
-            $watch.ElapsedMilliseconds
+        # One run of a forced refresh, start to exit, unkilled: the length of the whole-run series' window.
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $c = Start-Child $script
+        $lines = [System.Collections.Generic.List[string]]::new()
+        $refreshAt = -1; $refreshedAt = -1
+        while ($null -ne ($line = $c.StandardOutput.ReadLine())) {
+            if ($line -match 'Refreshing the access token') { $refreshAt = $watch.ElapsedMilliseconds }
+            if ($line -match '^Refreshed;') { $refreshedAt = $watch.ElapsedMilliseconds }
+            $lines.Add($line)
         }
-        $runMs = [int](($durations | Measure-Object -Average).Average)
+        $c.WaitForExit()
+        $runMs = [int]$watch.ElapsedMilliseconds
+        $c.ExitCode | Should -Be 0 -Because (($lines -join "`n") + $c.StandardError.ReadToEnd())
+        $c.Dispose()
+        $refreshAt | Should -BeGreaterThan 0 -Because ($lines -join "`n")
 
-        function Invoke-KillSeries([int] $Runs, [switch] $AtRefresh) {
-            $lost = 0; $reached = 0
+        function Invoke-KillSeries([int] $Runs, [int] $WindowMs, [switch] $AtRefresh) {
+            $lost = 0; $broken = 0; $reached = 0
             $log = [System.Collections.Generic.List[string]]::new()
             for ($i = 0; $i -lt $Runs; $i++) {
                 $before = [int](Control GET '/_test/counters').refreshToken
                 $child = Start-Child $script
+                $watch = [Diagnostics.Stopwatch]::StartNew()
                 if ($AtRefresh) {
                     $deadline = [DateTime]::UtcNow.AddSeconds(90)
                     $started = $false
@@ -177,37 +227,48 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
                         if ($null -eq $line) { break }
                         if ($line -match 'Refreshing the access token') { $started = $true; break }
                     }
-                    if ($started) { Start-Sleep -Milliseconds (Get-Random -Minimum 0 -Maximum 400) }
+                    if (-not $started) { $log.Add("run ${i}: the refresh never started") ; $broken++ }
+                    $watch.Restart()
                 }
-                else {
-                    Start-Sleep -Milliseconds (Get-Random -Minimum 0 -Maximum $runMs)
-                }
+                # This run's tenth of the window, at a random point of it.
+                $at = [int](($i + (Get-Random -Minimum 0.0 -Maximum 1.0)) * $WindowMs / $Runs)
+                $wait = $at - [int]$watch.ElapsedMilliseconds
+                if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }
                 if (-not $child.HasExited) { $child.Kill() }
                 $child.WaitForExit()
                 $child.Dispose()
                 if ([int](Control GET '/_test/counters').refreshToken -gt $before) { $reached++ }
-                # Alive means the next process can still refresh with what the killed one left on disk. Checked in this
-                # session: a forced refresh reads connection.json and the refresh token from disk under the store's lock
-                # (only access tokens are cached in memory, and -ForceRefresh skips that cache), as a fresh pwsh would,
-                # for 0.01 CPU s instead of 0.45 a run.
-                $check = try { $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop; 'ALIVE' } catch { 'LOST=' + $_.FullyQualifiedErrorId }
+                # Alive means the next process can still read the connection and refresh with what the killed one left on
+                # disk. Checked in this session: a forced refresh reads connection.json and the refresh token from disk
+                # under the store's lock (only access tokens are cached in memory, and -ForceRefresh skips that cache), as a
+                # fresh pwsh would, for 0.01 CPU s instead of 0.45 a run. Lost (allowed rarely) is only the server's refusal
+                # of a refresh token it rotated for the killed process; anything else is a broken store.
+                $check = try {
+                    if ((Get-PfaAzureDevOpsConnection -ErrorAction Stop).UserDisplayName -ne 'Test User') { throw 'the connection does not name its user' }
+                    $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop
+                    'ALIVE'
+                }
+                catch { 'FAILED=' + $_.FullyQualifiedErrorId + ': ' + $_.Exception.Message }
                 if ($check -ne 'ALIVE') {
-                    $lost++
-                    $log.Add("run ${i}: $check")
+                    if ($check -like 'FAILED=OAuthRefreshTokenReused,*') { $lost++ } else { $broken++ }
+                    $log.Add("run ${i} (killed at $at ms): $check")
                     Connect-TestUser -Organization killcorp   # connect again for the next run
                 }
             }
-            [pscustomobject]@{ Lost = $lost; Reached = $reached; Log = $log }
+            [pscustomobject]@{ Lost = $lost; Broken = $broken; Reached = $reached; Log = $log }
         }
 
-        $uniform = Invoke-KillSeries -Runs 30
-        $aimed = Invoke-KillSeries -Runs 30 -AtRefresh
-        Write-Host "item 15: a forced refresh runs $runMs ms; kill -9 at a uniformly random point: $($uniform.Lost) of 30 runs lost the connection (the server had received the refresh in $($uniform.Reached)); aimed at the refresh (0-400 ms after it starts): $($aimed.Lost) of 30 lost (server reached in $($aimed.Reached))"
-        foreach ($line in @($uniform.Log) + @($aimed.Log)) { Write-Host "item 15, lost: $line" }
+        $uniform = Invoke-KillSeries -Runs 10 -WindowMs $runMs
+        $aimed = Invoke-KillSeries -Runs 10 -WindowMs 400 -AtRefresh
+        $refreshMs = if ($refreshedAt -gt 0) { $refreshedAt - $refreshAt } else { '?' }
+        Write-Host "item 15: a forced refresh runs $runMs ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached)); spread over the 400 ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached))"
+        foreach ($line in @($uniform.Log) + @($aimed.Log)) { Write-Host "item 15: $line" }
+        $uniform.Broken + $aimed.Broken | Should -Be 0 -Because ((@($uniform.Log) + @($aimed.Log)) -join "`n")
+        # Measured with 30 random kills a series: 0-1 of 30 lost over a whole run, 0-3 of 30 aimed at the refresh, and 11
+        # of 30 aimed before the refresh token was journaled and its write prepared. The window that loses is a few ms
+        # wide, 20-60 ms after the refresh starts in a fresh process (20 kills 5 ms apart over 0-100 ms lost 1), so of the
+        # aimed series only its first two tenths (0-40, 40-80 ms) can lose; a third loss means a window of 40 ms or more.
         $uniform.Lost | Should -BeLessOrEqual 1 -Because ($uniform.Log -join "`n")
-        # Aimed kills land in the remaining window (the answer's transfer and one write) far more often than a random
-        # point does, and the window stretches with the machine's load: measured 0 and 3 of 30 here, 11 of 30 before
-        # the refresh token was journaled and its write prepared.
-        $aimed.Lost | Should -BeLessOrEqual 5 -Because ($aimed.Log -join "`n")
+        $aimed.Lost | Should -BeLessOrEqual 2 -Because ($aimed.Log -join "`n")
     }
 }
