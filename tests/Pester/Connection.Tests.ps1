@@ -1,8 +1,9 @@
 #requires -Modules Pester
 # Connect-PfaAzureDevOps and the token life cycle against the local Azure DevOps (tests/AzureDevOpsEmulator).
 # In this process the module talks to the emulator's HTTP origin (http is allowed for loopback servers); the
-# end-to-end, multi-process and secret-scan tests run child pwsh processes that reach its HTTPS origin and
-# trust its certificate only through SSL_CERT_FILE. Nothing here disables certificate validation.
+# end-to-end browser sign-in and the secret scan run child pwsh processes that reach its HTTPS origin and trust its
+# certificate only through SSL_CERT_FILE; the multi-process tests' children use the HTTP origin this process connected
+# through. Nothing here disables certificate validation. A process killed while refreshing: SessionKill.Tests, item 15.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
     $script:Session = Enter-TestSession -LocalAzureDevOps -AllowHttpCallbacks   # CI=true: this process never prompts
@@ -45,17 +46,6 @@ BeforeAll {
         Connect-PfaAzureDevOps -CallbackUri $redirect -Organization $Organization -OrganizationUrl "$($Ado.HttpUrl)/$Organization" -PassThru
     }
 
-    # Connects in a child process (HTTPS, trusted through SSL_CERT_FILE) through the paste path.
-    function script:Connect-ByPasteInChild {
-        $start = Invoke-Child -Script 'Import-Module PfaAzureDevOps; Connect-PfaAzureDevOps -NoBrowser -ErrorAction Stop'
-        $start.ExitCode | Should -Be 0 -Because $start.Text
-        $link = @($start.Output | Where-Object { $_ -match '^https://\S+/oauth2/authorize\?' })
-        $link.Count | Should -Be 1 -Because $start.Text
-        $redirect = Get-TestConsentRedirect $link[0]
-        $done = Invoke-Child -Script "Import-Module PfaAzureDevOps; `$c = Connect-PfaAzureDevOps -CallbackUri '$redirect' -Organization org1 -PassThru -ErrorAction Stop -WarningAction SilentlyContinue; 'RESULT ' + `$c.UserDisplayName"
-        $done.Text | Should -Match 'RESULT Test User'
-    }
-
     # Makes the stored access token expire now (as if an hour had passed) so the next use must refresh.
     function script:Set-AccessTokenExpired {
         $path = Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/connection.json'
@@ -70,6 +60,15 @@ BeforeAll {
         $env = @{ SSL_CERT_FILE = $Ado.CertificatePath; PFA_AZUREDEVOPS_HOME = $env:PFA_AZUREDEVOPS_HOME; CI = 'true' }
         foreach ($k in $Environment.Keys) { $env[$k] = $Environment[$k] }
         Invoke-FreshPwsh -Script $Script -Environment $env -TimeoutSeconds 180
+    }
+
+    # Runs $Body in this session with the given environment variables set (and puts them back after): the browser
+    # tests whose point is not a fresh process run their Connect here instead of in a child pwsh.
+    function script:Invoke-WithEnvironment([hashtable] $Environment, [scriptblock] $Body) {
+        $saved = @{}
+        foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+        try { & $Body }
+        finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
     }
 
     function script:Get-StoredToken([string] $Kind) {
@@ -108,19 +107,20 @@ Import-Module PfaAzureDevOps
         $c.UserEmail | Should -Not -BeNullOrEmpty
     }
 
+    # This and the next three run Connect in this session (the emulator's HTTP origin): what they check is the loopback
+    # listener's answer to the browser, which a child pwsh (Accept, above, over HTTPS) adds nothing to.
     It 'Deny: a clear error id, nothing stored' {
-        New-TestApp -Loopback -Https | Out-Null
-        $result = Invoke-Child -Environment @{ BROWSER = "node $Consent"; PFA_TEST_SPKI_SHA256 = $Ado.CertificateSpkiSha256; PFA_TEST_CONSENT = 'deny' } -Script @'
-Import-Module PfaAzureDevOps
-try { Connect-PfaAzureDevOps -TimeoutSeconds 90 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
-catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
-'@
-        $result.Text | Should -Match 'RESULT OAuthAccessDenied,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand \| Access was denied.*click Accept'
+        New-TestApp -Loopback | Out-Null
+        $err = Invoke-WithEnvironment @{ BROWSER = "node $Consent"; PFA_TEST_CONSENT = 'deny' } {
+            { Connect-PfaAzureDevOps -TimeoutSeconds 90 -InformationAction SilentlyContinue -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OAuthAccessDenied,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
+        }
+        $err.Exception.Message | Should -Match 'Access was denied.*click Accept'
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
     It 'a forged state reaching the loopback listener is refused, and the listener keeps waiting for the real answer' {
-        $app = New-TestApp -Loopback -Https
+        $app = New-TestApp -Loopback
         # A "browser" that skips consent and calls the callback with a made-up state, then with the real state (and a made-up code).
         $forger = Join-Path $StateHome 'forge.mjs'
         $statuses = Join-Path $StateHome 'forge-statuses.txt'
@@ -133,36 +133,32 @@ appendFileSync('$statuses', (forged ? forged.status : 'none') + '\n');
 const real = await fetch(cb + '?code=forged-code&state=' + encodeURIComponent(u.searchParams.get('state'))).catch(() => null);
 appendFileSync('$statuses', (real ? real.status : 'none') + '\n');
 "@
-        $result = Invoke-Child -Environment @{ BROWSER = "node $forger" } -Script @'
-Import-Module PfaAzureDevOps
-try { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
-catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
-'@
+        $err = Invoke-WithEnvironment @{ BROWSER = "node $forger" } {
+            { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop } | Should -Throw -PassThru
+        }
         # The forged state got 400 and did not end the sign-in; the answer with the real state did (and its made-up code was refused).
         @(Get-Content $statuses) | Should -Be @('400', '200')
-        $result.Text | Should -Match 'RESULT OAuthCode(Invalid|Expired),'
+        $err.FullyQualifiedErrorId | Should -Match '^OAuthCode(Invalid|Expired),'
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
     }
 
     It 'a non-interactive session without any browser fails at once instead of waiting' {
         New-TestApp -Loopback | Out-Null
-        $result = Invoke-Child -Environment @{ BROWSER = ''; DISPLAY = ''; WAYLAND_DISPLAY = '' } -Script @'
-Import-Module PfaAzureDevOps
-$sw = [Diagnostics.Stopwatch]::StartNew()
-try { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
-catch { "RESULT $($_.FullyQualifiedErrorId) after $([int]$sw.Elapsed.TotalSeconds) s" }
-'@
-        $result.Text | Should -Match 'RESULT BrowserUnavailable,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand after [0-4] s'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        Invoke-WithEnvironment @{ BROWSER = ''; DISPLAY = ''; WAYLAND_DISPLAY = '' } {
+            { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop } |
+                Should -Throw -ErrorId 'BrowserUnavailable,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand'
+        }
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
     }
 
     It 'times out with a clear error when the browser never comes back' {
         New-TestApp -Loopback | Out-Null
-        $result = Invoke-Child -Environment @{ BROWSER = 'true' } -Script @'
-Import-Module PfaAzureDevOps
-try { Connect-PfaAzureDevOps -TimeoutSeconds 5 -InformationAction SilentlyContinue -ErrorAction Stop; 'RESULT connected' }
-catch { "RESULT $($_.FullyQualifiedErrorId) | $($_.Exception.Message)" }
-'@
-        $result.Text | Should -Match 'RESULT CallbackTimeout,.*within 5 seconds'
+        $err = Invoke-WithEnvironment @{ BROWSER = 'true' } {
+            { Connect-PfaAzureDevOps -TimeoutSeconds 5 -InformationAction SilentlyContinue -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CallbackTimeout,PfaAzureDevOps.Commands.ConnectPfaAzureDevOpsCommand' -PassThru
+        }
+        $err.Exception.Message | Should -Match 'within 5 seconds'
     }
 }
 
@@ -402,14 +398,16 @@ Describe 'Access tokens: cache, refresh, rotation, errors' {
         (Get-Counters).refreshToken | Should -Be 1
     }
 
+    # Connected and first refreshed in this session (HTTP); the point, another process using the rotated token, is the child's.
     It 'rotation is persisted: a second process sees and uses the new refresh token' {
-        New-TestApp -Https | Out-Null
-        Connect-ByPasteInChild
+        New-TestApp | Out-Null
+        Connect-ByPaste | Out-Null
+        $connected = Get-StoredToken refresh
         Set-AccessTokenExpired
         Control DELETE '/_test/counters' | Out-Null
-        $first = Invoke-Child -Script 'Import-Module PfaAzureDevOps; $null = Get-PfaAzureDevOpsAccessToken -ErrorAction Stop; "RESULT ok"'
-        $first.Text | Should -Match 'RESULT ok'
+        $null = Get-PfaAzureDevOpsAccessToken -ErrorAction Stop
         $rotated = Get-StoredToken refresh
+        $rotated | Should -Not -Be $connected
         Set-AccessTokenExpired
         $second = Invoke-Child -Script 'Import-Module PfaAzureDevOps; $null = Get-PfaAzureDevOpsAccessToken -ErrorAction Stop; "RESULT ok"'
         $second.Text | Should -Match 'RESULT ok'
@@ -422,8 +420,8 @@ Describe 'Access tokens: cache, refresh, rotation, errors' {
     # A smoke test across real processes and the real token endpoint: the race itself (threads, processes, rotation,
     # a failed or killed refresh) is covered by the xunit TokenBrokerTests against a fake token server.
     It '4 processes on an expired token cause exactly one refresh, and all get the same valid token' {
-        New-TestApp -Https | Out-Null
-        Connect-ByPasteInChild
+        New-TestApp | Out-Null
+        Connect-ByPaste | Out-Null
         Set-AccessTokenExpired
         Control DELETE '/_test/counters' | Out-Null
         $out = Join-Path $StateHome 'tokens'
@@ -436,16 +434,11 @@ $t = Get-PfaAzureDevOpsAccessToken -AsPlainText -ErrorAction Stop
 $hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($t)))
 Set-Content -Path $OutFile -Value $hash
 '@
-        $saved = @{ SSL_CERT_FILE = $env:SSL_CERT_FILE }
-        $env:SSL_CERT_FILE = $Ado.CertificatePath
-        try {
-            $procs = 1..4 | ForEach-Object {
-                Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $script, (Join-Path $out "$_.txt")) -PassThru `
-                    -RedirectStandardError (Join-Path $out "$_.err")
-            }
-            $procs | Wait-Process -Timeout 170
+        $procs = 1..4 | ForEach-Object {
+            Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $script, (Join-Path $out "$_.txt")) -PassThru `
+                -RedirectStandardError (Join-Path $out "$_.err")
         }
-        finally { $env:SSL_CERT_FILE = $saved.SSL_CERT_FILE }
+        $procs | Wait-Process -Timeout 170
         $errors = Get-ChildItem $out -Filter '*.err' | Get-Content -Raw | Where-Object { $_ }
         $errors | Should -BeNullOrEmpty
         $hashes = @(Get-ChildItem $out -Filter '*.txt' | ForEach-Object { (Get-Content -Raw $_.FullName).Trim() })
@@ -456,28 +449,6 @@ Set-Content -Path $OutFile -Value $hash
         $counters.failed | Should -Be 0
         $token = Get-PfaAzureDevOpsAccessToken -AsPlainText
         [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($token))) | Should -Be $hashes[0]
-    }
-
-    It 'a process killed while refreshing leaves a readable store and a usable connection' {
-        New-TestApp -Https | Out-Null
-        Connect-ByPasteInChild
-        $script = Join-Path $StateHome 'loop.ps1'
-        Set-Content -Path $script -Value 'Import-Module PfaAzureDevOps; while ($true) { $null = Get-PfaAzureDevOpsAccessToken -ForceRefresh -ErrorAction Stop }'
-        $saved = $env:SSL_CERT_FILE
-        $env:SSL_CERT_FILE = $Ado.CertificatePath
-        try {
-            foreach ($delay in 1500, 2300, 3100) {
-                $p = Start-Process -FilePath $Pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $script) -PassThru
-                Start-Sleep -Milliseconds $delay
-                $p.Kill()   # SIGKILL, by PID
-                $p.WaitForExit()
-                $c = Get-PfaAzureDevOpsConnection -ErrorAction Stop
-                $c.UserDisplayName | Should -Be 'Test User'
-                Get-PfaAzureDevOpsAccessToken -AsPlainText -ErrorAction Stop | Should -Not -BeNullOrEmpty
-            }
-        }
-        finally { $env:SSL_CERT_FILE = $saved }
-        (Get-Counters).refreshToken | Should -BeGreaterThan 0
     }
 
     Context 'refresh refused by the server: id, message, and the advice to connect again' {
