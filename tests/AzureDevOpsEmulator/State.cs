@@ -12,6 +12,7 @@ internal sealed class EmulatorOptions
     public string DataDir { get; set; } = "";
     public bool DataDirCreated { get; set; }
     public string? CertificateFile { get; set; }
+    public string? KeyFile { get; set; }
     public bool AllowHttpCallbacks { get; set; }
 }
 

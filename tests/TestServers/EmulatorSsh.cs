@@ -23,8 +23,9 @@ namespace PfaAzureDevOps.TestServers
 
             string scripts = InstallScripts(server.RepositoryRoot, server.HttpUrl);
             server.SetScriptDirectory(scripts);
+            // The checkout's one host key (made once, see TestKeys), copied owner-only into this run's folder.
             string hostKey = Path.Combine(server.RunDirectory, "ssh_host_rsa_key");
-            ServerProcess.Run("/usr/bin/ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", string.Empty, "-C", "pfa-ado-emulator-host", "-f", hostKey);
+            TestKeys.CopySshHostKey(server.RepositoryRoot, hostKey);
             string user = Environment.UserName;
             Sshd sshd = Sshd.Start(server.RunDirectory, "emulator", new[]
             {
@@ -51,8 +52,8 @@ namespace PfaAzureDevOps.TestServers
             }, timeout);
             try
             {
-                string fingerprint = ServerProcess.Run("/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f", hostKey + ".pub").Split(' ')[1];
                 string[] pub = File.ReadAllText(hostKey + ".pub").Trim().Split(' ');
+                string fingerprint = TestKeys.Sha256Fingerprint(pub[0] + " " + pub[1]);
                 server.AttachSsh(sshd, user, fingerprint, pub[0] + " " + pub[1], scripts);
                 Configure(server.HttpUrl, sshd.Port, user, scripts + "/forced-command.sh");
             }

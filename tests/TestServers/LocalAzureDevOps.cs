@@ -127,7 +127,7 @@ namespace PfaAzureDevOps.TestServers
         private void StartEmulator(string dll, LocalAzureDevOpsOptions options)
         {
             string ready = Path.Combine(RunDirectory, "ready.json");
-            var arguments = new List<string> { dll, "--ready-file", ready, "--data-dir", DataDirectory, "--certificate-file", Path.Combine(RunDirectory, "emulator-certificate.pem") };
+            var arguments = new List<string> { dll, "--ready-file", ready, "--data-dir", DataDirectory, "--certificate-file", Path.Combine(RunDirectory, "emulator-certificate.pem"), "--key-file", TestKeys.TlsKey(RepositoryRoot) };
             if (options.AllowHttpCallbacks)
             {
                 arguments.Add("--allow-http-callbacks");
