@@ -2,7 +2,8 @@
 # Issue 9, the session side: sign-out leaves no MSAL cache behind (every flow, every replaced connection), Entra
 # errors name the action that fixes that flow and keep the trace and correlation ids out of the one-line message,
 # -ForceRefresh of a service principal calls Entra. Each sign-in runs in a child pwsh that trusts the emulator's
-# certificate only through SSL_CERT_FILE.
+# certificate only through SSL_CERT_FILE. Steps share a child where a fresh process is not what a case checks; a step
+# that must not find this session's state (the next Connect after a sign-out, a Connect while connected) gets its own.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
     $script:Session = Enter-TestSession -LocalAzureDevOps
@@ -88,10 +89,9 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        $r = Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)
+        $r = Invoke-Child -Script ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CACHED=' + @(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*').Count`nDisconnect-PfaAzureDevOps -Force")
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        $d = Invoke-Child -Script 'Disconnect-PfaAzureDevOps -Force'
-        $d.ExitCode | Should -Be 0 -Because $d.Text
+        Read-Value $r 'CACHED' | Should -BeGreaterThan 0 -Because 'the connected principal had an MSAL cache to remove'
         Get-MsalCacheFiles | Should -BeNullOrEmpty
         $before = [int](Control GET '/_test/entra/counters').'token:client_credentials'
         $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-7')
@@ -114,11 +114,12 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
         $first = Connect-WithDeviceCode -ClientId $app.clientId
         $first.Errors | Should -BeNullOrEmpty
         $first.Code | Should -Not -BeNullOrEmpty
+        @(Get-MsalCacheFiles | Where-Object Name -like 'entra-msal-user-*') | Should -Not -BeNullOrEmpty -Because 'the signed-in user has an MSAL cache'
         $sp = New-ServicePrincipal
-        $r = Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)
+        # One child connects the principal, counts the user's cache files left, then signs out.
+        $r = Invoke-Child -Script ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'USERCACHE=' + @(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-user-*').Count`nDisconnect-PfaAzureDevOps -Force")
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        @(Get-MsalCacheFiles | Where-Object Name -like 'entra-msal-user-*') | Should -BeNullOrEmpty -Because 'the replaced user''s cache goes with the connection'
-        (Invoke-Child -Script 'Disconnect-PfaAzureDevOps -Force').ExitCode | Should -Be 0
+        Read-Value $r 'USERCACHE' | Should -Be '0' -Because 'the replaced user''s cache goes with the connection'
         Get-MsalCacheFiles | Should -BeNullOrEmpty
         $again = Connect-WithDeviceCode -ClientId $app.clientId
         $again.Code | Should -Not -BeNullOrEmpty -Because 'no silent sign-in as the first user'
@@ -133,13 +134,14 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-9')
+        # The wrong secret, then (in the same child) the right one, connected for the renewal below.
+        $e = Get-ChildError ((Connect-ServicePrincipalText $sp 'wrong-secret-9') + " } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }; try { " + (Connect-ServicePrincipalText $sp $sp.clientSecret))
         Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret'
         $message = Read-Value $e 'MSG'
         $message | Should -Not -Match 'Set-PfaAzureDevOpsApp'
         $message | Should -Match 'Connect-PfaAzureDevOps -ServicePrincipal'
+        @($e.Output) -contains 'NOERROR' | Should -BeTrue -Because "the right secret connects ($($e.Text))"
         # The same refusal on renewal (the secret was rotated in Entra) names the same fix.
-        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
         Control POST '/_test/entra/errors' @{ code = 7000215; grant = 'client_credentials'; clientId = $sp.clientId; count = -1 } | Out-Null
         $renew = Get-ChildError 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
         Read-Value $renew 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $renew.Text
@@ -152,16 +154,16 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
         $app = New-PublicEntraApp
         (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
         Control POST '/_test/entra/errors' @{ code = 50173; grant = 'refresh_token'; clientId = $app.clientId; count = -1 } | Out-Null
-        $e = Get-ChildError 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
+        # The error's properties, then (the same refusal again, in the same child) what -Verbose shows.
+        $e = Get-ChildError "Get-PfaAzureDevOpsAccessToken -ForceRefresh } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message.Replace(`"``r`", '<CR>').Replace(`"``n`", '<LF>'); 'TRACE=' + `$_.Exception.TraceId; 'CORRELATION=' + `$_.Exception.CorrelationId }; try { Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1"
         Read-Value $e 'ERR' | Should -Be 'EntraInteractionRequired' -Because $e.Text
         $message = Read-Value $e 'MSG'
         $message | Should -Match 'revoked'
         $message | Should -Not -Match 'Trace ID|Correlation ID|Timestamp|<CR>|<LF>'
         Read-Value $e 'TRACE' | Should -Match '^[0-9a-f-]{36}$'
         Read-Value $e 'CORRELATION' | Should -Match '^[0-9a-f-]{36}$'
-        $v = Invoke-Child -Script "try { Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 } catch { 'FAILED' }"
-        $v.Text | Should -Match 'Trace ID: [0-9a-f-]{36}'
-        $v.Text | Should -Match 'Correlation ID: [0-9a-f-]{36}'
+        $e.Text | Should -Match 'Trace ID: [0-9a-f-]{36}'
+        $e.Text | Should -Match 'Correlation ID: [0-9a-f-]{36}'
     }
 }
 
@@ -170,11 +172,20 @@ Describe '-ForceRefresh of a service principal (issue 9, item 9)' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
-        $before = [int](Control GET '/_test/entra/counters').'token:client_credentials'
-        $r = Invoke-Child -Script "`$a = Get-PfaAzureDevOpsAccessToken -AsPlainText; `$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText; 'SAME=' + (`$a -eq `$b)"
+        # One child connects, gets the token, then forces a refresh; it reads Entra's call counter between the steps.
+        $r = Invoke-Child -Script @"
+$(Connect-ServicePrincipalText $sp $sp.clientSecret)
+function Get-Calls { [int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials' }
+`$before = Get-Calls
+`$a = Get-PfaAzureDevOpsAccessToken -AsPlainText
+'PLAIN=' + ((Get-Calls) - `$before)
+`$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText
+'FORCED=' + ((Get-Calls) - `$before)
+'SAME=' + (`$a -eq `$b)
+"@
         $r.ExitCode | Should -Be 0 -Because $r.Text
-        Read-Value $r 'SAME' | Should -Be 'False'
-        [int](Control GET '/_test/entra/counters').'token:client_credentials' | Should -Be ($before + 1)
+        Read-Value $r 'PLAIN' | Should -Be '0' -Because 'a valid token needs no call'
+        Read-Value $r 'FORCED' | Should -Be '1' -Because '-ForceRefresh makes one token call'
+        Read-Value $r 'SAME' | Should -Be 'False' 
     }
 }
