@@ -57,13 +57,24 @@ Describe 'Two OS users connect through the instance''s application (issue 9, ite
             if ($line) { $line.Substring($Name.Length + 1) } else { $null }
         }
 
-        # The paste path as $User: the link in one process, the code redeemed in the next; then a forced refresh.
+        # The paste path as $User, in one process of theirs: the link, the consent page answered as the browser's form
+        # does (over HTTP, from that process), the code redeemed, then a forced refresh. The pending sign-in still goes
+        # through the user's own store between the two Connect calls.
         function script:Connect-AsUser([string] $User) {
-            $start = Invoke-AsUser $User "Connect-PfaAzureDevOps -NoBrowser -InformationAction Continue 6>&1 | ForEach-Object { 'INFO=' + `$_ }"
-            $link = @($start.Output | Where-Object { $_ -match '^INFO=(https?://\S+/oauth2/authorize\?\S+)' } | ForEach-Object { $Matches[1] })[0]
-            if (-not $link) { return [pscustomobject]@{ ExitCode = $start.ExitCode; Output = $start.Output; Text = "no link: $($start.Text)" } }
-            $redirect = Get-TestConsentRedirect $link
-            Invoke-AsUser $User "try { Connect-PfaAzureDevOps -CallbackUri '$redirect' -WarningAction SilentlyContinue; 'USER=' + (Get-PfaAzureDevOpsConnection).UserId; 'LEN=' + (Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText).Length } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }"
+            Invoke-AsUser $User @"
+try {
+    Connect-PfaAzureDevOps -NoBrowser -InformationVariable info -InformationAction SilentlyContinue | Out-Null
+    `$link = @(`$info | ForEach-Object { "`$_" } | Where-Object { `$_ -match '^https?://\S+/oauth2/authorize\?' })[0]
+    if (-not `$link) { throw "no link: `$(`$info -join ' | ')" }
+    `$page = Invoke-WebRequest -Uri `$link -NoProxy
+    if (`$page.Content -notmatch 'name="consentId" value="([^"]+)"') { throw 'no consent form' }
+    `$answer = Invoke-WebRequest -Uri '$($Ado.HttpUrl)/oauth2/authorize' -Method Post -NoProxy -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue ``
+        -ContentType 'application/x-www-form-urlencoded' -Body "consentId=`$([uri]::EscapeDataString(`$Matches[1]))&decision=accept"
+    Connect-PfaAzureDevOps -CallbackUri ([string]`$answer.Headers.Location[0]) -WarningAction SilentlyContinue
+    'USER=' + (Get-PfaAzureDevOpsConnection).UserId
+    'LEN=' + (Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText).Length
+} catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }
+"@
         }
 
         $script:App = Control POST '/_test/apps' @{ name = 'PFA instance'; callbackUrl = 'https://pfa.example.test/oauth2/azureDevOps'; scopes = 'vso.code_write' }
