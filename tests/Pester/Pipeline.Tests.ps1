@@ -53,13 +53,22 @@ BeforeAll {
         @($Result.Output | Where-Object { $_ -like "$Name=*" } | ForEach-Object { $_.Substring($Name.Length + 1).Trim() })
     }
 
+    # An RSA 2048 key (ssh-keygen, a few milliseconds) imported as the user's key: the key's size is not what these
+    # tests are about, and generating one costs up to seconds of CPU.
+    function script:Import-TestRsaKey {
+        $file = Join-Path $env:PFA_AZUREDEVOPS_HOME ('id_rsa_' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        & ssh-keygen -q -t rsa -b 2048 -N '' -C 'pfa test key' -f $file
+        if ($LASTEXITCODE) { throw "ssh-keygen failed ($LASTEXITCODE)" }
+        $null = Import-PfaSshKey -Path $file -Force -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+    }
+
     # A registration (Azure DevOps OAuth, instance callback not on this machine), an RSA key, a connection made with
     # a supplied token (no app needed) and that key added to the organization. Returns the key's id there.
     function script:New-FullState {
         New-TestStateHome | Out-Null
         Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'not-used' -AsPlainText -Force) `
             -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
-        $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        Import-TestRsaKey
         Connect-PfaAzureDevOps -AccessToken (ConvertTo-SecureString (New-BearerToken) -AsPlainText -Force) -OrganizationUrl $OrgUrl -WarningAction SilentlyContinue
         (Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue).Id
     }
@@ -75,77 +84,125 @@ BeforeAll {
 AfterAll { Exit-TestSession }
 
 Describe 'Confirmation where nobody can answer' {
-    It 'Remove-PfaSshKey, Unregister-PfaAzureDevOpsApp and Remove-AzDevOpsSshKey fail at once with ConfirmationRequired (<Case>) and change nothing' -ForEach @(
-        @{ Case = 'CI=true, standard input at end of file'; Stdin = 'eof'; Environment = @{ CI = 'true' }; Arguments = @() }
-        @{ Case = 'CI=true, standard input an open pipe that never writes'; Stdin = 'pipe'; Environment = @{ CI = 'true' }; Arguments = @() }
-        @{ Case = 'TF_BUILD=True, open pipe'; Stdin = 'pipe'; Environment = @{ TF_BUILD = 'True' }; Arguments = @() }
-        @{ Case = '-NonInteractive'; Stdin = 'eof'; Environment = @{}; Arguments = @('-NonInteractive') }
-    ) {
-        $id = New-FullState
-        $script = $ConfirmingCommands.Replace('$args[0]', "'$id'")
-        $r = Invoke-Child -Script $script -Stdin $Stdin -Environment $Environment -PwshArguments $Arguments -TimeoutSeconds 60
-        $r.TimedOut | Should -BeFalse -Because 'a confirmation nobody can answer must not wait'
-        Read-Values $r 'RESULT' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
-        foreach ($m in Read-Values $r 'MESSAGE') { $m | Should -Match '-Force \(or -Confirm:\$false\)' }
-        $r.Text | Should -Not -Match 'UnexpectedError|Object reference'
-        # Nothing changed.
-        (Get-PfaSshPublicKey).KeyType | Should -Be 'Rsa'
-        (Get-PfaAzureDevOpsApp).Scope | Should -Be 'CurrentUser'
-        Test-KeyDeleted $id | Should -BeFalse
-    }
+    Context 'four sessions that cannot answer, against one state (each must leave it as it was)' {
+        BeforeAll {
+            $script:FullStateHome = $null
+            $script:KeyId = New-FullState
+            $script:FullStateHome = $env:PFA_AZUREDEVOPS_HOME
+        }
 
-    It 'an explicit -Confirm and a lower $ConfirmPreference fail the same way for a Medium-impact cmdlet' {
-        New-TestStateHome | Out-Null
-        $r = Invoke-Child -Stdin pipe -Script "try { New-PfaSshKey -KeyType Ed25519 -Confirm -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'M=' + `$_.Exception.Message }; `$ConfirmPreference = 'Medium'; try { New-PfaSshKey -KeyType Ed25519 -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0] }; 'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)"
-        $r.TimedOut | Should -BeFalse
-        Read-Values $r 'R' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
-        # New-PfaSshKey's -Force means "replace", not "do not ask": its message names -Confirm:$false only.
-        @(Read-Values $r 'M')[0] | Should -Match 'add -Confirm:\$false; to see what it would do, add -WhatIf'
-        Read-Values $r 'KEY' | Should -Be 'False'
-    }
+        It 'Remove-PfaSshKey, Unregister-PfaAzureDevOpsApp and Remove-AzDevOpsSshKey fail at once with ConfirmationRequired (<Case>) and change nothing' -ForEach @(
+            @{ Case = 'CI=true, standard input at end of file'; Stdin = 'eof'; Environment = @{ CI = 'true' }; Arguments = @() }
+            @{ Case = 'CI=true, standard input an open pipe that never writes'; Stdin = 'pipe'; Environment = @{ CI = 'true' }; Arguments = @() }
+            @{ Case = 'TF_BUILD=True, open pipe'; Stdin = 'pipe'; Environment = @{ TF_BUILD = 'True' }; Arguments = @() }
+            @{ Case = '-NonInteractive'; Stdin = 'eof'; Environment = @{}; Arguments = @('-NonInteractive') }
+        ) {
+            $env:PFA_AZUREDEVOPS_HOME = $FullStateHome
+            $id = $KeyId
+            $script = $ConfirmingCommands.Replace('$args[0]', "'$id'")
+            $r = Invoke-Child -Script $script -Stdin $Stdin -Environment $Environment -PwshArguments $Arguments -TimeoutSeconds 60
+            $r.TimedOut | Should -BeFalse -Because 'a confirmation nobody can answer must not wait'
+            Read-Values $r 'RESULT' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
+            foreach ($m in Read-Values $r 'MESSAGE') { $m | Should -Match '-Force \(or -Confirm:\$false\)' }
+            $r.Text | Should -Not -Match 'UnexpectedError|Object reference'
+            # Nothing changed.
+            (Get-PfaSshPublicKey).KeyType | Should -Be 'Rsa'
+            (Get-PfaAzureDevOpsApp).Scope | Should -Be 'CurrentUser'
+            Test-KeyDeleted $id | Should -BeFalse
+        }
+        }
 
-    It '-Force, -Confirm:$false and -WhatIf work in the same session: previews change nothing, the others go ahead' {
-        $id = New-FullState
-        $r = Invoke-Child -Stdin pipe -Script @"
-Remove-AzDevOpsSshKey -Id '$id' -WhatIf
-Remove-PfaSshKey -WhatIf
-Unregister-PfaAzureDevOpsApp -WhatIf
-'AFTERWHATIF=' + [bool](Get-PfaSshPublicKey) + [bool](Get-PfaAzureDevOpsApp)
-Remove-AzDevOpsSshKey -Id '$id' -Confirm:`$false -ErrorAction Stop
-Remove-PfaSshKey -Force -ErrorAction Stop
-Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
-'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)
-'APP=' + [bool](Get-PfaAzureDevOpsApp -ErrorAction SilentlyContinue)
+    Context 'one session (CI=true, standard input an open pipe) used three times, each with its own state home' {
+        BeforeAll {
+            $script:EmptyHome = New-TestStateHome
+            $script:WhatIfKeyId = New-FullState
+            $script:WhatIfHome = $env:PFA_AZUREDEVOPS_HOME
+            $script:RegisteredHome = New-TestStateHome
+            Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
+                -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
+            # Each part in its own scope (the lower $ConfirmPreference stays in the first); an error that stops a part is
+            # printed as FAILED= and the next part still runs.
+            $r = Invoke-Child -Stdin pipe -Script @"
+'##SECTION=confirm'
+`$env:PFA_AZUREDEVOPS_HOME = '$EmptyHome'
+try { & {
+    try { New-PfaSshKey -KeyType Ed25519 -Confirm -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'M=' + `$_.Exception.Message }
+    `$ConfirmPreference = 'Medium'
+    try { New-PfaSshKey -KeyType Ed25519 -ErrorAction Stop; 'R=NOERROR' } catch { 'R=' + `$_.FullyQualifiedErrorId.Split(',')[0] }
+    'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)
+} } catch { 'FAILED=' + `$_ }
+'##SECTION=whatif'
+`$env:PFA_AZUREDEVOPS_HOME = '$WhatIfHome'
+try { & {
+    Remove-AzDevOpsSshKey -Id '$WhatIfKeyId' -WhatIf
+    Remove-PfaSshKey -WhatIf
+    Unregister-PfaAzureDevOpsApp -WhatIf
+    'AFTERWHATIF=' + [bool](Get-PfaSshPublicKey) + [bool](Get-PfaAzureDevOpsApp)
+    Remove-AzDevOpsSshKey -Id '$WhatIfKeyId' -Confirm:`$false -ErrorAction Stop
+    Remove-PfaSshKey -Force -ErrorAction Stop
+    Unregister-PfaAzureDevOpsApp -Confirm:`$false -ErrorAction Stop
+    'KEY=' + [bool](Get-PfaSshPublicKey -ErrorAction SilentlyContinue)
+    'APP=' + [bool](Get-PfaAzureDevOpsApp -ErrorAction SilentlyContinue)
+} } catch { 'FAILED=' + `$_ }
+'##SECTION=connect'
+`$env:PFA_AZUREDEVOPS_HOME = '$RegisteredHome'
+try { & {
+    Connect-PfaAzureDevOps -WhatIf -ErrorAction Stop
+    Connect-PfaAzureDevOps -Organization pipe -WhatIf -ErrorAction Stop
+    'CONNECTED=' + [bool](Get-PfaAzureDevOpsConnection -ErrorAction SilentlyContinue)
+} } catch { 'FAILED=' + `$_ }
 "@
-        $r.TimedOut | Should -BeFalse
-        @($r.Output -like 'What if:*').Count | Should -Be 3 -Because $r.Text
-        Read-Values $r 'AFTERWHATIF' | Should -Be 'TrueTrue'
-        Read-Values $r 'KEY' | Should -Be 'False' -Because $r.Text
-        Read-Values $r 'APP' | Should -Be 'False'
-        Test-KeyDeleted $id | Should -BeTrue
-    }
+            $script:OneSession = $r
+            $script:Sections = @{}
+            $name = $null
+            foreach ($line in $r.Output) {
+                if ($line -match '^##SECTION=(.+)$') { $name = $Matches[1]; $Sections[$name] = [System.Collections.Generic.List[string]]::new(); continue }
+                if ($null -ne $name) { $Sections[$name].Add($line) }
+            }
+            function script:Get-Section([string] $Name) {
+                $lines = if ($Sections.ContainsKey($Name)) { @($Sections[$Name]) } else { @() }
+                [pscustomobject]@{ Output = $lines; Text = if ($lines) { $lines -join "`n" } else { "(no $Name part; the session printed:)`n$($OneSession.Text)" } }
+            }
+        }
 
-    It 'Connect-PfaAzureDevOps -WhatIf previews in a CI session instead of failing (browser and paste paths)' {
-        New-TestStateHome | Out-Null
-        Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl 'https://pfa.example.test' -ClientId ([guid]::NewGuid()) -ClientSecret (ConvertTo-SecureString 'x' -AsPlainText -Force) `
-            -AuthorizationServer $Ado.HttpUrl -Scope CurrentUser -WarningAction SilentlyContinue
-        $r = Invoke-Child -Stdin pipe -Script "Connect-PfaAzureDevOps -WhatIf -ErrorAction Stop; Connect-PfaAzureDevOps -Organization pipe -WhatIf -ErrorAction Stop; 'CONNECTED=' + [bool](Get-PfaAzureDevOpsConnection -ErrorAction SilentlyContinue)"
-        $r.TimedOut | Should -BeFalse
-        @($r.Output -like 'What if:*Connect through application*').Count | Should -Be 2 -Because $r.Text
-        Read-Values $r 'CONNECTED' | Should -Be 'False'
-        Test-Path (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/pending-authorization.json') | Should -BeFalse
+        It 'an explicit -Confirm and a lower $ConfirmPreference fail the same way for a Medium-impact cmdlet' {
+            $OneSession.TimedOut | Should -BeFalse
+            $r = Get-Section confirm
+            Read-Values $r 'R' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
+            # New-PfaSshKey's -Force means "replace", not "do not ask": its message names -Confirm:$false only.
+            @(Read-Values $r 'M')[0] | Should -Match 'add -Confirm:\$false; to see what it would do, add -WhatIf'
+            Read-Values $r 'KEY' | Should -Be 'False'
+        }
+
+        It '-Force, -Confirm:$false and -WhatIf work in the same session: previews change nothing, the others go ahead' {
+            $OneSession.TimedOut | Should -BeFalse
+            $r = Get-Section whatif
+            @($r.Output -like 'What if:*').Count | Should -Be 3 -Because $r.Text
+            Read-Values $r 'AFTERWHATIF' | Should -Be 'TrueTrue'
+            Read-Values $r 'KEY' | Should -Be 'False' -Because $r.Text
+            Read-Values $r 'APP' | Should -Be 'False'
+            Test-KeyDeleted $WhatIfKeyId | Should -BeTrue
+        }
+
+        It 'Connect-PfaAzureDevOps -WhatIf previews in a CI session instead of failing (browser and paste paths)' {
+            $OneSession.TimedOut | Should -BeFalse
+            $r = Get-Section connect
+            @($r.Output -like 'What if:*Connect through application*').Count | Should -Be 2 -Because $r.Text
+            Read-Values $r 'CONNECTED' | Should -Be 'False' -Because $r.Text
+            Test-Path (Join-Path $RegisteredHome 'CurrentUser/pending-authorization.json') | Should -BeFalse
+        }
     }
 
     It '-Debug shows debug output only: a warning does not ask "Continue with this operation?" (with -Confirm:$false, and under -NonInteractive)' {
         New-TestStateHome | Out-Null
-        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType"
+        # The last call (same session): -WarningAction still rules when given.
+        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType; New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'SILENCED=' + `$_ }; 'DONE'"
         $r.TimedOut | Should -BeFalse
         $r.Text | Should -Not -Match 'Continue with this operation|NonInteractive mode|UnexpectedError'
         @(Read-Values $r 'WARN')[0] | Should -Match 'Azure DevOps accepts only RSA'
         Read-Values $r 'KEY' | Should -Be 'Ed25519'
-        # -WarningAction still rules when given.
-        $s = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; 'DONE'"
-        Read-Values $s 'WARN' | Should -BeNullOrEmpty
+        $r.Output | Should -Contain 'DONE' -Because $r.Text
+        Read-Values $r 'SILENCED' | Should -BeNullOrEmpty
     }
 }
 
@@ -158,7 +215,7 @@ Describe 'Connect-PfaAzureDevOps -AccessToken without a registered application' 
         $c.OrganizationUrl | Should -Be $OrgUrl
         $c.Organization | Should -Be 'pipe'
         Get-PfaAzureDevOpsAccessToken -AsPlainText | Should -BeExactly $token
-        $null = New-PfaSshKey -Bits 3072 -WarningAction SilentlyContinue
+        Import-TestRsaKey
         $added = Add-AzDevOpsSshKey -PassThru -WarningAction SilentlyContinue
         (Get-AzDevOpsSshKey).Id | Should -Contain $added.Id
         Get-Content -Raw (Join-Path $stateHome 'CurrentUser/connection.json') | Should -Not -Match ([regex]::Escape($token)) -Because 'the token lives in the vault, never in the document'
