@@ -180,9 +180,9 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
             # with a new one and Assert-Rotated imports it again to see it refused).
             $script:OldKeyFile = New-KeygenKey -Bits 3072
             function script:Get-PrivateKeySecretCount { @(Get-ChildItem $Secrets -Filter 'ssh-private-key-*' -ErrorAction Ignore).Count }
-            function script:Reset-Key {
+            function script:Reset-Key([string] $File = $OldKeyFile) {
                 # The old key (kept as a file too, to try it afterwards) in use, registered in both organizations.
-                $file = $OldKeyFile
+                $file = $File
                 Remove-Item (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') -ErrorAction Ignore
                 Import-PfaSshKey $file -Force -WarningAction SilentlyContinue
                 Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction SilentlyContinue
@@ -243,7 +243,8 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
         }
 
         It 'rotates in every organization that has the key, only when it nears expiry with -ExpiringWithinDays' {
-            $old = Reset-Key
+            # An imported RSA 2048 key (accepted by Import-PfaSshKey): its new key is RSA 3072, the smallest size the module makes.
+            $old = Reset-Key (New-KeygenKey -Bits 2048)
             $fp = (Get-PfaSshPublicKey).Md5Fingerprint
             $notDue = Update-PfaSshKey -Organization samplecorp, contoso -ExpiringWithinDays 30
             "$($notDue.Status)" | Should -Be 'NotDue'
@@ -259,6 +260,7 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
             $result.OldMd5Fingerprint | Should -Be $fp
             $result.NewMd5Fingerprint | Should -Be (Get-PfaSshPublicKey).Md5Fingerprint
             $result.NewMd5Fingerprint | Should -Not -Be $fp
+            (Get-PfaSshPublicKey).Bits | Should -Be 3072
             @($result.Organizations) | Should -Be @('samplecorp', 'contoso')
             @($result.RepositoriesChecked) | Should -HaveCount 2
             $result.DaysLeft | Should -BeGreaterThan 360

@@ -183,10 +183,11 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         private async Task<SshKeyRotationState> BeginAsync(SshKeyRotationPlan plan, SshKeyRotationOptions options, Action<string>? step, CancellationToken cancellationToken)
         {
             StoredSshKey current = plan.Current;
-            step?.Invoke($"Generating a new {current.Type} {current.Bits}-bit key");
+            int bits = plan.NewKeyBits;
+            step?.Invoke($"Generating a new {current.Type} {bits}-bit key");
             DateTimeOffset now = DateTimeOffset.UtcNow;
             StoredSshKey next;
-            using (SshKeyPair pair = await Task.Run(() => SshKeyGenerator.Generate(current.Type, current.Bits, options.Comment ?? current.Comment, cancellationToken), cancellationToken).ConfigureAwait(false))
+            using (SshKeyPair pair = await Task.Run(() => SshKeyGenerator.Generate(current.Type, bits, options.Comment ?? current.Comment, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 next = _keys.SavePending(pair, now);

@@ -20,6 +20,13 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         /// <summary>The stored key now (the old key, or already the new one when a resumed rotation had promoted it).</summary>
         public StoredSshKey Current { get; }
 
+        /// <summary>
+        /// The size of the key the rotation makes: the current key's, except that RSA keys are made with 3072 or 4096 bits
+        /// only (as New-PfaSshKey makes them), so an imported RSA key of another size (2048 and up are accepted) is
+        /// replaced by one of 3072 bits (up to 3072) or 4096 bits (above).
+        /// </summary>
+        public int NewKeyBits => Current.Type != SshKeyType.Rsa ? Current.Bits : Current.Bits <= 3072 ? 3072 : 4096;
+
         /// <summary>The rotation in progress, when this run resumes one.</summary>
         public SshKeyRotationState? Pending { get; }
 
@@ -57,7 +64,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             if (Pending is null)
             {
                 string type = Current.Type == SshKeyType.Rsa ? "RSA" : Current.Type.ToString();
-                steps.Add(new SshKeyRotationStep(machine, $"Generate a new {type} {Current.Bits}-bit key, kept aside ({oldKey} stays in use)"));
+                steps.Add(new SshKeyRotationStep(machine, $"Generate a new {type} {NewKeyBits}-bit key, kept aside ({oldKey} stays in use)"));
             }
 
             foreach (SshKeyRotationTarget t in Targets.Where(t => t.NewKeyId is null))
