@@ -1,17 +1,34 @@
-# How HelpExamples.Tests.ps1 runs the examples of docs/en-US. Every example of every page runs unless it is listed
-# under NotRun with the reason it cannot run here; a NotRun entry that names no example fails the test (so stale
-# entries do not hide anything). Examples added later run without any entry here, in the default stage.
+# How the HelpExamples*.Tests.ps1 files run the examples of docs/en-US (the runner: tests/TestHelpers/HelpExamples.psm1).
+# Every example of every page runs unless it is listed under NotRun with the reason it cannot run here; a NotRun or
+# Examples entry that names no example fails HelpExamples.Tests.ps1 (so stale entries do not hide anything). Pages and
+# examples added later run without any entry here, in the default stage, in the file whose Files list is '*'.
 #
-# Stages (each builds on the one before, against the local Azure DevOps):
+# Stages (against the file's own local Azure DevOps; each file builds only those its examples start from):
 #   Empty       nothing stored
 #   Registered  the instance's application registered for AllUsers and CurrentUser (an instance on 127.0.0.1, so
-#               Connect receives the redirect of the headless browser itself)
+#               Connect receives the redirect of the browser command itself)
 #   Connected   + the user connected to samplecorp
-#   Key         + the user's SSH key (RSA 3072)
+#   Key         + the user's SSH key (RSA 3072, from ssh-keygen, imported by Import-PfaSshKey)
 #   KeyAdded    + the key added to samplecorp (the default)
-#   Cloned      + clones of Modules/puppet-base and Control/control-repo in the working folder
+#   SpareKey    KeyAdded, but this machine's key is another one, not in Azure DevOps yet: for the examples that remove
+#               or replace this machine's key there, so the stage key stays for the others
+#   Cloned      KeyAdded + clones of Modules/puppet-base and Control/control-repo in the working folder
 @{
     DefaultStage = 'KeyAdded'
+
+    # Which file runs a page: each page in exactly one list, or else in the '*' file (HelpExamples.Tests.ps1 checks
+    # that every page lands in exactly one file, and that every HelpExamples*.Tests.ps1 file is listed here). Two files
+    # so that two Pester workers run them at once, each with its own local Azure DevOps and stages.
+    Files = @{
+        # The admin phase, connecting, and making or importing the key: stages Empty, Registered, Connected.
+        'HelpExamplesConnect.Tests.ps1' = @(
+            'Register-PfaAzureDevOpsApp', 'Open-PfaAzureDevOpsAppRegistrationPage', 'Get-PfaAzureDevOpsApp', 'Set-PfaAzureDevOpsApp',
+            'Unregister-PfaAzureDevOpsApp', 'Connect-PfaAzureDevOps', 'Get-PfaAzureDevOpsConnection', 'Disconnect-PfaAzureDevOps',
+            'Get-PfaAzureDevOpsAccessToken', 'New-PfaSshKey', 'Import-PfaSshKey', 'about_PfaAzureDevOps'
+        )
+        # The key in Azure DevOps and the repositories, and every page not named above: KeyAdded, SpareKey, Cloned.
+        'HelpExamplesKeys.Tests.ps1'    = @('*')
+    }
 
     Pages = @{
         'Register-PfaAzureDevOpsApp'             = @{ Stage = 'Empty' }
@@ -20,28 +37,36 @@
         'New-PfaSshKey'                          = @{ Stage = 'Connected' }
         'Update-PfaAzureDevOpsRepository'        = @{ Stage = 'Cloned' }
         'about_PfaAzureDevOps'                   = @{ Stage = 'Empty' }
+        # The administrator's cmdlets need only the registration; the connection's own cmdlets only the connection.
+        'Get-PfaAzureDevOpsApp'                  = @{ Stage = 'Registered' }
+        'Set-PfaAzureDevOpsApp'                  = @{ Stage = 'Registered' }
+        'Unregister-PfaAzureDevOpsApp'           = @{ Stage = 'Registered' }
+        'Get-PfaAzureDevOpsConnection'           = @{ Stage = 'Connected' }
+        'Disconnect-PfaAzureDevOps'              = @{ Stage = 'Connected' }
+        'Get-PfaAzureDevOpsAccessToken'          = @{ Stage = 'Connected' }
     }
 
-    # Per page or example ('Page/N'): Stage, Environment ({Consent} = tests/Browser/consent.mjs, {Pat} = a personal
+    # Per page or example ('Page/N'): Stage, Environment ({Consent} = tests/TestHelpers/HelpExamplesBrowser.mjs, {Pat} = a personal
 # access token of the user; PFA_EXAMPLE_ANSWER is what Read-Host answers); per example: Setup (PowerShell run first,
 # in the example's folder). The local Azure DevOps is shared: an example must not take away what later ones need.
     Examples = @{
         'Register-PfaAzureDevOpsApp/4'      = @{ Setup = "Set-Content -Path ./pfa-app.csv -Value 'InstanceUrl,ClientId,Provider,TenantId', 'https://samplecorp.pipelines.com,6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b,EntraId,organizations'" }
         'Copy-PfaAzureDevOpsRepository/2'   = @{ Environment = @{ BUILD_DIR = 'build' } }
         'Update-PfaAzureDevOpsRepository/2' = @{ Setup = "Remove-Item -Recurse -Force ./puppet-base" }
-        # The reader's own keys, made by ssh-keygen (the passphrase is what Read-Host answers).
-        'Add-AzDevOpsSshKey/2'              = @{ Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }
-        'Import-PfaSshKey/1'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N '' -C reader -f ~/.ssh/id_rsa" }
-        'Import-PfaSshKey/2'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 3072 -N 'example-answer-0123456789abcdef' -C reader -f ~/.ssh/id_rsa_ado" }
-        'Import-PfaSshKey/3'                = @{ Stage = 'Connected'; Setup = "ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C agent -f ./agent-key.pem" }
+        # The reader's own keys, made by ssh-keygen (the passphrase is what Read-Host answers): RSA 2048, the smallest
+        # Import-PfaSshKey takes (its size is not what these examples show).
+        'Add-AzDevOpsSshKey/2'              = @{ Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 2048 -N '' -C reader -f ~/.ssh/id_rsa" }
+        'Import-PfaSshKey/1'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 2048 -N '' -C reader -f ~/.ssh/id_rsa" }
+        'Import-PfaSshKey/2'                = @{ Stage = 'Connected'; Setup = "New-Item -ItemType Directory -Force ~/.ssh | Out-Null; ssh-keygen -q -t rsa -b 2048 -N 'example-answer-0123456789abcdef' -C reader -f ~/.ssh/id_rsa_ado" }
+        'Import-PfaSshKey/3'                = @{ Stage = 'Connected'; Setup = "ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C agent -f ./agent-key.pem" }
         'Add-AzDevOpsSshKey/5'              = @{ Environment = @{ PFA_EXAMPLE_ANSWER = '{Pat}' } }   # what Read-Host answers
-        # They remove this machine's key from the shared local Azure DevOps: give them a key of their own.
-        'Remove-AzDevOpsSshKey/1'           = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -InformationAction Ignore' }
-        'Remove-AzDevOpsSshKey/3'           = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
-        # Rotation removes the old key from Azure DevOps: rotate a key of its own.
-        'Update-PfaSshKey/1'                = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -InformationAction Ignore' }
+        # They remove this machine's key from the shared local Azure DevOps: they start from the spare key, added first.
+        'Remove-AzDevOpsSshKey/1'           = @{ Stage = 'SpareKey'; Setup = 'Add-AzDevOpsSshKey -InformationAction Ignore' }
+        'Remove-AzDevOpsSshKey/3'           = @{ Stage = 'SpareKey'; Setup = 'Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
+        # Rotation removes the old key from Azure DevOps: rotate the spare key.
+        'Update-PfaSshKey/1'                = @{ Stage = 'SpareKey'; Setup = 'Add-AzDevOpsSshKey -InformationAction Ignore' }
         'Update-PfaSshKey/2'                = @{ Setup = 'Add-AzDevOpsSshKey -Organization contoso -InformationAction Ignore' }   # the plan covers both
-        'Update-PfaSshKey/3'                = @{ Setup = 'New-PfaSshKey -Bits 3072 -Force -InformationAction Ignore | Out-Null; Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
+        'Update-PfaSshKey/3'                = @{ Stage = 'SpareKey'; Setup = 'Add-AzDevOpsSshKey -Organization samplecorp, contoso -InformationAction Ignore' }
     }
 
     NotRun = @{

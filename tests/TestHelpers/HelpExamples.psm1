@@ -1,0 +1,358 @@
+<#
+    The runner of the help examples (docs/en-US/*.md: the first powershell block of each '### Example N'), shared by
+    tests/Pester/HelpExamples*.Tests.ps1. Every example runs as written in a fresh pwsh against the local Azure DevOps,
+    so an example that breaks fails the build. Pages and examples added later are picked up by themselves.
+    tests/Pester/HelpExamples.psd1 says which file runs a page (Files), which state an example starts from (Stages,
+    Pages, Examples) and lists, with the reason, the few examples that cannot run here (NotRun); nothing is skipped
+    silently.
+
+    Each file runs its own local Azure DevOps and builds only the stages its examples start from, once, by the public
+    cmdlets; each example gets a copy of its stage. The local Azure DevOps is shared by the examples of a file, so the
+    newest tokens of the connection are carried back into the stages after each example (Azure DevOps rotates the
+    refresh token).
+
+    What the runner changes, and only this: the hosted addresses in the text point at the local Azure DevOps
+    (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin, /opt/tools/consent.mjs the
+    browser command HelpExamplesBrowser.mjs, which the Connect page gets as $env:BROWSER); the SSH cmdlets get the local host
+    key through $PSDefaultParameterValues; Read-Host answers with $env:PFA_EXAMPLE_ANSWER or a fixed value, and
+    Set-Clipboard writes ./clipboard.txt (there is nobody to type and no clipboard). Each example has a HOME of its own;
+    PowerShell's module analysis cache is shared by the examples of a file (PSModuleAnalysisCachePath, warmed once), as
+    it is on a user's machine, so the module still auto-loads in every example but without a cold cache's analysis
+    (0.09 to 0.13 CPU s an example); and PowerShell's telemetry is off (POWERSHELL_TELEMETRY_OPTOUT, as on most build
+    machines: 0.05 CPU s an example, and this machine could not send it anyway).
+
+    Measuring aid: with PFA_HELPEXAMPLES_PROFILE set to a file, each example appends one tab-separated line there: its
+    key, wall seconds, CPU seconds of its processes, CPU seconds of the runner's own work around it; and each file one
+    line for its stages: wall seconds, CPU seconds of the processes it waited for, CPU seconds in the worker.
+#>
+# Not strict: the configuration is hashtables whose keys are optional.
+
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+
+$script:Repository = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+$script:ConfigPath = Join-Path $script:Repository 'tests/Pester/HelpExamples.psd1'
+$script:Run = $null
+
+function Get-HelpExampleConfig {
+    <# tests/Pester/HelpExamples.psd1, read. #>
+    Import-PowerShellDataFile -LiteralPath $script:ConfigPath
+}
+
+function Get-HelpExamplePage {
+    <# The help pages (docs/en-US/*.md), by name. #>
+    @(Get-ChildItem -LiteralPath (Join-Path $script:Repository 'docs/en-US') -Filter '*.md' | Sort-Object Name)
+}
+
+function Get-HelpExampleFile {
+    <#
+    The test files that may run a page: those whose list in Files names it, or when none does, the file whose list is
+    '*' (every page no other file names). One name for a page that is well placed.
+    #>
+    param([Parameter(Mandatory)] [string] $Page, [hashtable] $Config = (Get-HelpExampleConfig))
+    $named = @($Config.Files.Keys | Where-Object { @($Config.Files[$_]) -contains $Page } | Sort-Object)
+    if ($named.Count) { return $named }
+    @($Config.Files.Keys | Where-Object { @($Config.Files[$_]) -contains '*' } | Sort-Object)
+}
+
+function Get-HelpExampleCase {
+    <#
+    Every example of every page (or, with -TestFile, of the pages that file runs) as hashtables for Pester's -ForEach:
+    Key ('Page/N'), Page, Number, Title, Code, NotRun (the reason, or $null), Stage, Setup, Environment, File.
+    #>
+    param([string] $TestFile)
+    $config = Get-HelpExampleConfig
+    $cases = [System.Collections.Generic.List[hashtable]]::new()
+    foreach ($file in Get-HelpExamplePage) {
+        $page = $file.BaseName
+        $files = @(Get-HelpExampleFile -Page $page -Config $config)
+        if ($TestFile -and $files -notcontains $TestFile) { continue }
+        $inExamples = $false; $number = 0; $title = $null; $code = $null; $fence = $false; $taken = $false
+        $found = [System.Collections.Generic.List[hashtable]]::new()
+        foreach ($line in Get-Content -LiteralPath $file.FullName) {
+            if ($line -match '^## ') { $inExamples = $line -match '^## EXAMPLES\s*$'; continue }
+            if (-not $inExamples) { continue }
+            if ($line -match '^### (Example \d+.*)$') { $number++; $title = $Matches[1]; $taken = $false; continue }
+            if (-not $fence -and $line -match '^```powershell\s*$' -and -not $taken) {
+                if ($number -eq 0) { $number = 1; $title = 'Example 1' }
+                $fence = $true; $code = [System.Collections.Generic.List[string]]::new(); continue
+            }
+            if ($fence -and $line -match '^```\s*$') {
+                $fence = $false; $taken = $true
+                $found.Add(@{ Page = $page; Number = $number; Title = $title; Code = ($code -join "`n") })
+                continue
+            }
+            if ($fence) { $code.Add($line) }
+        }
+        foreach ($case in $found) {
+            $key = "$($case.Page)/$($case.Number)"
+            $pageConfig = $config.Pages[$page]
+            $exampleConfig = $config.Examples[$key]
+            $case.Key = $key
+            $case.File = $files -join ', '
+            $case.NotRun = $config.NotRun[$key]
+            $case.Stage = if ($exampleConfig -and $exampleConfig.Stage) { $exampleConfig.Stage }
+            elseif ($pageConfig -and $pageConfig.Stage) { $pageConfig.Stage }
+            else { $config.DefaultStage }
+            $case.Setup = if ($exampleConfig) { $exampleConfig.Setup } else { $null }
+            $case.Environment = @{}
+            foreach ($source in @($pageConfig, $exampleConfig)) {
+                if ($source -and $source.Environment) { foreach ($k in $source.Environment.Keys) { $case.Environment[$k] = $source.Environment[$k] } }
+            }
+            $cases.Add($case)
+        }
+    }
+    $cases.ToArray()
+}
+
+function Get-HelpExampleStageName {
+    <# The stages Start-HelpExampleStage can build. #>
+    'Empty', 'Registered', 'Connected', 'Key', 'KeyAdded', 'SpareKey', 'Cloned'
+}
+
+function Copy-Tree([string] $From, [string] $To) {
+    # Like cp -a, in this process (a cp per copy cost the runner 15 ms of CPU): keeps the owner-only modes the store
+    # checks, the modification times git's index compares, and symbolic links.
+    $source = [IO.FileInfo]::new($From)
+    if ($source.LinkTarget) { $null = [IO.File]::CreateSymbolicLink($To, $source.LinkTarget); return }
+    if (-not [IO.Directory]::Exists($From)) {
+        [IO.File]::Copy($From, $To, $true)
+        [IO.File]::SetUnixFileMode($To, [IO.File]::GetUnixFileMode($From))
+        [IO.File]::SetLastWriteTimeUtc($To, $source.LastWriteTimeUtc)
+        return
+    }
+    $null = [IO.Directory]::CreateDirectory($To)
+    foreach ($entry in [IO.Directory]::EnumerateFileSystemEntries($From)) { Copy-Tree $entry (Join-Path $To ([IO.Path]::GetFileName($entry))) }
+    [IO.File]::SetUnixFileMode($To, [IO.File]::GetUnixFileMode($From))
+    [IO.Directory]::SetLastWriteTimeUtc($To, [IO.Directory]::GetLastWriteTimeUtc($From))
+}
+
+function Remove-Tree([string] $Path) {
+    # Remove-Item -Recurse through the file system provider cost the runner 30 ms for a stage, more for a clone.
+    try { [IO.Directory]::Delete($Path, $true) }
+    catch { Remove-Item -LiteralPath $Path -Recurse -Force -ErrorAction Ignore }
+}
+
+function New-StageKey([string] $Folder, [string] $Name) {
+    # This machine's key in the state PFA_AZUREDEVOPS_HOME points at: an RSA 3072 key (Update-PfaSshKey rotates to a
+    # key of the same size, and makes 3072 bits at the least) from ssh-keygen, imported: 0.4 CPU s, where New-PfaSshKey
+    # -Bits 3072 cost 0.7 to 2 CPU s in this process.
+    $file = Join-Path $Folder $Name
+    & ssh-keygen -q -t rsa -b 3072 -N '' -C "$([Environment]::UserName)@$([Environment]::MachineName)" -f $file
+    if ($LASTEXITCODE) { throw "ssh-keygen failed ($LASTEXITCODE)." }
+    Import-PfaSshKey -Path $file -Force -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
+    Remove-Item -LiteralPath $file, "$file.pub" -Force
+}
+
+function Start-HelpExampleStage {
+    <#
+    The BeforeAll of a help example file: starts the local Azure DevOps (with its sshd) and builds, by the public
+    cmdlets, the stages the given examples start from (Get-HelpExampleStageName; HelpExamples.psd1 says what each
+    holds), and no others.
+    #>
+    param([Parameter(Mandatory)] [AllowEmptyCollection()] [object[]] $Case)
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $cpuBefore = Get-ProcessCpu
+    $known = Get-HelpExampleStageName
+    foreach ($c in $Case) { if ($known -notcontains $c.Stage) { throw "HelpExamples.psd1: $($c.Key) starts from stage '$($c.Stage)', which is none of $($known -join ', ')." } }
+    # Empty .. KeyAdded build on each other in the live state; SpareKey and Cloned branch off KeyAdded and are built
+    # only when an example starts from them.
+    $chain = @('Empty', 'Registered', 'Connected', 'Key', 'KeyAdded')
+    $wanted = @($Case | ForEach-Object Stage | Sort-Object -Unique)
+    $deepest = -1
+    foreach ($stage in $wanted) { $deepest = [Math]::Max($deepest, $(if ($chain -contains $stage) { [array]::IndexOf($chain, $stage) } else { $chain.Count - 1 })) }
+    $build = { param([string] $Stage) if ($chain -contains $Stage) { [array]::IndexOf($chain, $Stage) -le $deepest } else { $wanted -contains $Stage } }
+
+    $session = Enter-TestSession -WithSsh -AllowHttpCallbacks
+    $ado = $session.Ado
+    $root = Join-Path ([IO.Path]::GetTempPath()) ('pfa-examples-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $run = [pscustomobject]@{
+        Ado = $ado; Root = $root; Live = (Join-Path $root 'live'); Saved = [System.Collections.Generic.List[string]]::new()
+        SshBase = "ssh://$($ado.SshUser)@127.0.0.1:$($ado.SshPort)/v3/"; ClonedWork = (Join-Path $root 'Cloned-work')
+        Consent = (Join-Path $PSScriptRoot 'HelpExamplesBrowser.mjs'); Prelude = $null; AnalysisCache = (Join-Path $root 'ModuleAnalysisCache')
+        Warmer = $null
+    }
+    $script:Run = $run
+    New-Item -ItemType Directory -Path $root, $run.Live | Out-Null
+
+    # The module analysis cache, as a user's pwsh has it: a pwsh that auto-loads the module (one cmdlet, as an example
+    # does) and a few of PowerShell's own modules, waits until PowerShell has written the cache (some 13 s after the last analysis), and moves it into
+    # place whole. The examples do not wait for it: those that start before it is there run on a cold cache.
+    $warm = Join-Path $root 'warm-analysis-cache.ps1'
+    Set-Content -LiteralPath $warm -Encoding utf8 -Value @'
+param([string] $Target)
+$null = Get-PfaAzureDevOpsApp -Scope CurrentUser -ErrorAction Ignore; $null = Get-Date; $null = Get-Item .; $null = ConvertTo-SecureString 'x' -AsPlainText -Force
+$deadline = [DateTime]::UtcNow.AddSeconds(40)
+while (-not (Test-Path -LiteralPath $env:PSModuleAnalysisCachePath) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 500 }
+Start-Sleep -Seconds 1   # PowerShell may still be writing it
+Move-Item -LiteralPath $env:PSModuleAnalysisCachePath -Destination $Target -Force
+'@
+    $info = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
+    foreach ($a in '-NoProfile', '-NonInteractive', '-File', $warm, $run.AnalysisCache) { $info.ArgumentList.Add($a) }
+    $info.Environment['PSModuleAnalysisCachePath'] = "$($run.AnalysisCache).warming"
+    $info.Environment['HOME'] = $root
+    $info.Environment['PFA_AZUREDEVOPS_HOME'] = (Join-Path $root 'warm-state')
+    $info.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    $info.UseShellExecute = $false
+    $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
+    $run.Warmer = [Diagnostics.Process]::Start($info)
+
+    foreach ($org in 'samplecorp', 'contoso', 'fabrikam') { $null = Control POST '/_test/orgs' @{ name = $org } }
+    $null = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Modules'; repo = 'puppet-base' }
+    $control = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Control'; repo = 'control-repo' }
+    & git -C $control.path branch production main 2>&1 | Out-Null
+    # The instance is on this machine (a loopback callback), so Connect receives the browser's redirect itself and
+    # the Connect examples run for real with HelpExamplesBrowser.mjs as $env:BROWSER.
+    $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $instance = "http://127.0.0.1:$port"
+    $app = Control POST '/_test/apps' @{ name = 'PFA'; callbackUrl = "$instance/oauth2/azureDevOps"; scopes = 'vso.code_write' }
+
+    $env:PFA_AZUREDEVOPS_HOME = $run.Live
+    $save = { param([string] $Name) if ($wanted -contains $Name) { Copy-Tree $run.Live (Join-Path $root $Name); $run.Saved.Add($Name) } }
+    & $save 'Empty'
+    $quiet = @{ WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue' }
+    if (& $build 'Registered') {
+        $secret = ConvertTo-SecureString $app.clientSecret -AsPlainText -Force
+        foreach ($scope in 'AllUsers', 'CurrentUser') {
+            Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl $instance -ClientId $app.id -ClientSecret $secret -AuthorizationServer $ado.HttpUrl `
+                -Scope $scope -SecretExpiresOn ([DateTimeOffset]::UtcNow.AddDays(60)) @quiet
+        }
+        & $save 'Registered'
+    }
+    if (& $build 'Connected') {
+        $env:BROWSER = "node $($run.Consent)"
+        try { Connect-PfaAzureDevOps -Organization samplecorp -TimeoutSeconds 120 @quiet | Out-Null }
+        finally { Remove-Item Env:BROWSER -ErrorAction Ignore }
+        & $save 'Connected'
+    }
+    if (& $build 'Key') {
+        New-StageKey $root 'stage-key'
+        & $save 'Key'
+    }
+    if (& $build 'KeyAdded') {
+        Add-AzDevOpsSshKey -InformationAction SilentlyContinue | Out-Null
+        & $save 'KeyAdded'
+    }
+    if (& $build 'SpareKey') {
+        # Another key of this machine, not in Azure DevOps: for the examples that remove or replace this machine's key
+        # there (the stage key stays in Azure DevOps for the others). Made in a copy of KeyAdded.
+        $spare = Join-Path $root 'SpareKey'
+        Copy-Tree $run.Live $spare
+        $env:PFA_AZUREDEVOPS_HOME = $spare
+        try { New-StageKey $root 'spare-key' }
+        finally { $env:PFA_AZUREDEVOPS_HOME = $run.Live }
+        $run.Saved.Add('SpareKey')
+    }
+    if (& $build 'Cloned') {
+        New-Item -ItemType Directory -Path $run.ClonedWork | Out-Null
+        foreach ($repo in 'Modules/puppet-base', 'Control/control-repo') {
+            Copy-PfaAzureDevOpsRepository "$($run.SshBase)samplecorp/$repo" (Join-Path $run.ClonedWork ($repo -split '/')[1]) -HostKeyFingerprint $ado.SshHostKeyFingerprint -WarningAction SilentlyContinue | Out-Null
+        }
+        & $save 'Cloned'
+    }
+
+    $run.Prelude = @"
+`$ErrorActionPreference = 'Stop'
+if (`$PSStyle) { `$PSStyle.OutputRendering = 'PlainText' }
+`$PSDefaultParameterValues['*:HostKeyFingerprint'] = '$($ado.SshHostKeyFingerprint)'
+function Read-Host { param([Parameter(Position = 0)] [object] `$Prompt, [switch] `$AsSecureString, [switch] `$MaskInput)
+    `$answer = if (`$env:PFA_EXAMPLE_ANSWER) { `$env:PFA_EXAMPLE_ANSWER } else { 'example-answer-0123456789abcdef' }
+    if (`$AsSecureString) { ConvertTo-SecureString `$answer -AsPlainText -Force } else { `$answer } }
+function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [object] `$Value) process { Add-Content -Path ./clipboard.txt -Value "`$Value" } }
+
+"@
+    if ($env:PFA_HELPEXAMPLES_PROFILE) {
+        $end = Get-ProcessCpu
+        Add-Content -LiteralPath $env:PFA_HELPEXAMPLES_PROFILE -Value ("(stages {0})`t{1:f2}`t{2:f2}`t{3:f2}" -f ($wanted -join ' '), $watch.Elapsed.TotalSeconds, ($end.Children - $cpuBefore.Children), ($end.Own - $cpuBefore.Own))
+    }
+}
+
+function Invoke-HelpExample {
+    <# Runs one example (a case of Get-HelpExampleCase) in a fresh pwsh on a copy of its stage; returns ExitCode, Text (all it printed) and Code (what ran). #>
+    param([Parameter(Mandatory)] [hashtable] $Case)
+    $r = $script:Run
+    if (-not $r) { throw 'Start-HelpExampleStage first.' }
+    if (-not $r.Saved.Contains($Case.Stage)) { throw "Stage $($Case.Stage) was not built." }
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $cpuBefore = Get-ProcessCpu
+    $folder = Join-Path $r.Root ('run-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $work = Join-Path $folder 'work'
+    $userHome = Join-Path $folder 'home'
+    New-Item -ItemType Directory -Path $folder, $userHome | Out-Null
+    Copy-Tree (Join-Path $r.Root $Case.Stage) (Join-Path $folder 'state')
+    if ($Case.Stage -eq 'Cloned') { Copy-Tree $r.ClonedWork $work } else { New-Item -ItemType Directory -Path $work | Out-Null }
+    $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $r.SshBase).Replace('https://dev.azure.com/', "$($r.Ado.HttpUrl)/").Replace('/opt/tools/consent.mjs', $r.Consent)
+    $script = Join-Path $folder 'example.ps1'
+    Set-Content -Path $script -Encoding utf8 -Value ($r.Prelude + $(if ($Case.Setup) { $Case.Setup + "`n" }) + $code + "`n")
+    $environment = @{ PFA_AZUREDEVOPS_HOME = (Join-Path $folder 'state'); HOME = $userHome; CI = 'true'; PSModuleAnalysisCachePath = $r.AnalysisCache; POWERSHELL_TELEMETRY_OPTOUT = '1' }
+    foreach ($k in $Case.Environment.Keys) {
+        $value = $Case.Environment[$k].Replace('{Consent}', $r.Consent)
+        if ($value -eq '{Pat}') { $value = (Control POST '/_test/tokens' @{}).accessToken }   # a personal access token of the user
+        $environment[$k] = $value
+    }
+    $saved = @{}
+    $childCpu = 0.0
+    Push-Location $work
+    try {
+        foreach ($k in $environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $environment[$k]) }
+        $before = Get-ProcessCpu
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File $script 2>&1 | ForEach-Object { "$_" }
+        $exitCode = $LASTEXITCODE
+        $after = Get-ProcessCpu
+        $childCpu = $after.Children - $before.Children
+        [pscustomobject]@{ ExitCode = $exitCode; Text = ($output -join "`n"); Code = $code }
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        Pop-Location
+        Save-NewerConnection (Join-Path $folder 'state')
+        Remove-Tree $folder
+        if ($env:PFA_HELPEXAMPLES_PROFILE) {
+            $end = Get-ProcessCpu
+            $runner = ($end.Own - $cpuBefore.Own) + ($end.Children - $cpuBefore.Children) - $childCpu
+            Add-Content -LiteralPath $env:PFA_HELPEXAMPLES_PROFILE -Value ("{0}`t{1:f2}`t{2:f2}`t{3:f2}" -f $Case.Key, $watch.Elapsed.TotalSeconds, $childCpu, $runner)
+        }
+    }
+}
+
+function Get-ProcessCpu {
+    # CPU seconds of this process (Own) and of the children it waited for (Children), from /proc/self/stat.
+    if (Test-Path /proc/self/stat) {
+        $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
+        return [pscustomobject]@{ Own = ([long]$fields[11] + [long]$fields[12]) / 100.0; Children = ([long]$fields[13] + [long]$fields[14]) / 100.0 }
+    }
+    [pscustomobject]@{ Own = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds; Children = 0.0 }
+}
+
+function Save-NewerConnection([string] $State) {
+    # After an example refreshed the samplecorp connection, every stage (and the live state) takes its tokens: the
+    # refresh token they held is spent.
+    $r = $script:Run
+    $file = Join-Path $State 'CurrentUser/connection.json'
+    if (-not (Test-Path -LiteralPath $file)) { return }
+    $new = Get-Content -Raw -LiteralPath $file | ConvertFrom-Json
+    if ($new.organization -ne 'samplecorp') { return }
+    foreach ($target in @($r.Saved | ForEach-Object { Join-Path $r.Root $_ }) + $r.Live) {
+        $old = Join-Path $target 'CurrentUser/connection.json'
+        if (-not (Test-Path -LiteralPath $old) -or (Get-Content -Raw -LiteralPath $old | ConvertFrom-Json).generation -ge $new.generation) { continue }
+        foreach ($name in @($new.accessTokenSecret, $new.refreshTokenSecret) | Where-Object { $_ }) {
+            Copy-Tree (Join-Path $State "CurrentUser/secrets/$name.bin") (Join-Path $target "CurrentUser/secrets/$name.bin")
+        }
+        Copy-Tree $file $old
+    }
+}
+
+function Stop-HelpExampleStage {
+    <# The AfterAll: stops the local Azure DevOps and removes the stages. #>
+    $r = $script:Run
+    $script:Run = $null
+    try { Exit-TestSession }
+    finally {
+        if ($r) {
+            if ($r.Warmer -and -not $r.Warmer.WaitForExit(30000)) { $r.Warmer.Kill() }
+            Remove-Tree $r.Root
+        }
+    }
+}
+
+Export-ModuleMember -Function Get-HelpExampleConfig, Get-HelpExampleStageName, Get-HelpExamplePage, Get-HelpExampleFile, Get-HelpExampleCase, Start-HelpExampleStage, Invoke-HelpExample, Stop-HelpExampleStage
