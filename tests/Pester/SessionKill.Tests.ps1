@@ -192,7 +192,8 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
     # anywhere leaves no lock held, no torn file and no unreadable store, and how rarely a kill lands in the one window
     # no client can close (the server has rotated the refresh token, the answer is not on disk yet). Ten kills spread
     # evenly over a whole run (each in its own tenth of it, at a random point of that tenth) and ten over the 400 ms
-    # after the refresh starts do that with a third of the processes the earlier 30 + 30 random kills took
+    # after the refresh starts (longer on a loaded machine) do that with a third of the processes the earlier 30 + 30
+    # random kills took
     # (Connection.Tests' three kills of a process refreshing in a loop were this same check; they are folded in here).
     It 'item 15: killed at any point of a token refresh, the store stays readable and the connection survives (10 + 10 runs)' {
         $script = "Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 | ForEach-Object { [Console]::Out.WriteLine([string]`$_); [Console]::Out.Flush() }"
@@ -212,11 +213,15 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         $c.Dispose()
         $refreshAt | Should -BeGreaterThan 0 -Because ($lines -join "`n")
 
+        # The emulator's refresh counter, through one HttpClient (Invoke-RestMethod makes a client a call; 40 calls here).
+        $counterClient = [System.Net.Http.HttpClient]::new([System.Net.Http.HttpClientHandler]@{ UseProxy = $false })
+        function Get-RefreshCount { [int]($counterClient.GetStringAsync("$($Ado.HttpUrl)/_test/counters").GetAwaiter().GetResult() | ConvertFrom-Json).refreshToken }
+
         function Invoke-KillSeries([int] $Runs, [int] $WindowMs, [switch] $AtRefresh) {
             $lost = 0; $broken = 0; $reached = 0
             $log = [System.Collections.Generic.List[string]]::new()
             for ($i = 0; $i -lt $Runs; $i++) {
-                $before = [int](Control GET '/_test/counters').refreshToken
+                $before = Get-RefreshCount
                 $child = Start-Child $script
                 $watch = [Diagnostics.Stopwatch]::StartNew()
                 if ($AtRefresh) {
@@ -237,7 +242,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
                 if (-not $child.HasExited) { $child.Kill() }
                 $child.WaitForExit()
                 $child.Dispose()
-                if ([int](Control GET '/_test/counters').refreshToken -gt $before) { $reached++ }
+                if ((Get-RefreshCount) -gt $before) { $reached++ }
                 # Alive means the next process can still read the connection and refresh with what the killed one left on
                 # disk. Checked in this session: a forced refresh reads connection.json and the refresh token from disk
                 # under the store's lock (only access tokens are cached in memory, and -ForceRefresh skips that cache), as a
@@ -258,16 +263,23 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
             [pscustomobject]@{ Lost = $lost; Broken = $broken; Reached = $reached; Log = $log }
         }
 
-        $uniform = Invoke-KillSeries -Runs 10 -WindowMs $runMs
-        $aimed = Invoke-KillSeries -Runs 10 -WindowMs 400 -AtRefresh
+        try {
+            $uniform = Invoke-KillSeries -Runs 10 -WindowMs $runMs
+            # 400 ms on a quiet machine (where a run takes about 500 ms); on a loaded one the refresh and its window stretch
+            # (measured at load 25: a 2 s run, a 180 ms refresh, kills at 137 and 168 ms lost), so the series does too.
+            $aimedMs = [Math]::Max(400, [int]($runMs * 0.8))
+            $aimed = Invoke-KillSeries -Runs 10 -WindowMs $aimedMs -AtRefresh
+        }
+        finally { $counterClient.Dispose() }
         $refreshMs = if ($refreshedAt -gt 0) { $refreshedAt - $refreshAt } else { '?' }
-        Write-Host "item 15: a forced refresh runs $runMs ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached)); spread over the 400 ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached))"
+        Write-Host "item 15: a forced refresh runs $runMs ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached)); spread over the $aimedMs ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached))"
         foreach ($line in @($uniform.Log) + @($aimed.Log)) { Write-Host "item 15: $line" }
         $uniform.Broken + $aimed.Broken | Should -Be 0 -Because ((@($uniform.Log) + @($aimed.Log)) -join "`n")
         # Measured with 30 random kills a series: 0-1 of 30 lost over a whole run, 0-3 of 30 aimed at the refresh, and 11
         # of 30 aimed before the refresh token was journaled and its write prepared. The window that loses is a few ms
-        # wide, 20-60 ms after the refresh starts in a fresh process (20 kills 5 ms apart over 0-100 ms lost 1), so of the
-        # aimed series only its first two tenths (0-40, 40-80 ms) can lose; a third loss means a window of 40 ms or more.
+        # wide, 20-60 ms after the refresh starts in a fresh process on a quiet machine (20 kills 5 ms apart over 0-100 ms
+        # lost 1), so of the aimed series only its first two tenths (0-40, 40-80 ms) can lose; a third loss means a window
+        # of a tenth of the series or more.
         $uniform.Lost | Should -BeLessOrEqual 1 -Because ($uniform.Log -join "`n")
         $aimed.Lost | Should -BeLessOrEqual 2 -Because ($aimed.Log -join "`n")
     }
