@@ -34,7 +34,18 @@ internal static class Program
             return 2;
         }
 
-        using var certificate = CreateCertificate(options.KeyFile);
+        X509Certificate2 created;
+        try
+        {
+            created = CreateCertificate(options.KeyFile);
+        }
+        catch (Exception ex) when (options.KeyFile != null && ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"AzureDevOpsEmulator: --key-file '{options.KeyFile}' is not a readable PEM RSA private key ({ex.Message}). Give another file, or leave the option out to generate a key.");
+            return 2;
+        }
+
+        using var certificate = created;
         var certificateFile = options.CertificateFile ?? Path.Combine(options.DataDir, "emulator-certificate.pem");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(certificateFile))!);
         await File.WriteAllTextAsync(certificateFile, certificate.ExportCertificatePem() + "\n");
