@@ -98,9 +98,12 @@ namespace PfaAzureDevOps.NetFx.Tests
             var service = new SshKeyService();
             var outcome = new List<string>();
 
-            using (SshKeyPair pair = SshKeyGenerator.Generate(SshKeyType.Rsa, 3072, "netfx-ado", CancellationToken.None))
+            // The run's RSA key (generated once by the engine, see SharedRsaKey), read back by the engine's reader: RSA, so the
+            // access check signs with .NET Framework's RSA (rsa-sha2-256/512) through SSH.NET.
+            string privateKey = SharedRsaKey.PrivateKey;
+            using (SshKeyPair pair = PfaAzureDevOps.Core.Ssh.SshPrivateKey.Load(privateKey))
             {
-                string privateKey = pair.ToOpenSshPrivateKey(null);
+                Assert.Equal(SharedRsaKey.PublicKeyLine, pair.PublicKeyLine);
                 AzureDevOpsSshKey added = await service.AddAsync(endpoints, credential, new SshKeyAddRequest(pair.PublicKey, "netfx " + Guid.NewGuid().ToString("N").Substring(0, 6), DateTimeOffset.UtcNow.AddDays(30)), null, CancellationToken.None).ConfigureAwait(false);
                 IReadOnlyList<AzureDevOpsSshKey> listed = await service.ListAsync(endpoints, credential, CancellationToken.None).ConfigureAwait(false);
                 outcome.Add(listed.Any(k => k.AuthorizationId == added.AuthorizationId && k.Md5Fingerprint == pair.PublicKey.Md5Fingerprint) ? "listed" : "missing");
