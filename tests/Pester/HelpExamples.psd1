@@ -20,13 +20,14 @@
     # that every page lands in exactly one file, and that every HelpExamples*.Tests.ps1 file is listed here). Two files
     # so that two Pester workers run them at once, each with its own local Azure DevOps and stages.
     Files = @{
-        # The admin phase, connecting, and making or importing the key: stages Empty, Registered, Connected.
+        # The admin phase, connecting, and making the key: stages Empty, Registered, Connected.
         'HelpExamplesConnect.Tests.ps1' = @(
             'Register-PfaAzureDevOpsApp', 'Open-PfaAzureDevOpsAppRegistrationPage', 'Get-PfaAzureDevOpsApp', 'Set-PfaAzureDevOpsApp',
             'Unregister-PfaAzureDevOpsApp', 'Connect-PfaAzureDevOps', 'Get-PfaAzureDevOpsConnection', 'Disconnect-PfaAzureDevOps',
-            'Get-PfaAzureDevOpsAccessToken', 'New-PfaSshKey', 'Import-PfaSshKey', 'about_PfaAzureDevOps'
+            'Get-PfaAzureDevOpsAccessToken', 'New-PfaSshKey', 'about_PfaAzureDevOps'
         )
-        # The key in Azure DevOps and the repositories, and every page not named above: KeyAdded, SpareKey, Cloned.
+        # Importing the key, the key in Azure DevOps, the repositories, and every page not named above: Connected,
+        # KeyAdded, SpareKey, Cloned (the two files take about the same CPU time).
         'HelpExamplesKeys.Tests.ps1'    = @('*')
     }
 

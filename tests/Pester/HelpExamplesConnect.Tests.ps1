@@ -1,3 +1,3 @@
 #requires -Modules Pester
-# The help examples of the admin phase, connecting, and making or importing the key (HelpExamples.psd1, Files).
+# The help examples of the admin phase, connecting, and making the key (HelpExamples.psd1, Files).
 . (Join-Path $PSScriptRoot '../TestHelpers/HelpExamplesFile.ps1') -TestFile (Split-Path -Leaf $PSCommandPath)

@@ -27,7 +27,16 @@ try {
   const answer = await fetch(action, { method: 'POST', redirect: 'manual', body: fields });
   const location = answer.headers.get('location');
   if (answer.status < 300 || answer.status > 399 || !location) fail(`the consent answer was ${answer.status}, not a redirect`);
-  const callback = await fetch(new URL(location, action));
+  // Connect-PfaAzureDevOps listens before it starts the browser command; a refused connection is retried briefly all
+  // the same, as a person would press reload, so a loaded machine does not fail the example.
+  let callback;
+  for (let attempt = 1; !callback; attempt++) {
+    try { callback = await fetch(new URL(location, action)); }
+    catch (error) {
+      if (attempt >= 10 || !/ECONNREFUSED/.test(String(error && error.cause && error.cause.code))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
   await callback.text();
   if (!callback.ok) fail(`the callback page answered ${callback.status}`);
 } catch (error) {
