@@ -148,39 +148,54 @@ BeforeAll {
         $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(1))
     }
 
-    function script:Wait-DeviceCode([string] $ClientId) {
+    function script:Wait-DeviceCode([string] $ClientId, [Diagnostics.Process] $Process) {
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ([DateTime]::UtcNow -lt $deadline) {
+        while ([DateTime]::UtcNow -lt $deadline -and -not $Process.HasExited) {
             $pending = @(Control GET '/_test/entra/devicecode') | ForEach-Object { $_ } | Where-Object { $_.clientId -eq $ClientId -and $_.status -eq 'pending' }
             if ($pending) { return @($pending)[0].userCode }
             Start-Sleep -Milliseconds 200
         }
-        throw 'no device code was requested'
+        $null
     }
 
-    # Connect -UseDeviceCode in a background job (its own pwsh) while this process approves the code.
+    # Connect -UseDeviceCode in a child pwsh (started, not awaited: a plain process, as cheap as any child) while this
+    # process approves the code. Returns the child's lines (WARN= the warnings it showed, FLOW=, PROVIDER=, TENANT=, or
+    # ERR= and MSG=) and the code approved.
     function script:Connect-WithDeviceCode([string] $ClientId, [string] $Organization = 'orga') {
-        $saved = $env:SSL_CERT_FILE
-        $env:SSL_CERT_FILE = $Ado.CertificatePath
+        $file = Join-Path $env:PFA_AZUREDEVOPS_HOME ('device-code-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
+        Set-Content -Path $file -Encoding utf8 -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module PfaAzureDevOps
+try {
+    `$c = Connect-PfaAzureDevOps -UseDeviceCode -Organization $Organization -OrganizationUrl '$($Ado.HttpsUrl)/$Organization' -PassThru -WarningVariable shown -WarningAction SilentlyContinue
+    `$shown | ForEach-Object { 'WARN=' + `$_.Message }
+    'FLOW=' + `$c.Flow; 'PROVIDER=' + `$c.Provider; 'TENANT=' + `$c.TenantId
+}
+catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }
+"@
+        $psi = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
+        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.Environment['SSL_CERT_FILE'] = $Ado.CertificatePath
+        $psi.Environment['CI'] = 'true'
+        $psi.Environment['PFA_AZUREDEVOPS_HOME'] = $env:PFA_AZUREDEVOPS_HOME
+        $p = [Diagnostics.Process]::Start($psi)
         try {
-            $job = Start-Job -ScriptBlock {
-                param($orgUrl, $org)
-                $env:CI = 'true'
-                Import-Module PfaAzureDevOps
-                $c = Connect-PfaAzureDevOps -UseDeviceCode -Organization $org -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop -WarningVariable shown -WarningAction SilentlyContinue
-                $shown | ForEach-Object { 'WARN=' + $_.Message }
-                $c
-            } -ArgumentList "$($Ado.HttpsUrl)/$Organization", $Organization
+            $out = $p.StandardOutput.ReadToEndAsync()
+            $err = $p.StandardError.ReadToEndAsync()
+            $code = Wait-DeviceCode $ClientId $p
+            if ($code) { Control POST '/_test/entra/devicecode/approve' @{ userCode = $code } | Out-Null }
+            if (-not $p.WaitForExit(120000)) { $p.Kill($true) }
+            $p.WaitForExit()
+            $text = $out.GetAwaiter().GetResult() + $err.GetAwaiter().GetResult()
+            [pscustomobject]@{ Code = $code; ExitCode = $p.ExitCode; Output = @($text -split "`r?`n"); Text = $text }
         }
-        finally { $env:SSL_CERT_FILE = $saved }
-        try {
-            $code = Wait-DeviceCode $ClientId
-            Control POST '/_test/entra/devicecode/approve' @{ userCode = $code } | Out-Null
-            $null = Wait-Job $job -Timeout 120
-            $out = @(Receive-Job $job -ErrorVariable jobErrors -ErrorAction SilentlyContinue)
-            [pscustomobject]@{ Code = $code; Output = $out; Errors = @($jobErrors); State = $job.State }
+        finally {
+            if (-not $p.HasExited) { $p.Kill($true) }
+            $p.Dispose()
         }
-        finally { Remove-Job $job -Force }
     }
 }
 
@@ -285,13 +300,13 @@ Disconnect-PfaAzureDevOps -Force -Verbose 4>&1 | ForEach-Object { 'DISCONNECT=' 
         }
 
         It 'device code: the code is shown as a warning and approved while Connect waits; the connection is EntraId, DeviceCode' {
-            $Device.Errors | Should -BeNullOrEmpty
-            $warning = @($Device.Output | Where-Object { $_ -is [string] -and $_ -like 'WARN=*' })
+            $Device.Code | Should -Not -BeNullOrEmpty -Because "Connect must ask for a device code: $($Device.Text)"
+            Read-Value $Device 'ERR' | Should -BeNullOrEmpty -Because $Device.Text
+            $warning = @($Device.Output | Where-Object { $_ -like 'WARN=*' })
             "$warning" | Should -Match ([regex]::Escape($Device.Code))
-            $connection = @($Device.Output | Where-Object { $_ -isnot [string] })[0]
-            $connection.Flow | Should -Be 'DeviceCode'
-            $connection.Provider | Should -Be 'EntraId'
-            $connection.TenantId | Should -Be $TenantA
+            Read-Value $Device 'FLOW' | Should -Be 'DeviceCode'
+            Read-Value $Device 'PROVIDER' | Should -Be 'EntraId'
+            Read-Value $Device 'TENANT' | Should -Be $TenantA
             $CacheFiles.Count | Should -BeGreaterThan 0 -Because 'MSAL''s cache is kept in the vault'
         }
 

@@ -418,20 +418,31 @@ Describe 'Hardening: bad input, bad answers, hostile files' -Skip:(-not $CanRun)
         }
 
         It 'Export-PfaSshKey racing New-PfaSshKey -Force exports one whole key, never "private key missing"' {
-            $job = Start-Job -ScriptBlock {
-                param($home_, $manifest)
-                $env:PFA_AZUREDEVOPS_HOME = $home_; $env:CI = 'true'
-                Import-Module $manifest
-                for ($i = 0; $i -lt 25; $i++) { New-PfaSshKey -KeyType Ed25519 -Force -WarningAction SilentlyContinue }
-            } -ArgumentList $env:PFA_AZUREDEVOPS_HOME, (Get-Module PfaAzureDevOps).Path.Replace('.dll', '.psd1')
-            $ids = @()
-            $n = 0
-            while ($job.State -eq 'Running' -or $n -lt 5) {
-                $n++
-                $ids += Get-ErrorId { Export-PfaSshKey -Path (Join-Path $StateHome 'race') -Force }
-                if ($n -gt 400) { break }
+            # The other process: a plain child pwsh (a background job would cost this process its remoting machinery too).
+            $psi = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
+            foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$((Get-Module PfaAzureDevOps).Path.Replace('.dll', '.psd1'))'; for (`$i = 0; `$i -lt 25; `$i++) { `$null = New-PfaSshKey -KeyType Ed25519 -Force -WarningAction SilentlyContinue -InformationAction SilentlyContinue }") { $psi.ArgumentList.Add($a) }
+            $psi.UseShellExecute = $false
+            $psi.RedirectStandardOutput = $true
+            $psi.Environment['PFA_AZUREDEVOPS_HOME'] = $env:PFA_AZUREDEVOPS_HOME
+            $psi.Environment['CI'] = 'true'
+            $racer = [Diagnostics.Process]::Start($psi)
+            try {
+                $racerOutput = $racer.StandardOutput.ReadToEndAsync()
+                $ids = @()
+                $n = 0
+                while (-not $racer.HasExited -or $n -lt 5) {
+                    $n++
+                    $ids += Get-ErrorId { Export-PfaSshKey -Path (Join-Path $StateHome 'race') -Force }
+                    if ($n -gt 400) { break }
+                }
+                if (-not $racer.WaitForExit(120000)) { $racer.Kill($true) }
+                $racer.WaitForExit()
+                $racer.ExitCode | Should -Be 0 -Because $racerOutput.GetAwaiter().GetResult()
             }
-            $job | Wait-Job -Timeout 120 | Remove-Job -Force
+            finally {
+                if (-not $racer.HasExited) { $racer.Kill($true) }
+                $racer.Dispose()
+            }
             $ids | Where-Object { $_ -ne '(no error)' } | Should -BeNullOrEmpty
             Import-TestRsaKey
         }
