@@ -184,7 +184,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         {
             StoredSshKey current = plan.Current;
             int bits = plan.NewKeyBits;
-            step?.Invoke($"Generating a new {current.Type} {bits}-bit key");
+            step?.Invoke($"Generating a new {SshKeyRotationPlan.TypeName(current.Type)} {bits}-bit key");
             DateTimeOffset now = DateTimeOffset.UtcNow;
             StoredSshKey next;
             using (SshKeyPair pair = await Task.Run(() => SshKeyGenerator.Generate(current.Type, bits, options.Comment ?? current.Comment, cancellationToken), cancellationToken).ConfigureAwait(false))

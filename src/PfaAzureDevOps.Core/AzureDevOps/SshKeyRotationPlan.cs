@@ -27,6 +27,17 @@ namespace PfaAzureDevOps.Core.AzureDevOps
         /// </summary>
         public int NewKeyBits => Current.Type != SshKeyType.Rsa ? Current.Bits : Current.Bits <= 3072 ? 3072 : 4096;
 
+        /// <summary>
+        /// Null, or why the new key is smaller than the current one (an imported RSA key above 4096 bits, which the
+        /// rotation replaces by a 4096-bit key): the cmdlet says it as a warning before anything is done.
+        /// </summary>
+        public string? SmallerKeyWarning => NewKeyBits < Current.Bits
+            ? $"Your SSH key is {TypeName(Current.Type)} {Current.Bits}-bit; the new key will be {TypeName(Current.Type)} {NewKeyBits}-bit, smaller (the module makes RSA keys of 3072 or 4096 bits only). To keep a larger key, make one yourself (ssh-keygen -t rsa -b {Current.Bits}), then Import-PfaSshKey -Force it and add it with Add-AzDevOpsSshKey instead of rotating."
+            : null;
+
+        /// <summary>A key type as the plan and the progress say it: "RSA", "Ed25519", "EcdsaP256".</summary>
+        internal static string TypeName(SshKeyType type) => type == SshKeyType.Rsa ? "RSA" : type.ToString();
+
         /// <summary>The rotation in progress, when this run resumes one.</summary>
         public SshKeyRotationState? Pending { get; }
 
@@ -63,7 +74,7 @@ namespace PfaAzureDevOps.Core.AzureDevOps
             bool promoted = Pending != null && Current.Sha256Fingerprint == Pending.NewKey.Sha256Fingerprint;
             if (Pending is null)
             {
-                string type = Current.Type == SshKeyType.Rsa ? "RSA" : Current.Type.ToString();
+                string type = TypeName(Current.Type);
                 steps.Add(new SshKeyRotationStep(machine, $"Generate a new {type} {NewKeyBits}-bit key, kept aside ({oldKey} stays in use)"));
             }
 

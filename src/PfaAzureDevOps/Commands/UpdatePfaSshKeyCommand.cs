@@ -94,6 +94,11 @@ namespace PfaAzureDevOps.Commands
                 }
             }
 
+            if (!plan.IsResume && plan.SmallerKeyWarning is string smaller)
+            {
+                WriteWarning(smaller);
+            }
+
             IReadOnlyList<Core.AzureDevOps.SshKeyRotationStep> steps = plan.Steps(repositories);
             string target = $"SSH key MD5:{plan.Pending?.OldMd5Fingerprint ?? plan.Current.Md5Fingerprint} in {Join(plan.Targets)}";
             if (IsWhatIf)
