@@ -168,11 +168,12 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
 }
 
 Describe '-ForceRefresh of a service principal (issue 9, item 9)' {
-    It 'makes a token call and returns a new token' {
+    It 'makes a token call and returns a new token; a new process reuses the stored token without calling Entra' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        # One child connects, gets the token, then forces a refresh; it reads Entra's call counter between the steps.
+        # One child connects, gets the token, then forces a refresh; it reads Entra's call counter between the steps
+        # and prints only the forced token's SHA-256 (never a token).
         $r = Invoke-Child -Script @"
 $(Connect-ServicePrincipalText $sp $sp.clientSecret)
 function Get-Calls { [int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials' }
@@ -182,10 +183,22 @@ function Get-Calls { [int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/c
 `$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText
 'FORCED=' + ((Get-Calls) - `$before)
 'SAME=' + (`$a -eq `$b)
+'HASH=' + [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash([Text.Encoding]::UTF8.GetBytes(`$b)))
 "@
         $r.ExitCode | Should -Be 0 -Because $r.Text
         Read-Value $r 'PLAIN' | Should -Be '0' -Because 'a valid token needs no call'
         Read-Value $r 'FORCED' | Should -Be '1' -Because '-ForceRefresh makes one token call'
-        Read-Value $r 'SAME' | Should -Be 'False' 
+        Read-Value $r 'SAME' | Should -Be 'False'
+        $childHash = Read-Value $r 'HASH'
+        $childHash | Should -Match '^[0-9A-F]{2}(-[0-9A-F]{2}){31}$' -Because $r.Text
+        # The worker is a new process for this state (it never held this connection's token in memory): its plain
+        # call must read the token the child stored, not ask Entra again (the child's PLAIN=0 is met by the
+        # in-process cache alone, so this is the only check that the token is persisted and read back).
+        $calls = [int](Control GET '/_test/entra/counters').'token:client_credentials'
+        $token = Get-PfaAzureDevOpsAccessToken -AsPlainText
+        $hash = [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash([Text.Encoding]::UTF8.GetBytes($token)))
+        $token = $null
+        $hash | Should -Be $childHash -Because 'the new process returns the token the child stored'
+        [int](Control GET '/_test/entra/counters').'token:client_credentials' | Should -Be $calls -Because 'a valid stored token needs no call to Entra'
     }
 }
