@@ -10,7 +10,7 @@ namespace PfaAzureDevOps.TestServers
 {
     /// <summary>
     /// Builds tests/AzureDevOpsEmulator once per change of its sources into <c>.tmp/azure-devops-emulator/bin</c> (a hash
-    /// of the sources is kept beside the build), under a machine-wide named mutex, so xunit, the .NET Framework run,
+    /// of the sources is kept beside the build), under an exclusive lock on <c>.tmp/azure-devops-emulator/build.lock</c> (a file lock: machine-wide across sessions), so xunit, the .NET Framework run,
     /// every Pester worker and the demo share one build.
     /// </summary>
     public static class EmulatorBuild
@@ -35,24 +35,8 @@ namespace PfaAzureDevOps.TestServers
             string output = Path.Combine(repositoryRoot, ".tmp", "azure-devops-emulator", "bin");
             string dll = Path.Combine(output, "AzureDevOpsEmulator.dll");
             string stampFile = Path.Combine(output, ".source-stamp");
-            using var mutex = new Mutex(false, "PfaAzureDevOpsEmulatorBuild");
-            bool owned = false;
-            try
+            using (FileLock.Acquire(Path.Combine(repositoryRoot, ".tmp", "azure-devops-emulator", "build.lock"), TimeSpan.FromMinutes(5), "Timed out waiting for another build of the emulator"))
             {
-                try
-                {
-                    owned = mutex.WaitOne(TimeSpan.FromMinutes(5));
-                }
-                catch (AbandonedMutexException)
-                {
-                    owned = true;
-                }
-
-                if (!owned)
-                {
-                    throw new InvalidOperationException("Timed out waiting for another build of the emulator.");
-                }
-
                 string stamp = SourceStamp(repositoryRoot, project);
                 if (File.Exists(dll) && File.Exists(stampFile) && File.ReadAllText(stampFile).Trim() == stamp)
                 {
@@ -82,13 +66,6 @@ namespace PfaAzureDevOps.TestServers
 
                 File.WriteAllText(stampFile, stamp);
                 return dll;
-            }
-            finally
-            {
-                if (owned)
-                {
-                    mutex.ReleaseMutex();
-                }
             }
         }
 
