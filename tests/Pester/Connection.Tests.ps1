@@ -3,7 +3,8 @@
 # In this process the module talks to the emulator's HTTP origin (http is allowed for loopback servers); the
 # end-to-end browser sign-in and the secret scan run child pwsh processes that reach its HTTPS origin and trust its
 # certificate only through SSL_CERT_FILE; the multi-process tests' children use the HTTP origin this process connected
-# through. Nothing here disables certificate validation. A process killed while refreshing: SessionKill.Tests, item 15.
+# through. Nothing here disables certificate validation. A process killed while refreshing: SessionKill.Tests, item 15
+# (its own Describe, needing only Linux: no sshd, git, ssh-keygen or root).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
     $script:Session = Enter-TestSession -LocalAzureDevOps -AllowHttpCallbacks   # CI=true: this process never prompts
