@@ -27,15 +27,15 @@ try {
   const answer = await fetch(action, { method: 'POST', redirect: 'manual', body: fields });
   const location = answer.headers.get('location');
   if (answer.status < 300 || answer.status > 399 || !location) fail(`the consent answer was ${answer.status}, not a redirect`);
-  // Connect-PfaAzureDevOps listens before it starts the browser command; a refused connection is retried briefly all
-  // the same, as a person would press reload, so a loaded machine does not fail the example.
+  // Connect-PfaAzureDevOps listens before it starts the browser command, so the callback is loaded once, with no retry:
+  // a refused connection is a late listener, a defect, and fails the example (only the callback's origin and path are
+  // named: its query carries the authorization code).
+  const target = new URL(location, action);
   let callback;
-  for (let attempt = 1; !callback; attempt++) {
-    try { callback = await fetch(new URL(location, action)); }
-    catch (error) {
-      if (attempt >= 10 || !/ECONNREFUSED/.test(String(error && error.cause && error.cause.code))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+  try { callback = await fetch(target); }
+  catch (error) {
+    const code = String((error && error.cause && (error.cause.code || error.cause.message)) || (error && error.message) || error);
+    fail(`the callback ${target.origin}${target.pathname} could not be loaded (${code}): Connect-PfaAzureDevOps must listen before it starts the browser`);
   }
   await callback.text();
   if (!callback.ok) fail(`the callback page answered ${callback.status}`);
