@@ -226,6 +226,37 @@ Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Re
                 Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script -PassThru `
                     -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
             }
+            # Runs Update-PfaSshKey in its own pwsh, kills it (SIGKILL) in $Step's held call, and checks the state it
+            # leaves: which key is in use, whether a rotation is pending, how many keys both organizations hold, and that
+            # the key this machine uses clones both repositories.
+            function script:Stop-RotationAt([hashtable] $Step, [string] $OldFp) {
+                $process = Start-Rotation @{ Path = $step.Path; Method = $step.Method }
+                try {
+                    $deadline = [DateTime]::UtcNow.AddSeconds(90)
+                    while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+                        $hits = Get-FaultHits
+                        if ($hits -ge 1) { break }
+                        Start-Sleep -Milliseconds 100
+                    }
+                    $process.HasExited | Should -BeFalse -Because "killed at $($step.Name): the rotation waits in the held call ($(Get-Content $RotationLog -Raw -ErrorAction Ignore))"
+                    $hits | Should -BeGreaterOrEqual 1 -Because "killed at $($step.Name)"
+                    Stop-Process -Id $process.Id -Force   # SIGKILL: no cleanup runs
+                    $process.WaitForExit(10000) | Should -BeTrue
+                }
+                finally {
+                    if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force -ErrorAction Ignore }
+                    Control DELETE '/_test/faults' | Out-Null
+                }
+
+                # Killed where intended: which key is in use, whether a rotation is pending, how many keys both organizations hold.
+                $inUse = if ((Get-PfaSshPublicKey).Md5Fingerprint -eq $oldFp) { 'old' } else { 'new' }
+                $inUse | Should -Be $step.InUse -Because "killed at $($step.Name)"
+                Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -Be $step.Pending -Because "killed at $($step.Name)"
+                @(Get-AzDevOpsSshKey -Organization samplecorp, contoso) | Should -HaveCount $step.Keys -Because "killed at $($step.Name)"
+                # Never neither: the key this machine uses clones, in both organizations.
+                Test-Clone $Repo1 | Should -BeTrue -Because "killed at $($step.Name)"
+                Test-Clone $Repo2 | Should -BeTrue -Because "killed at $($step.Name)"
+            }
         }
 
         AfterAll { $FaultClient.Dispose() }
@@ -318,35 +349,22 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
             )
             $old = Reset-Key
             $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
-            foreach ($step in $steps) {
-                $process = Start-Rotation @{ Path = $step.Path; Method = $step.Method }
-                try {
-                    $deadline = [DateTime]::UtcNow.AddSeconds(90)
-                    while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
-                        $hits = Get-FaultHits
-                        if ($hits -ge 1) { break }
-                        Start-Sleep -Milliseconds 100
-                    }
-                    $process.HasExited | Should -BeFalse -Because "killed at $($step.Name): the rotation waits in the held call ($(Get-Content $RotationLog -Raw -ErrorAction Ignore))"
-                    $hits | Should -BeGreaterOrEqual 1 -Because "killed at $($step.Name)"
-                    Stop-Process -Id $process.Id -Force   # SIGKILL: no cleanup runs
-                    $process.WaitForExit(10000) | Should -BeTrue
-                }
-                finally {
-                    if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force -ErrorAction Ignore }
-                    Control DELETE '/_test/faults' | Out-Null
-                }
+            foreach ($step in $steps) { Stop-RotationAt $step $oldFp }
 
-                # Killed where intended: which key is in use, whether a rotation is pending, how many keys both organizations hold.
-                $inUse = if ((Get-PfaSshPublicKey).Md5Fingerprint -eq $oldFp) { 'old' } else { 'new' }
-                $inUse | Should -Be $step.InUse -Because "killed at $($step.Name)"
-                Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -Be $step.Pending -Because "killed at $($step.Name)"
-                @(Get-AzDevOpsSshKey -Organization samplecorp, contoso) | Should -HaveCount $step.Keys -Because "killed at $($step.Name)"
-                # Never neither: the key this machine uses clones, in both organizations.
-                Test-Clone $Repo1 | Should -BeTrue -Because "killed at $($step.Name)"
-                Test-Clone $Repo2 | Should -BeTrue -Because "killed at $($step.Name)"
-            }
+            $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
+            "$($result.Status)" | Should -Be 'Rotated'
+            $result.Resumed | Should -BeTrue
+            $result.OldMd5Fingerprint | Should -Be $oldFp
+            Assert-Rotated $old
+        }
 
+        # The chain above resumes to completion only from its last state, where nothing is left to add. Killed at the
+        # first add (the earliest pending state: a new key made and recorded, nothing added), the next run goes through
+        # every phase of a resume: both adds, the proof, the switch, both removals and the deletion.
+        It 'killed at the first add, the next run finishes the rotation' {
+            $old = Reset-Key
+            $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
+            Stop-RotationAt @{ Name = 'the first add (new key made, nothing added)'; Path = '/samplecorp/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 2 } $oldFp
             $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
             "$($result.Status)" | Should -Be 'Rotated'
             $result.Resumed | Should -BeTrue
