@@ -72,7 +72,9 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
     # Before git starts, the watchdog has only the key folder to remove; while ssh talks to the server, it must also end
     # git's process group (git, the shell git runs ssh with, ssh); a random point 0-60 ms after the key appears covers
     # what lies between (git starting, the transfer, git ending). A phase's run that misses its moment (the child was
-    # already past it) is tried again, up to four times. Fifteen random runs before this landed in the same windows.
+    # already past it) is tried again, up to eight times (a miss costs little: the child is killed as soon as it is
+    # seen past the moment), so that a loaded machine's slower polling still lands each phase. Fifteen random runs
+    # before this landed in the same windows.
     It 'item 4: killed before git starts, while ssh transfers, or at a random point: no key stays readable and git/ssh end with the process' {
         $keysLeft = 0
         $processesLeft = 0
@@ -81,7 +83,7 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
         $run = 0
         foreach ($phase in 'before-git', 'ssh', 'random') {
             $landed[$phase] = 0
-            for ($attempt = 0; $attempt -lt 4 -and $landed[$phase] -lt 2; $attempt++) {
+            for ($attempt = 0; $attempt -lt 8 -and $landed[$phase] -lt 2; $attempt++) {
                 $run++
                 $tmp = Join-Path $StateHome ("tmp-kill-$run")
                 New-Item -ItemType Directory -Path $tmp | Out-Null
@@ -116,6 +118,13 @@ Describe 'kill -9 leaves no secret behind' -Skip:(-not $CanRun) {
                 }
                 if (-not $child.HasExited) { $child.Kill() }   # SIGKILL: Process.Kill sends SIGKILL on Unix
                 $child.WaitForExit()
+                if ($hit -and $phase -eq 'before-git') {
+                    # git may have started between the look and the kill: a hit only if, with the child dead, the key
+                    # folder is still there without git.pgid and no git names the destination (a folder the watchdog
+                    # already removed counts as a miss).
+                    $hit = [IO.Directory]::Exists($folder) -and -not [IO.File]::Exists([IO.Path]::Combine($folder, 'git.pgid')) -and
+                        -not @(Get-ProcessesMentioning $destination).Count
+                }
                 if ($hit -and $child.ExitCode -ne 0) { $landed[$phase]++ }   # exit code 0: it ended by itself before the kill
                 # The watchdog has 1.5 s to remove the key and end git/ssh; looked at every 100 ms, judged at the end.
                 $cleanBy = [DateTime]::UtcNow.AddMilliseconds(1500)
@@ -217,28 +226,34 @@ Describe 'kill -9 while a token refreshes' -Skip:(-not $IsLinux) {
     # (Connection.Tests' three kills of a process refreshing in a loop were this same check; they are folded in here).
     It 'item 15: killed at any point of a token refresh, the store stays readable and the connection survives (10 + 10 runs)' {
         $script = "Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 | ForEach-Object { [Console]::Out.WriteLine([string]`$_); [Console]::Out.Flush() }"
-        # One run of a forced refresh, start to exit, unkilled: the length of the whole-run series' window.
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $c = Start-Child $script
-        $lines = [System.Collections.Generic.List[string]]::new()
-        $refreshAt = -1; $refreshedAt = -1
-        while ($null -ne ($line = $c.StandardOutput.ReadLine())) {
-            if ($line -match 'Refreshing the access token') { $refreshAt = $watch.ElapsedMilliseconds }
-            if ($line -match '^Refreshed;') { $refreshedAt = $watch.ElapsedMilliseconds }
-            $lines.Add($line)
+        # Two runs of a forced refresh, start to exit, unkilled: their mean is the length of the whole-run series' window
+        # (one run alone can be a quiet moment of a machine that is busier afterwards).
+        $runsMs = @(); $refreshesMs = @(); $refreshAt = -1
+        for ($m = 0; $m -lt 2; $m++) {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $c = Start-Child $script
+            $lines = [System.Collections.Generic.List[string]]::new()
+            $refreshAt = -1; $refreshedAt = -1
+            while ($null -ne ($line = $c.StandardOutput.ReadLine())) {
+                if ($line -match 'Refreshing the access token') { $refreshAt = $watch.ElapsedMilliseconds }
+                if ($line -match '^Refreshed;') { $refreshedAt = $watch.ElapsedMilliseconds }
+                $lines.Add($line)
+            }
+            $c.WaitForExit()
+            $runsMs += [int]$watch.ElapsedMilliseconds
+            $c.ExitCode | Should -Be 0 -Because (($lines -join "`n") + $c.StandardError.ReadToEnd())
+            $c.Dispose()
+            $refreshAt | Should -BeGreaterThan 0 -Because ($lines -join "`n")
+            if ($refreshedAt -gt 0) { $refreshesMs += [int]($refreshedAt - $refreshAt) }
         }
-        $c.WaitForExit()
-        $runMs = [int]$watch.ElapsedMilliseconds
-        $c.ExitCode | Should -Be 0 -Because (($lines -join "`n") + $c.StandardError.ReadToEnd())
-        $c.Dispose()
-        $refreshAt | Should -BeGreaterThan 0 -Because ($lines -join "`n")
+        $runMs = [int](($runsMs | Measure-Object -Average).Average)
 
         # The emulator's refresh counter, through one HttpClient (Invoke-RestMethod makes a client a call; 40 calls here).
         $counterClient = [System.Net.Http.HttpClient]::new([System.Net.Http.HttpClientHandler]@{ UseProxy = $false })
         function Get-RefreshCount { [int]($counterClient.GetStringAsync("$($Ado.HttpUrl)/_test/counters").GetAwaiter().GetResult() | ConvertFrom-Json).refreshToken }
 
         function Invoke-KillSeries([int] $Runs, [int] $WindowMs, [switch] $AtRefresh) {
-            $lost = 0; $broken = 0; $reached = 0
+            $lost = 0; $broken = 0; $reached = 0; $killed = 0
             $log = [System.Collections.Generic.List[string]]::new()
             for ($i = 0; $i -lt $Runs; $i++) {
                 $before = Get-RefreshCount
@@ -259,7 +274,7 @@ Describe 'kill -9 while a token refreshes' -Skip:(-not $IsLinux) {
                 $at = [int](($i + (Get-Random -Minimum 0.0 -Maximum 1.0)) * $WindowMs / $Runs)
                 $wait = $at - [int]$watch.ElapsedMilliseconds
                 if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }
-                if (-not $child.HasExited) { $child.Kill() }
+                if (-not $child.HasExited) { $child.Kill(); $killed++ }
                 $child.WaitForExit()
                 $child.Dispose()
                 if ((Get-RefreshCount) -gt $before) { $reached++ }
@@ -287,26 +302,31 @@ Describe 'kill -9 while a token refreshes' -Skip:(-not $IsLinux) {
                     Connect-TestUser -Organization killcorp   # connect again for the next run
                 }
             }
-            [pscustomobject]@{ Lost = $lost; Broken = $broken; Reached = $reached; Log = $log }
+            [pscustomobject]@{ Lost = $lost; Broken = $broken; Reached = $reached; Killed = $killed; Log = $log }
         }
 
         try {
             $uniform = Invoke-KillSeries -Runs 10 -WindowMs $runMs
             # 400 ms on a quiet machine (where a run takes about 500 ms); on a loaded one the refresh and its window stretch
-            # (measured at load 25: a 2 s run, a 180 ms refresh, kills at 137 and 168 ms lost), so the series does too.
-            $aimedMs = [Math]::Max(400, [int]($runMs * 0.8))
+            # (measured at load 25: a 2 s run, a 180 ms refresh, kills at 137 and 168 ms lost), so the series does too: as
+            # long as the two measured runs, so that at such a load the losing window stays inside one tenth.
+            $aimedMs = [Math]::Max(400, $runMs)
             $aimed = Invoke-KillSeries -Runs 10 -WindowMs $aimedMs -AtRefresh
         }
         finally { $counterClient.Dispose() }
-        $refreshMs = if ($refreshedAt -gt 0) { $refreshedAt - $refreshAt } else { '?' }
-        Write-Host "item 15: a forced refresh runs $runMs ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached)); spread over the $aimedMs ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached))"
+        $refreshMs = if ($refreshesMs.Count) { $refreshesMs -join ' and ' } else { '?' }
+        Write-Host "item 15: a forced refresh runs $($runsMs -join ' and ') ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached); $($uniform.Killed) killed before they ended); spread over the $aimedMs ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached); $($aimed.Killed) killed before they ended)"
         foreach ($line in @($uniform.Log) + @($aimed.Log)) { Write-Host "item 15: $line" }
         $uniform.Broken + $aimed.Broken | Should -Be 0 -Because ((@($uniform.Log) + @($aimed.Log)) -join "`n")
         # Measured with 30 random kills a series: 0-1 of 30 lost over a whole run, 0-3 of 30 aimed at the refresh, and 11
         # of 30 aimed before the refresh token was journaled and its write prepared. The window that loses is a few ms
         # wide, 20-60 ms after the refresh starts in a fresh process on a quiet machine (20 kills 5 ms apart over 0-100 ms
         # lost 1), so of the aimed series only its first two tenths (0-40, 40-80 ms) can lose; a third loss means a window
-        # of a tenth of the series or more.
+        # of a tenth of the series or more. The thresholds are looser per kill than the old ones (uniform: 1 of 10, it was
+        # 1 of 30), but the kills are stratified (one in each tenth), not random, and Broken must be 0: the regression the
+        # old series caught (11 of 30 aimed kills lost: a losing window of about a third of the aimed window) covers two
+        # whole tenths and parts of others, so it loses 3 to 4 of the aimed ten on average (never fewer than 2) and fails
+        # the aimed series' 2 of 10 nearly always; the uniform series' 1 of 10 guards the rest of the run, not that bug.
         $uniform.Lost | Should -BeLessOrEqual 1 -Because ($uniform.Log -join "`n")
         $aimed.Lost | Should -BeLessOrEqual 2 -Because ($aimed.Log -join "`n")
     }
