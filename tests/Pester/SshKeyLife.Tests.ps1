@@ -229,6 +229,14 @@ Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Re
             # Runs Update-PfaSshKey in its own pwsh, kills it (SIGKILL) in $Step's held call, and checks the state it
             # leaves: which key is in use, whether a rotation is pending, how many keys both organizations hold, and that
             # the key this machine uses clones both repositories.
+            # The next run after a kill: it resumes the rotation and finishes it.
+            function script:Complete-Rotation([string] $Old, [string] $OldFp) {
+                $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
+                "$($result.Status)" | Should -Be 'Rotated'
+                $result.Resumed | Should -BeTrue
+                $result.OldMd5Fingerprint | Should -Be $OldFp
+                Assert-Rotated $Old
+            }
             function script:Stop-RotationAt([hashtable] $Step, [string] $OldFp) {
                 $process = Start-Rotation @{ Path = $step.Path; Method = $step.Method }
                 try {
@@ -351,11 +359,7 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
             $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
             foreach ($step in $steps) { Stop-RotationAt $step $oldFp }
 
-            $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
-            "$($result.Status)" | Should -Be 'Rotated'
-            $result.Resumed | Should -BeTrue
-            $result.OldMd5Fingerprint | Should -Be $oldFp
-            Assert-Rotated $old
+            Complete-Rotation $old $oldFp
         }
 
         # The chain above resumes to completion only from its last state, where nothing is left to add. Killed at the
@@ -365,11 +369,7 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
             $old = Reset-Key
             $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
             Stop-RotationAt @{ Name = 'the first add (new key made, nothing added)'; Path = '/samplecorp/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 2 } $oldFp
-            $result = Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl $Repo1, $Repo2 -HostKeyFingerprint $HostFp -InformationAction SilentlyContinue
-            "$($result.Status)" | Should -Be 'Rotated'
-            $result.Resumed | Should -BeTrue
-            $result.OldMd5Fingerprint | Should -Be $oldFp
-            Assert-Rotated $old
+            Complete-Rotation $old $oldFp
         }
     }
 
