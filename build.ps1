@@ -115,15 +115,6 @@ function Invoke-ModuleBuild {
     }
 }
 
-function Invoke-TestProjectBuild([string] $Project) {
-    <# One test project, after Invoke-ModuleBuild built what it references (--no-dependencies: the module's outputs,
-       which Pester's workers may be loading meanwhile, are not touched). #>
-    if ($script:Done['Build']) { return }
-    Invoke-Step "Build ($(Split-Path $Project -Leaf))" {
-        Invoke-Native dotnet @('build', $Project, '-c', $Configuration, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet', '--no-dependencies')
-    }
-}
-
 function Start-EmulatorBuild {
     <# Builds the local Azure DevOps (tests/AzureDevOpsEmulator, when its sources changed) on a thread of this process
        while the package and the help are made, instead of in the first Pester file that starts it (EmulatorBuild's
@@ -174,56 +165,93 @@ function Invoke-Docs {
     }
 }
 
+function Start-UnitLanes([string] $ResultDirectory) {
+    <# The xunit and Mono lanes in a pwsh of their own (build/Invoke-UnitLanes.ps1), started as soon as the module is
+       built; returns a handle for Wait-UnitLanes. Everything it prints goes to unit-lanes.log in the results folder. #>
+    $result = Join-Path $ResultDirectory 'unit-lanes.json'
+    $log = Join-Path $ResultDirectory 'unit-lanes.log'
+    $packageDone = Join-Path $ResultDirectory 'package.done'
+    $laneArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/Invoke-UnitLanes.ps1'), '-RepositoryRoot', $Root,
+        '-ModuleRoot', $ModuleRoot, '-Configuration', $Configuration, '-Version', $Version, '-PackageDone', $packageDone,
+        '-Result', $result, '-ParentId', $PID)
+    if ($Fast) { $laneArgs += '-Fast' }
+    if ($script:Done['Build']) { $laneArgs += '-NoBuild' }
+    $process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList $laneArgs -RedirectStandardOutput $log `
+        -RedirectStandardError "$log.err" -NoNewWindow -PassThru
+    [pscustomobject]@{ Process = $process; Result = $result; Log = $log; PackageDone = $packageDone }
+}
+
+function Wait-UnitLanes($Lanes, $PesterRun) {
+    <# Waits for Start-UnitLanes' pwsh, printing Pester files as they finish meanwhile; then prints its log and returns
+       its lanes (xunit, Mono: counts, wall and CPU seconds). A lane without a result failed. #>
+    try {
+        while (-not $Lanes.Process.HasExited) {
+            if ($PesterRun) { Show-PesterResults -Run $PesterRun }
+            Start-Sleep -Milliseconds 250
+        }
+    }
+    finally {
+        if (-not $Lanes.Process.HasExited) { try { $Lanes.Process.Kill($true) } catch { } }
+        $Lanes.Process.WaitForExit()
+    }
+    foreach ($file in $Lanes.Log, "$($Lanes.Log).err") {
+        if ((Test-Path -LiteralPath $file) -and (Get-Item -LiteralPath $file).Length -gt 0) { Get-Content -LiteralPath $file | Out-Host }
+    }
+    $lanes = if (Test-Path -LiteralPath $Lanes.Result) { Get-Content -Raw -LiteralPath $Lanes.Result | ConvertFrom-Json } else { $null }
+    $none = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Seconds = 0; CpuSeconds = 0 }
+    [pscustomobject]@{
+        Xunit = if ($lanes -and $lanes.PSObject.Properties['xunit']) { $lanes.xunit } else { $none }
+        Mono  = if ($Fast) { $null } elseif ($lanes -and $lanes.PSObject.Properties['Mono']) { $lanes.Mono } else { $none }
+    }
+}
+
 function Invoke-Test {
     $total = [Diagnostics.Stopwatch]::StartNew()
     $totalCpu = Get-CpuSeconds
     $runId = (Get-Date -Format 'yyyyMMdd-HHmmss') + "-$PID"
     $results = Join-Path $OutRoot "test-results/$runId"
     New-Item -ItemType Directory -Path $results -Force | Out-Null
-    Measure-Lane 'build' {
-        Invoke-Bootstrap
-        # The module first; the test projects are built beside Pester, each just before its lane runs.
-        Invoke-ModuleBuild
-        $script:EmulatorBuild = if (-not $Fast) { Start-EmulatorBuild }
-        Invoke-Package
-        # PowerShell's assemblies compiled ahead of time for the tests' fresh pwsh processes (once per pwsh version).
-        $script:TestPwshHome = Get-TestPwshHome -RepositoryRoot $Root
-    }
-    $lanes = Get-PesterLanes -RepositoryRoot $Root
-    $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
-    # Pester first, in its workers; xunit and Mono run meanwhile (Pester's files spend much of their time waiting on
-    # servers, browsers and child processes). Each finished Pester file is printed whole as soon as this session is free.
-    $pesterWatch = [Diagnostics.Stopwatch]::StartNew()
-    $pesterRun = Start-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
-        -Workers $PesterWorkers -ResultDirectory $results -PwshHome $script:TestPwshHome
+    $script:UnitLanes = $null
+    $pesterRun = $null
+    $pester = $null
     $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     try {
-        if (-not $SkipUnitTests) {
-            # Fast: the unit lane only (no servers, no child processes); else both lanes in one run.
-            $filter = if ($Fast) { 'Lane!=Integration' } else { $null }
-            if ($Fast) { $env:PFA_TEST_LANE = 'Unit' }
-            try {
-                Measure-Lane 'xunit' {
-                    Invoke-TestProjectBuild (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests')
-                    $script:Unit = Invoke-XunitTests -Project (Join-Path $Root 'tests/PfaAzureDevOps.Core.Tests') -Configuration $Configuration -Version $Version -Filter $filter
-                }
-            }
-            finally { Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore }
-            $unit = $script:Unit
-            Show-PesterResults -Run $pesterRun
-            if (-not $Fast) {
-                # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
-                Measure-Lane 'Mono' {
-                    Invoke-TestProjectBuild (Join-Path $Root 'tests/PfaAzureDevOps.NetFx.Tests')
-                    $script:NetFx = Invoke-NetFxTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
-                }
-                $netfx = $script:NetFx
+        Measure-Lane 'build' {
+            Invoke-Bootstrap
+            # The module first. Then, beside the package and the help (which keep one core busy at most), the test
+            # servers' emulator on a thread of this process and the xunit and Mono lanes in a pwsh of their own: they
+            # build their test projects and run, first beside the rest of the build, then beside Pester.
+            Invoke-ModuleBuild
+            $script:EmulatorBuild = if (-not $Fast) { Start-EmulatorBuild }
+            if (-not $SkipUnitTests) { $script:UnitLanes = Start-UnitLanes -ResultDirectory $results }
+            Invoke-Package
+            if ($script:UnitLanes) { New-Item -ItemType File -Path $script:UnitLanes.PackageDone -Force | Out-Null }
+            # PowerShell's assemblies compiled ahead of time for the tests' fresh pwsh processes (once per pwsh version).
+            $script:TestPwshHome = Get-TestPwshHome -RepositoryRoot $Root
+        }
+        $lanes = Get-PesterLanes -RepositoryRoot $Root
+        $paths = if ($PesterPath) { $PesterPath } elseif ($Fast) { @($lanes.Fast) } else { $null }
+        # Pester in its workers. Each finished Pester file is printed whole as soon as this session is free; the xunit
+        # and Mono lanes' output when they are done.
+        $pesterWatch = [Diagnostics.Stopwatch]::StartNew()
+        $pesterRun = Start-PesterTests -RepositoryRoot $Root -ModuleRoot $ModuleRoot -PesterVersion $PesterVersion -Path $paths `
+            -Workers $PesterWorkers -ResultDirectory $results -PwshHome $script:TestPwshHome
+        if ($script:UnitLanes) {
+            $done = Wait-UnitLanes -Lanes $script:UnitLanes -PesterRun $pesterRun
+            $script:UnitLanes = $null
+            $unit = $done.Xunit
+            $script:LaneTimes['xunit'] = [pscustomobject]@{ Wall = [double]$unit.Seconds; Cpu = [double]$unit.CpuSeconds }
+            if ($done.Mono) {
+                $netfx = $done.Mono
+                $script:LaneTimes['Mono'] = [pscustomobject]@{ Wall = [double]$netfx.Seconds; Cpu = [double]$netfx.CpuSeconds }
             }
         }
     }
     finally {
-        $pester = Wait-PesterTests -Run $pesterRun
+        # A build that failed or a Ctrl+C: the xunit and Mono lanes' pwsh goes too.
+        if ($script:UnitLanes -and -not $script:UnitLanes.Process.HasExited) { try { $script:UnitLanes.Process.Kill($true) } catch { } }
+        if ($pesterRun) { $pester = Wait-PesterTests -Run $pesterRun }
         if ($script:EmulatorBuild) {
             # Its failure already failed every file that needed the emulator; say why once.
             $null = $script:EmulatorBuild | Wait-Job
@@ -248,7 +276,7 @@ function Invoke-Test {
     elseif ($pester.FailedContainers -gt 0 -or $pester.FailedBlocks -gt 0) { $problem = 'a Pester file or block failed' }
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
-    if (-not $SkipUnitTests) { Write-Host "After the build, $(if ($Fast) { 'xunit runs' } else { 'xunit and Mono run' }) while Pester runs: lane times overlap." }
+    if (-not $SkipUnitTests) { Write-Host "$(if ($Fast) { 'xunit starts' } else { 'xunit and Mono start' }) when the module is built and run beside the package, the help and Pester: lane times overlap." }
     Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
