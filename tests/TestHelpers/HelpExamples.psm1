@@ -1,10 +1,10 @@
 <#
     The runner of the help examples (docs/en-US/*.md: the first powershell block of each '### Example N'), shared by
-    tests/Pester/HelpExamples*.Tests.ps1. Every example runs as written in a fresh pwsh against the local Azure DevOps,
-    so an example that breaks fails the build. Pages and examples added later are picked up by themselves.
-    tests/Pester/HelpExamples.psd1 says which file runs a page (Files), which state an example starts from (Stages,
-    Pages, Examples) and lists, with the reason, the few examples that cannot run here (NotRun); nothing is skipped
-    silently.
+    tests/Pester/HelpExamples*.Tests.ps1. Every example runs as written, in a PowerShell session of its own, against the
+    local Azure DevOps, so an example that breaks fails the build. Pages and examples added later are picked up by
+    themselves. tests/Pester/HelpExamples.psd1 says which file runs a page (Files), which state an example starts from
+    (Stages, Pages, Examples) and lists, with the reason, the few examples that cannot run here (NotRun); nothing is
+    skipped silently.
 
     Each file runs its own local Azure DevOps and builds only the stages its examples start from, once, by the public
     cmdlets; each example gets a copy of its stage. The local Azure DevOps is shared by the examples of a file, so the
@@ -15,15 +15,43 @@
     (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin, /opt/tools/consent.mjs the
     browser command HelpExamplesBrowser.mjs, which the Connect page gets as $env:BROWSER); the SSH cmdlets get the local host
     key through $PSDefaultParameterValues; Read-Host answers with $env:PFA_EXAMPLE_ANSWER or a fixed value, and
-    Set-Clipboard writes ./clipboard.txt (there is nobody to type and no clipboard). Each example has a HOME of its own;
-    PowerShell's module analysis cache is shared by the examples of a file (PSModuleAnalysisCachePath, warmed once), as
-    it is on a user's machine, so the module still auto-loads in every example but without a cold cache's analysis
-    (0.09 to 0.13 CPU s an example); and PowerShell's telemetry is off (POWERSHELL_TELEMETRY_OPTOUT, as on most build
-    machines: 0.05 CPU s an example, and this machine could not send it anyway).
+    Set-Clipboard writes ./clipboard.txt (there is nobody to type and no clipboard). Each example has a HOME, a state
+    folder (PFA_AZUREDEVOPS_HOME) and a working folder of its own, and CI=true.
 
-    Measuring aid: with PFA_HELPEXAMPLES_PROFILE set to a file, each example appends one tab-separated line there: its
-    key, wall seconds, CPU seconds of its processes, CPU seconds of the runner's own work around it; and each file one
-    line for its stages: wall seconds, CPU seconds of the processes it waited for, CPU seconds in the worker.
+    Where an example runs: in a fresh runspace of the file's example host (HelpExampleHost.ps1), one long-lived
+    `pwsh -NoProfile -NonInteractive` per file started with the stages, not in a pwsh of its own. What these files check
+    is that each example, as written, works in a PowerShell session on a state of its stage; what only a fresh process
+    shows (importing the module in a new pwsh, exit codes of pwsh -File, load isolation) is checked by Package,
+    LoadIsolation, Pipeline and others. A pwsh per example cost about 0.5 CPU s to start, import and JIT before the
+    example did anything; a runspace costs about 0.05. Back to back, the 61 examples took 62 CPU s in a pwsh each and
+    38 in runspaces.
+    What a new runspace gives each example, as a new pwsh did:
+      - nothing of PowerShell from an earlier example: no variable, function, alias, $PSDefaultParameterValues, location
+        or imported module (the module auto-loads in each runspace, and loads its format views in each);
+      - the console host of a `pwsh -NonInteractive` whose output is redirected: the same formatting of the output, and a
+        prompt fails at once instead of waiting;
+      - the exit code pwsh -File gives: `exit N` anywhere gives N, a terminating error 1, the end of the file 0.
+    What a runspace cannot keep apart, and how the host deals with it:
+      - the process environment and current directory: set for each example and put back whole afterwards, so an
+        example's own $env: changes (Register-PfaAzureDevOpsApp/3 sets PFA_AZUREDEVOPS_HOME) do not reach the next;
+      - the module's process-wide state: its warning that secrets are not encrypted, once per process, is reset before
+        each example; its access token cache and the vault's protection check are keyed by the state folder, which is
+        the example's own; the shared HttpClient is only a connection pool; the private AssemblyLoadContext loads once,
+        as in any session that imports the module in a second runspace;
+      - PowerShell's process-wide state: $PSStyle (each example sets PlainText first), the module analysis cache (in
+        memory, as in a user's long session), the console's colours and title (no example changes them);
+      - processes an example leaves running are not stopped (nor were they with a pwsh per example); one that keeps the
+        host from answering fails the example after Invoke-HelpExample's -TimeoutSeconds, and the host is replaced;
+        an example that ends the process ([Environment]::Exit, a crash) gets the host's exit code, and the next a new host;
+      - a `return` at the top of an example after a failing native command gives that command's exit code where
+        pwsh -File gives 0 (stricter; no example does it).
+
+    Measuring aids: with PFA_HELPEXAMPLES_PROFILE set to a file, each example appends one tab-separated line there: its
+    key, wall seconds, CPU seconds of its processes (the host and the processes it waited for, while it ran the
+    example), CPU seconds of the runner's own work around it (in the worker); each file one line for its stages: wall
+    seconds, CPU seconds of the processes it waited for, CPU seconds in the worker; and one for its example host: wall
+    and CPU seconds over its life (its start and its work between examples included). With PFA_HELPEXAMPLES_TEXT set to
+    a folder, each example's exit code and text are written there (<Page>-<N>.txt), to compare two runners.
 #>
 # Not strict: the configuration is hashtables whose keys are optional.
 
@@ -168,33 +196,13 @@ function Start-HelpExampleStage {
     $run = [pscustomobject]@{
         Ado = $ado; Root = $root; Live = (Join-Path $root 'live'); Saved = [System.Collections.Generic.List[string]]::new()
         SshBase = "ssh://$($ado.SshUser)@127.0.0.1:$($ado.SshPort)/v3/"; ClonedWork = (Join-Path $root 'Cloned-work')
-        Consent = (Join-Path $PSScriptRoot 'HelpExamplesBrowser.mjs'); Prelude = $null; AnalysisCache = (Join-Path $root 'ModuleAnalysisCache')
-        Warmer = $null
+        Consent = (Join-Path $PSScriptRoot 'HelpExamplesBrowser.mjs'); Prelude = $null; Host = $null
     }
     $script:Run = $run
     New-Item -ItemType Directory -Path $root, $run.Live | Out-Null
 
-    # The module analysis cache, as a user's pwsh has it: a pwsh that auto-loads the module (one cmdlet, as an example
-    # does) and a few of PowerShell's own modules, waits until PowerShell has written the cache (some 13 s after the last analysis), and moves it into
-    # place whole. The examples do not wait for it: those that start before it is there run on a cold cache.
-    $warm = Join-Path $root 'warm-analysis-cache.ps1'
-    Set-Content -LiteralPath $warm -Encoding utf8 -Value @'
-param([string] $Target)
-$null = Get-PfaAzureDevOpsApp -Scope CurrentUser -ErrorAction Ignore; $null = Get-Date; $null = Get-Item .; $null = ConvertTo-SecureString 'x' -AsPlainText -Force
-$deadline = [DateTime]::UtcNow.AddSeconds(40)
-while (-not (Test-Path -LiteralPath $env:PSModuleAnalysisCachePath) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 500 }
-Start-Sleep -Seconds 1   # PowerShell may still be writing it
-Move-Item -LiteralPath $env:PSModuleAnalysisCachePath -Destination $Target -Force
-'@
-    $info = [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
-    foreach ($a in '-NoProfile', '-NonInteractive', '-File', $warm, $run.AnalysisCache) { $info.ArgumentList.Add($a) }
-    $info.Environment['PSModuleAnalysisCachePath'] = "$($run.AnalysisCache).warming"
-    $info.Environment['HOME'] = $root
-    $info.Environment['PFA_AZUREDEVOPS_HOME'] = (Join-Path $root 'warm-state')
-    $info.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
-    $info.UseShellExecute = $false
-    $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
-    $run.Warmer = [Diagnostics.Process]::Start($info)
+    # The example host starts now, beside the stage building (it is CPU the examples would spend anyway).
+    $run.Host = Start-HelpExampleHost -Root $root
 
     foreach ($org in 'samplecorp', 'contoso', 'fabrikam') { $null = Control POST '/_test/orgs' @{ name = $org } }
     $null = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Modules'; repo = 'puppet-base' }
@@ -267,9 +275,66 @@ function Set-Clipboard { param([Parameter(ValueFromPipeline, Position = 0)] [obj
     }
 }
 
+function Start-HelpExampleHost {
+    <#
+    Starts the example host (HelpExampleHost.ps1) for the run in -Root: `pwsh -NoProfile -NonInteractive -File`, its
+    standard error joined to its standard output (sh's 2>&1, so the text keeps its order), an empty standard input,
+    and its requests on a named pipe in -Root. Returns Process, Output (its standard output), Requests (the pipe's
+    writer, once the host has connected) and Connecting.
+    #>
+    param([Parameter(Mandatory)] [string] $Root)
+    $pipePath = Join-Path $Root ('requests-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $server = [IO.Pipes.NamedPipeServerStream]::new($pipePath, [IO.Pipes.PipeDirection]::Out, 1)
+    $info = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    foreach ($a in '-c', 'exec "$0" "$@" 2>&1', (Join-Path $PSHOME 'pwsh'), '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'HelpExampleHost.ps1'), '-RequestPipe', $pipePath) {
+        $info.ArgumentList.Add($a)
+    }
+    # The host's own HOME, module analysis cache and state folder are in the run's folder (each example gets its own
+    # HOME and state); the analysis cache then lives in the host's memory, as in a user's long session. Telemetry off,
+    # as on most build machines (and this machine could not send it).
+    $info.Environment['HOME'] = $Root
+    $info.Environment['PSModuleAnalysisCachePath'] = Join-Path $Root 'ModuleAnalysisCache'
+    $info.Environment['PFA_AZUREDEVOPS_HOME'] = Join-Path $Root 'host-state'
+    $info.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    $info.WorkingDirectory = $Root
+    $info.UseShellExecute = $false
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.StandardOutputEncoding = [Text.UTF8Encoding]::new($false)
+    $connecting = $server.WaitForConnectionAsync()
+    $process = [Diagnostics.Process]::Start($info)
+    $process.StandardInput.Close()
+    [pscustomobject]@{ Process = $process; Output = $process.StandardOutput; Server = $server; Connecting = $connecting; Requests = $null; Next = 0 }
+}
+
+function Stop-HelpExampleHost($ExampleHost, [switch] $Kill) {
+    # Closing the pipe ends the host's loop; a host that does not end in 10 s, or one that hangs (-Kill), is killed
+    # with the processes it started.
+    if (-not $ExampleHost) { return }
+    try { if ($ExampleHost.Requests) { $ExampleHost.Requests.Dispose() }; $ExampleHost.Server.Dispose() } catch { Write-Verbose "Closing the example host's pipe: $_" }
+    if ($Kill -or -not $ExampleHost.Process.WaitForExit(10000)) { $ExampleHost.Process.Kill($true); $null = $ExampleHost.Process.WaitForExit(5000) }
+    $ExampleHost.Process.Dispose()
+}
+
+function Read-HelpExampleHostRest($ExampleHost) {
+    # What a host that ended or hung printed last (at most 2 s of it), for the failure message.
+    $rest = [System.Collections.Generic.List[string]]::new()
+    $deadline = [DateTime]::UtcNow.AddSeconds(2)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        $task = $ExampleHost.Output.ReadLineAsync()
+        if (-not $task.Wait(500) -or $null -eq $task.Result) { break }
+        $rest.Add($task.Result)
+    }
+    $rest
+}
+
 function Invoke-HelpExample {
-    <# Runs one example (a case of Get-HelpExampleCase) in a fresh pwsh on a copy of its stage; returns ExitCode, Text (all it printed) and Code (what ran). #>
-    param([Parameter(Mandatory)] [hashtable] $Case)
+    <#
+    Runs one example (a case of Get-HelpExampleCase) on a copy of its stage, in a fresh runspace of the file's example
+    host (see this file's header); returns ExitCode (as pwsh -File would give it), Text (all it printed) and Code (what
+    ran). An example that does not finish in -TimeoutSeconds fails, and the host is replaced.
+    #>
+    param([Parameter(Mandatory)] [hashtable] $Case, [int] $TimeoutSeconds = 300)
     $r = $script:Run
     if (-not $r) { throw 'Start-HelpExampleStage first.' }
     if (-not $r.Saved.Contains($Case.Stage)) { throw "Stage $($Case.Stage) was not built." }
@@ -283,45 +348,88 @@ function Invoke-HelpExample {
     if ($Case.Stage -eq 'Cloned') { Copy-Tree $r.ClonedWork $work } else { New-Item -ItemType Directory -Path $work | Out-Null }
     $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $r.SshBase).Replace('https://dev.azure.com/', "$($r.Ado.HttpUrl)/").Replace('/opt/tools/consent.mjs', $r.Consent)
     $script = Join-Path $folder 'example.ps1'
-    Set-Content -Path $script -Encoding utf8 -Value ($r.Prelude + $(if ($Case.Setup) { $Case.Setup + "`n" }) + $code + "`n")
-    $environment = @{ PFA_AZUREDEVOPS_HOME = (Join-Path $folder 'state'); HOME = $userHome; CI = 'true'; PSModuleAnalysisCachePath = $r.AnalysisCache; POWERSHELL_TELEMETRY_OPTOUT = '1' }
+    # The last line tells the host that the file ran to its end (not left by `exit`).
+    Set-Content -Path $script -Encoding utf8 -Value ($r.Prelude + $(if ($Case.Setup) { $Case.Setup + "`n" }) + $code + "`n`$global:HelpExampleReachedTheEnd = `$true`n")
+    $environment = @{ PFA_AZUREDEVOPS_HOME = (Join-Path $folder 'state'); HOME = $userHome; CI = 'true' }
     foreach ($k in $Case.Environment.Keys) {
         $value = $Case.Environment[$k].Replace('{Consent}', $r.Consent)
         if ($value -eq '{Pat}') { $value = (Control POST '/_test/tokens' @{}).accessToken }   # a personal access token of the user
         $environment[$k] = $value
     }
-    $saved = @{}
-    $childCpu = 0.0
-    Push-Location $work
+    $hostCpu = 0.0
+    $result = $null
     try {
-        foreach ($k in $environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $environment[$k]) }
-        $before = Get-ProcessCpu
-        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File $script 2>&1 | ForEach-Object { "$_" }
-        $exitCode = $LASTEXITCODE
-        $after = Get-ProcessCpu
-        $childCpu = $after.Children - $before.Children
-        [pscustomobject]@{ ExitCode = $exitCode; Text = ($output -join "`n"); Code = $code }
+        if (-not $r.Host -or $r.Host.Process.HasExited) { Stop-HelpExampleHost $r.Host; $r.Host = Start-HelpExampleHost -Root $r.Root }
+        $h = $r.Host
+        if (-not $h.Requests) {
+            if (-not $h.Connecting.Wait(60000)) {
+                $rest = Read-HelpExampleHostRest $h
+                Stop-HelpExampleHost $h; $r.Host = $null
+                throw "The example host did not start in 60 s. It printed:`n$($rest -join "`n")"
+            }
+            $h.Requests = [IO.StreamWriter]::new($h.Server, [Text.UTF8Encoding]::new($false))
+            $h.Requests.AutoFlush = $true
+        }
+        $id = ++$h.Next
+        $before = Get-ProcessCpu -Id $h.Process.Id
+        $h.Requests.WriteLine((@{ Id = $id; Script = $script; Folder = $work; Environment = $environment } | ConvertTo-Json -Compress))
+        $lines = [System.Collections.Generic.List[string]]::new()
+        $exitCode = $null
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while ($null -eq $exitCode) {
+            $task = $h.Output.ReadLineAsync()
+            if (-not $task.Wait([Math]::Max(0, [int]($deadline - [DateTime]::UtcNow).TotalMilliseconds))) {
+                $lines.Add("(The example did not finish in $TimeoutSeconds s; its host was stopped.)")
+                Stop-HelpExampleHost $h -Kill; $r.Host = $null
+                $exitCode = -1
+                break
+            }
+            $line = $task.Result
+            if ($null -eq $line) {
+                # The host ended within the example ([Environment]::Exit, a crash): its exit code is the example's.
+                $null = $h.Process.WaitForExit(10000)
+                $exitCode = if ($h.Process.HasExited) { $h.Process.ExitCode } else { -1 }
+                $lines.Add("(The example host ended with exit code $exitCode.)")
+                Stop-HelpExampleHost $h; $r.Host = $null
+                break
+            }
+            if ($line -match "\u0001HELPEXAMPLE-END (\d+) (-?\d+)$") {
+                if ([int]$Matches[1] -eq $id) { $exitCode = [int]$Matches[2] }
+                continue
+            }
+            $lines.Add($line)
+        }
+        if ($r.Host) { $after = Get-ProcessCpu -Id $h.Process.Id; $hostCpu = ($after.Own + $after.Children) - ($before.Own + $before.Children) }
+        # The host ends each example's text with a line break of its own.
+        if ($lines.Count -and $lines[$lines.Count - 1] -eq '') { $lines.RemoveAt($lines.Count - 1) }
+        $result = [pscustomobject]@{ ExitCode = $exitCode; Text = ($lines -join "`n"); Code = $code }
+        $result
     }
     finally {
-        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
-        Pop-Location
         Save-NewerConnection (Join-Path $folder 'state')
         Remove-Tree $folder
+        if ($env:PFA_HELPEXAMPLES_TEXT -and $result) {
+            $null = New-Item -ItemType Directory -Force -Path $env:PFA_HELPEXAMPLES_TEXT
+            Set-Content -LiteralPath (Join-Path $env:PFA_HELPEXAMPLES_TEXT ($Case.Key.Replace('/', '-') + '.txt')) -Value "exit code $($result.ExitCode)`n$($result.Text)"
+        }
         if ($env:PFA_HELPEXAMPLES_PROFILE) {
             $end = Get-ProcessCpu
-            $runner = ($end.Own - $cpuBefore.Own) + ($end.Children - $cpuBefore.Children) - $childCpu
-            Add-Content -LiteralPath $env:PFA_HELPEXAMPLES_PROFILE -Value ("{0}`t{1:f2}`t{2:f2}`t{3:f2}" -f $Case.Key, $watch.Elapsed.TotalSeconds, $childCpu, $runner)
+            $runner = ($end.Own - $cpuBefore.Own) + ($end.Children - $cpuBefore.Children)
+            Add-Content -LiteralPath $env:PFA_HELPEXAMPLES_PROFILE -Value ("{0}`t{1:f2}`t{2:f2}`t{3:f2}" -f $Case.Key, $watch.Elapsed.TotalSeconds, $hostCpu, $runner)
         }
     }
 }
 
 function Get-ProcessCpu {
-    # CPU seconds of this process (Own) and of the children it waited for (Children), from /proc/self/stat.
-    if (Test-Path /proc/self/stat) {
-        $fields = ((Get-Content -Raw /proc/self/stat) -replace '^.*\) ', '') -split ' '
+    # CPU seconds of a process (this one, or -Id) (Own) and of the children it waited for (Children), from /proc.
+    param([int] $Id)
+    $stat = if ($Id) { "/proc/$Id/stat" } else { '/proc/self/stat' }
+    if (Test-Path $stat) {
+        $fields = ((Get-Content -Raw $stat) -replace '^.*\) ', '') -split ' '
         return [pscustomobject]@{ Own = ([long]$fields[11] + [long]$fields[12]) / 100.0; Children = ([long]$fields[13] + [long]$fields[14]) / 100.0 }
     }
-    [pscustomobject]@{ Own = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds; Children = 0.0 }
+    $process = if ($Id) { [Diagnostics.Process]::GetProcessById($Id) } else { [Diagnostics.Process]::GetCurrentProcess() }
+    [pscustomobject]@{ Own = $process.TotalProcessorTime.TotalSeconds; Children = 0.0 }
 }
 
 function Save-NewerConnection([string] $State) {
@@ -346,12 +454,14 @@ function Stop-HelpExampleStage {
     <# The AfterAll: stops the local Azure DevOps and removes the stages. #>
     $r = $script:Run
     $script:Run = $null
-    try { Exit-TestSession }
+    if ($r -and $r.Host -and -not $r.Host.Process.HasExited -and $env:PFA_HELPEXAMPLES_PROFILE) {
+        $cpu = Get-ProcessCpu -Id $r.Host.Process.Id
+        Add-Content -LiteralPath $env:PFA_HELPEXAMPLES_PROFILE -Value ("(example host, all its life)`t{0:f2}`t{1:f2}`t" -f ([DateTime]::Now - $r.Host.Process.StartTime).TotalSeconds, ($cpu.Own + $cpu.Children))
+    }
+    try { if ($r) { Stop-HelpExampleHost $r.Host } }
     finally {
-        if ($r) {
-            if ($r.Warmer -and -not $r.Warmer.WaitForExit(30000)) { $r.Warmer.Kill() }
-            Remove-Tree $r.Root
-        }
+        try { Exit-TestSession }
+        finally { if ($r) { Remove-Tree $r.Root } }
     }
 }
 

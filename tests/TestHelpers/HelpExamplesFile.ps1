@@ -1,7 +1,9 @@
 <#
     The body of each tests/Pester/HelpExamples<Group>.Tests.ps1, which dot-sources it with its own name: runs, each
-    in a fresh pwsh against the file's own local Azure DevOps, the examples of the pages tests/Pester/HelpExamples.psd1
-    gives that file (Files). The runner is HelpExamples.psm1 beside this file.
+    in a fresh runspace of the file's example host (one long-lived pwsh per file, HelpExampleHost.ps1) against the
+    file's own local Azure DevOps, the examples of the pages tests/Pester/HelpExamples.psd1 gives that file (Files).
+    The runner is HelpExamples.psm1 beside this file; its header says what a runspace keeps apart and what the host
+    puts back between examples.
 #>
 param([Parameter(Mandatory)] [string] $TestFile)
 
