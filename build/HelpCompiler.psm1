@@ -213,7 +213,9 @@ function ConvertFrom-PfaInlineMarkdown {
     <# Markdown inline syntax to plain text: links as 'text (url)', no backticks, bold or italics markers. #>
     param([string] $Text)
     if ($null -eq $Text) { return '' }
-    $t = [regex]::Replace($Text, '\[([^\]]+)\]\(([^)\s]*)\)', { param($m) if ($m.Groups[2].Value -match '^https?://' -and $m.Groups[2].Value -ne $m.Groups[1].Value) { "$($m.Groups[1].Value) ($($m.Groups[2].Value))" } else { $m.Groups[1].Value } })
+    # Links: a web address shown after its text unless the text is the address; other targets (other pages) dropped.
+    # Three plain replacements, not one with a script block evaluator: that cost 4 ms a call, most of the help build.
+    $t = $Text -replace '\[([^\]]+)\]\(\1\)', '$1' -replace '\[([^\]]+)\]\((https?://[^)\s]*)\)', '$1 ($2)' -replace '\[([^\]]+)\]\(([^)\s]*)\)', '$1'
     $t = $t -replace '\*\*(.+?)\*\*', '$1' -replace '(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])', '$1' -replace '`([^`]+)`', '$1'
     $t -replace '\\([\\`*_{}\[\]()#+\-.!<>])', '$1'
 }
