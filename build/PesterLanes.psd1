@@ -5,6 +5,7 @@
     Fast    = @(
         'Help.Tests.ps1'
         'HelpExamples.Tests.ps1'
+        'HelpCompiler.Tests.ps1'
         'Registration.Tests.ps1'
         'WindowsPowerShell51.Tests.ps1'
     )
@@ -36,5 +37,6 @@
         'Package.Tests.ps1'             = 8
         'WindowsPowerShell51.Tests.ps1' = 2
         'HelpExamples.Tests.ps1'        = 1
+        'HelpCompiler.Tests.ps1'        = 1
     }
 }
