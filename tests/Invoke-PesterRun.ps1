@@ -92,4 +92,6 @@ while ($next = Get-NextTestFile) {
     # Renamed into place, so the parent never reads a half-written result (an empty file parses as $null).
     Move-Item -LiteralPath (Join-Path $ResultDirectory "$name.json.tmp") -Destination (Join-Path $ResultDirectory "$name.json") -Force
 }
+# The local Azure DevOps the files shared (Enter-TestSession), stopped and reaped here so its CPU counts in this worker's.
+if ('PfaAzureDevOps.TestServers.WorkerAzureDevOps' -as [type]) { [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Stop() }
 exit 0

@@ -23,8 +23,11 @@ internal static class EntraEndpoints
     public const string AzureDevOpsResource = "499b84ac-1321-427f-aa17-267ca6975798";
     private static readonly string[] OidcScopes = { "openid", "profile", "offline_access", "email" };
 
-    /// <summary>The one Entra state of this process (the REST auth check reads it).</summary>
-    public static EntraState State { get; } = new();
+    /// <summary>The one Entra state of this process (the REST auth check reads it); a new one at each /_test/reset.</summary>
+    public static EntraState State { get; private set; } = new();
+
+    /// <summary>A fresh Entra state (new signing key: tokens signed before no longer verify). Called under the store's lock.</summary>
+    public static void ResetState() => State = new EntraState();
 
     public static void Map(WebApplication app, Store store)
     {

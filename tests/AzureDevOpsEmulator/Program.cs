@@ -70,6 +70,7 @@ internal static class Program
         var app = builder.Build();
         var store = app.Services.GetRequiredService<Store>();
 
+        Reset.Track(app);
         app.Use(async (ctx, next) =>
         {
             if (await Faults.TryApplyAsync(ctx, store))
@@ -83,6 +84,7 @@ internal static class Program
         RestEndpoints.Map(app, store);
         ControlEndpoints.Map(app, store, options);
         EntraEndpoints.Map(app, store);
+        Reset.Map(app, store, options);
 
         await app.StartAsync();
 

@@ -100,3 +100,159 @@ $Then
         Wait-Gone -ProcessId $watchdog -Seconds 10 | Should -BeTrue
     }
 }
+
+# The worker's shared local Azure DevOps (tests/TestServers/WorkerAzureDevOps.cs): the files of a Pester worker reuse one
+# emulator, reset to the state of a fresh start for each of them. A file may depend on nothing the previous one left:
+# the first case fills every kind of state the emulator keeps, resets, and compares every control read with what the same
+# server answered fresh; what no read shows (tokens, codes, consents, the Entra key, managed identities, the callback
+# switch, repositories on disk, a request still in flight) is checked by using it.
+Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
+        $script:Reads = '/_test/users', '/_test/apps', '/_test/authorizations', '/_test/settings', '/_test/counters', '/_test/orgs', '/_test/faults',
+            '/_test/ssh/keys', '/_test/entra/tenants', '/_test/entra/apps', '/_test/entra/devicecode', '/_test/entra/errors', '/_test/entra/settings',
+            '/_test/entra/counters', '/_test/entra/authorize-log'
+        # Every control read, as JSON, with the seeded user's id (new at each start and reset) replaced by a fixed word.
+        function script:Get-ControlState($Ado) {
+            $seeded = [string](Invoke-LocalAzureDevOpsControl -Instance $Ado -Path /_test/users).signedInUserId
+            $all = [ordered]@{}
+            foreach ($path in $Reads) { $all[$path] = Invoke-LocalAzureDevOpsControl -Instance $Ado -Path $path }
+            $all['ssh/config'] = Invoke-LocalAzureDevOpsControl -Instance $Ado -Method POST -Path /_test/ssh/config -Body @{}
+            (ConvertTo-Json -InputObject $all -Depth 20 -Compress).Replace($seeded, 'SEEDED-USER')
+        }
+        function script:Invoke-Status([string] $Uri, [string] $Method = 'GET', [hashtable] $Headers = @{}, $Body, [string] $ContentType) {
+            $p = @{ Uri = $Uri; Method = $Method; Headers = $Headers; NoProxy = $true; SkipHttpErrorCheck = $true; MaximumRedirection = 0; ErrorAction = 'SilentlyContinue' }
+            if ($PSBoundParameters.ContainsKey('Body')) { $p.Body = $Body; $p.ContentType = $ContentType }
+            (Invoke-WebRequest @p).StatusCode
+        }
+    }
+
+    It 'a reset leaves nothing of the previous user: every read as fresh, tokens, codes, keys, repositories and requests in flight gone' {
+        $ado = Start-LocalAzureDevOps -WithSsh -AllowHttpCallbacks
+        $client = [Net.Http.HttpClient]::new([Net.Http.SocketsHttpHandler]@{ UseProxy = $false })
+        try {
+            $fresh = Get-ControlState $ado
+            $C = { param($m, $p, $b) if ($PSBoundParameters.ContainsKey('b')) { Invoke-LocalAzureDevOpsControl -Instance $ado -Method $m -Path $p -Body $b } else { Invoke-LocalAzureDevOpsControl -Instance $ado -Method $m -Path $p } }
+            $H = $ado.HttpUrl
+
+            # Users, apps, tokens, settings, counters, organizations, repositories, policies.
+            $user = & $C POST /_test/users @{ displayName = 'Other User' }
+            $null = & $C POST /_test/signed-in-user @{ id = $user.id }
+            $app = & $C POST /_test/apps @{ name = 'Http'; callbackUrl = 'http://127.0.0.1:9/cb'; scopes = 'vso.code_write' }
+            $null = & $C POST "/_test/apps/$($app.id)/rotate-secret" @{}
+            $token = (& $C POST /_test/tokens @{}).accessToken
+            $null = & $C POST /_test/settings @{ accessTokenLifetimeSeconds = 5; codeLifetimeSeconds = 6; refreshTokenLifetimeSeconds = 7 }
+            $org = & $C POST /_test/orgs @{ name = 'org1'; members = @($user.id) }
+            $null = & $C POST /_test/orgs/org1/policies @{ thirdPartyOAuthDisabled = $true }
+            $repo = & $C POST /_test/orgs/org1/repos @{ project = 'proj'; repo = 'repo' }
+            Test-Path -LiteralPath (Join-Path $repo.path 'HEAD') | Should -BeTrue
+            Invoke-Status "$H/oauth2/token" POST -Body 'grant_type=nothing' -ContentType 'application/x-www-form-urlencoded' | Should -Be 400
+            # A consent pending for an http:// callback (allowed: -AllowHttpCallbacks), and an authorization with its code.
+            $authorize = "$H/oauth2/authorize?client_id=$($app.id)&response_type=Assertion&state=s&scope=vso.code_write&redirect_uri=$([uri]::EscapeDataString('http://127.0.0.1:9/cb'))"
+            $page = Invoke-WebRequest -Uri $authorize -NoProxy
+            $page.Content -match 'name="consentId" value="([^"]+)"' | Should -BeTrue
+            $consentId = $Matches[1]
+            Invoke-WebRequest -Uri $authorize -NoProxy | Out-Null
+            # An SSH key (sshd asks /_test/ssh/authorized-keys), a new-key delay.
+            $pub = $ado.SshHostPublicKey   # any RSA public key will do
+            $keyBody = @{ contributionIds = @('ms.vss-token-web.personal-access-token-issue-session-token-provider')
+                dataProviderContext = @{ properties = @{ displayName = 'k'; publicData = $pub; validTo = '2099-01-01T00:00:00Z'; scope = 'app_token'; isPublic = $true; targetAccounts = @($org.instanceId) } } } | ConvertTo-Json -Depth 10 -Compress
+            Invoke-Status "$H/org1/_apis/Contribution/HierarchyQuery" POST -Headers @{ Authorization = "Bearer $token"; Accept = 'application/json;api-version=5.0-preview.1' } -Body $keyBody -ContentType 'application/json' | Should -Be 200
+            $blob = $pub.Split(' ')[1]
+            $null = & $C POST /_test/ssh/config @{ newKeyDelaySeconds = 1 }
+            Start-Sleep -Milliseconds 1100
+            (Invoke-WebRequest -Uri "$H/_test/ssh/authorized-keys?type=ssh-rsa&key=$([uri]::EscapeDataString($blob))" -NoProxy).Content | Should -Match 'command='
+            # Entra: a tenant, apps, a managed identity, a device code, an error rule, settings, counters, the authorize log, a token.
+            $tenant = & $C POST /_test/entra/tenants @{ domain = 'reset.example' }
+            $sp = & $C POST /_test/entra/apps @{ tenant = $tenant.id; confidential = $true }
+            $public = & $C POST /_test/entra/apps @{ tenant = $tenant.id; public = $true }
+            $mi = & $C POST /_test/entra/managed-identities @{ tenant = $tenant.id }
+            $null = & $C POST /_test/entra/errors @{ code = 50076; count = -1; clientId = $public.clientId }
+            $null = & $C POST /_test/entra/settings @{ deviceCodeIntervalSeconds = 3; refreshTokenReuseSeconds = 9 }
+            $resource = '499b84ac-1321-427f-aa17-267ca6975798'
+            Invoke-Status "$H/$($tenant.id)/oauth2/v2.0/devicecode" POST -Body "client_id=$($public.clientId)&scope=$resource/.default" -ContentType 'application/x-www-form-urlencoded' | Should -Be 200
+            Invoke-Status "$H/$($tenant.id)/oauth2/v2.0/authorize?client_id=$($public.clientId)&response_type=code&redirect_uri=http%3A%2F%2Flocalhost&scope=$resource%2F.default" | Out-Null
+            $spToken = Invoke-RestMethod -Method Post -Uri "$H/$($tenant.id)/oauth2/v2.0/token" -NoProxy -ContentType 'application/x-www-form-urlencoded' `
+                -Body "grant_type=client_credentials&client_id=$($sp.clientId)&client_secret=$([uri]::EscapeDataString($sp.clientSecret))&scope=$resource%2F.default"
+            $kid = (Invoke-RestMethod -Uri "$H/$($tenant.id)/discovery/v2.0/keys" -NoProxy).keys[0].kid
+            $msi = "$($mi.identityEndpoint)?api-version=2019-08-01&resource=$resource"
+            Invoke-Status $msi -Headers @{ 'X-IDENTITY-HEADER' = $mi.identityHeader } | Should -Be 200
+            # Faults: one for ever, and a request hanging in one now.
+            $null = & $C POST /_test/faults @(@{ pathPrefix = '/_apis/connectionData'; status = 503; count = -1 }, @{ pathPrefix = '/_apis/hang'; hang = $true })
+            $hanging = $client.GetAsync("$H/_apis/hang")
+            Start-Sleep -Milliseconds 300
+            $hanging.IsCompleted | Should -BeFalse
+            # What the previous user did works until the reset, and the state differs from a fresh start.
+            Invoke-Status "$H/_apis/profile/profiles/me" -Headers @{ Authorization = "Bearer $token" } | Should -Be 200
+            Invoke-Status "$H/_apis/profile/profiles/me" -Headers @{ Authorization = "Bearer $($spToken.access_token)" } | Should -Be 200
+            Get-ControlState $ado | Should -Not -Be $fresh
+
+            $ado.Server.Reset($false, $true, [TimeSpan]::FromSeconds(30))
+
+            try { $null = $hanging.Wait(5000) } catch { $null = $_ }   # it ends with the connection reset
+            $hanging.IsCompleted | Should -BeTrue -Because 'the reset ends every request still in flight'
+            Get-ControlState $ado | Should -Be $fresh -Because 'every control read answers as a fresh start did (users, apps, settings, counters, orgs, faults, keys, SSH settings, Entra)'
+            Test-Path -LiteralPath $repo.path | Should -BeFalse -Because 'the repositories on disk are deleted'
+            Invoke-Status "$H/_apis/profile/profiles/me" -Headers @{ Authorization = "Bearer $token"; 'X-TFS-FedAuthRedirect' = 'Suppress' } | Should -Be 401
+            Invoke-Status "$H/_apis/profile/profiles/me" -Headers @{ Authorization = "Bearer $($spToken.access_token)"; 'X-TFS-FedAuthRedirect' = 'Suppress' } | Should -Be 401
+            (Invoke-RestMethod -Uri "$H/common/discovery/v2.0/keys" -NoProxy).keys[0].kid | Should -Not -Be $kid -Because 'the Entra signing key is new'
+            Invoke-Status $msi -Headers @{ 'X-IDENTITY-HEADER' = $mi.identityHeader } | Should -Be 401
+            Invoke-Status "$H/oauth2/authorize" POST -Body "consentId=$consentId&decision=accept" -ContentType 'application/x-www-form-urlencoded' | Should -Not -Be 302
+            (Invoke-WebRequest -Uri "$H/_test/ssh/authorized-keys?type=ssh-rsa&key=$([uri]::EscapeDataString($blob))" -NoProxy).Content | Should -BeNullOrEmpty
+            Invoke-Status "$H/_apis/connectionData" | Should -Not -Be 503
+            # http:// callbacks follow the reset's switch.
+            $again = & $C POST /_test/apps @{ name = 'Http'; callbackUrl = 'http://127.0.0.1:9/cb'; scopes = 'vso.code_write' }
+            $authorize = "$H/oauth2/authorize?client_id=$($again.id)&response_type=Assertion&state=s&scope=vso.code_write&redirect_uri=$([uri]::EscapeDataString('http://127.0.0.1:9/cb'))"
+            (Invoke-WebRequest -Uri $authorize -NoProxy -SkipHttpErrorCheck).Content | Should -Not -Match 'name="consentId"'
+            $ado.Server.Reset($true, $true, [TimeSpan]::FromSeconds(30))
+            $again = & $C POST /_test/apps @{ name = 'Http'; callbackUrl = 'http://127.0.0.1:9/cb'; scopes = 'vso.code_write' }
+            $authorize = "$H/oauth2/authorize?client_id=$($again.id)&response_type=Assertion&state=s&scope=vso.code_write&redirect_uri=$([uri]::EscapeDataString('http://127.0.0.1:9/cb'))"
+            (Invoke-WebRequest -Uri $authorize -NoProxy).Content | Should -Match 'name="consentId"'
+        }
+        finally { $client.Dispose(); Stop-LocalAzureDevOps $ado }
+    }
+
+    It 'Enter-TestSession lends a worker one server at a time, reset for each session; a nested session gets its own; the worker stops it' {
+        $saved = $env:PFA_TEST_REPOSITORY
+        $env:PFA_TEST_REPOSITORY = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        try {
+            $first = (Enter-TestSession -LocalAzureDevOps).Ado
+            $first.Shared | Should -BeTrue
+            $null = Control POST /_test/orgs @{ name = 'left-behind' }
+            $inner = (Enter-TestSession -LocalAzureDevOps).Ado
+            $inner.Shared | Should -BeFalse -Because 'the worker''s server is lent to the outer session'
+            $inner.Pid | Should -Not -Be $first.Pid
+            Exit-TestSession
+            Test-Path "/proc/$($inner.Pid)" | Should -BeFalse -Because 'a session''s own server stops with it'
+            Exit-TestSession
+            Test-Path "/proc/$($first.Pid)" | Should -BeTrue -Because 'the worker''s server outlives the session'
+
+            $second = (Enter-TestSession -LocalAzureDevOps -WithSsh).Ado
+            $second.Pid | Should -Be $first.Pid
+            $second.SshPort | Should -BeGreaterThan 0
+            $orgs = Control GET /_test/orgs   # one JSON array, not enumerated
+            $orgs.Count | Should -Be 0 -Because 'the next session finds it reset'
+            $null = Control POST /_test/orgs @{ name = 'org1' }
+            $null = Control POST /_test/orgs/org1/repos @{ project = 'p'; repo = 'r' }
+            (Invoke-RestMethod -Uri "$($second.HttpUrl)/org1/p/_apis/git/repositories" -Headers @{ Authorization = 'Bearer ' + (Control POST /_test/tokens @{}).accessToken } -NoProxy).value[0].sshUrl |
+                Should -Be "ssh://$($second.SshUser)@127.0.0.1:$($second.SshPort)/v3/org1/p/r"
+            Exit-TestSession
+
+            & kill -KILL $second.Pid
+            Start-Sleep -Milliseconds 200
+            $third = (Enter-TestSession -LocalAzureDevOps).Ado
+            $third.Pid | Should -Not -Be $second.Pid -Because 'a server that is gone is replaced'
+            (Control GET /_test/health).ok | Should -BeTrue
+            Exit-TestSession
+
+            Stop-WorkerAzureDevOps   # what tests/Invoke-PesterRun.ps1 does when its queue is empty
+            Test-Path "/proc/$($third.Pid)" | Should -BeFalse
+            Test-Path $third.RunDirectory | Should -BeFalse
+        }
+        finally {
+            while ((Get-Module TestHelpers) -and $(try { Get-TestAzureDevOps; $true } catch { $false })) { Exit-TestSession }
+            Stop-WorkerAzureDevOps
+            $env:PFA_TEST_REPOSITORY = $saved
+        }
+    }
+}

@@ -69,7 +69,38 @@ function Start-LocalAzureDevOps {
     $options.AllowHttpCallbacks = [bool]$AllowHttpCallbacks
     $options.WithSsh = [bool]$WithSsh
     $options.Timeout = [TimeSpan]::FromSeconds($TimeoutSeconds)
-    $server = [PfaAzureDevOps.TestServers.LocalAzureDevOps]::Start($options)
+    ConvertTo-LocalAzureDevOpsInstance ([PfaAzureDevOps.TestServers.LocalAzureDevOps]::Start($options))
+}
+
+function Get-WorkerAzureDevOps {
+    <#
+    .SYNOPSIS
+    The local Azure DevOps this process shares between test sessions (Enter-TestSession), lent to the caller in the state
+    of a fresh start: started on first use, reset afterwards (every request in flight aborted, all state replaced, the
+    repositories on disk deleted), with -WithSsh and -AllowHttpCallbacks as asked. Returns the same object as
+    Start-LocalAzureDevOps, or nothing while another session holds it (start one of your own then). Give it back with
+    Stop-LocalAzureDevOps (which only ends the lease); Stop-WorkerAzureDevOps stops it.
+    #>
+    [CmdletBinding()]
+    param([switch]$WithSsh, [switch]$AllowHttpCallbacks, [int]$TimeoutSeconds = 60)
+    Import-TestServers
+    $options = [PfaAzureDevOps.TestServers.LocalAzureDevOpsOptions]::new()
+    $options.RepositoryRoot = $script:RepoRoot
+    $options.AllowHttpCallbacks = [bool]$AllowHttpCallbacks
+    $options.WithSsh = [bool]$WithSsh
+    $options.Timeout = [TimeSpan]::FromSeconds($TimeoutSeconds)
+    $server = [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Lease($options)
+    if ($server) { ConvertTo-LocalAzureDevOpsInstance $server -Shared }
+}
+
+function Stop-WorkerAzureDevOps {
+    <# .SYNOPSIS Stops the local Azure DevOps Get-WorkerAzureDevOps shares (a Pester worker calls it when its queue is empty). #>
+    [CmdletBinding()]
+    param()
+    if ('PfaAzureDevOps.TestServers.WorkerAzureDevOps' -as [type]) { [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Stop() }
+}
+
+function ConvertTo-LocalAzureDevOpsInstance($server, [switch]$Shared) {
     [pscustomobject]@{
         HttpUrl               = $server.HttpUrl
         HttpsUrl              = $server.HttpsUrl
@@ -88,18 +119,21 @@ function Start-LocalAzureDevOps {
         SshScriptDirectory    = $server.SshScriptDirectory
         OwnsDataDirectory     = $server.OwnsDataDirectory
         Server                = $server
+        Shared                = [bool]$Shared
     }
 }
 
 function Stop-LocalAzureDevOps {
     <#
     .SYNOPSIS
-    Stops the sshd and the emulator of an instance by PID (SIGTERM, then SIGKILL after 10 s), waits for them, removes the temporary folders.
+    Stops the sshd and the emulator of an instance by PID (SIGTERM, then SIGKILL after 10 s), waits for them, removes the
+    temporary folders. For the shared instance of Get-WorkerAzureDevOps it only ends the lease: the next one resets it.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Instance)
     process {
-        if ($Instance.Server) { $Instance.Server.Dispose() }
+        if ($Instance.PSObject.Properties['Shared'] -and $Instance.Shared) { [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Release($Instance.Server) }
+        elseif ($Instance.Server) { $Instance.Server.Dispose() }
     }
 }
 
@@ -115,4 +149,4 @@ function Start-LocalSshd {
     [PfaAzureDevOps.TestServers.Sshd]::Start($Directory, $Name, $ConfigLines, [TimeSpan]::FromSeconds($TimeoutSeconds))
 }
 
-Export-ModuleMember -Function Start-LocalAzureDevOps, Stop-LocalAzureDevOps, Invoke-LocalAzureDevOpsControl, Start-LocalSshd
+Export-ModuleMember -Function Start-LocalAzureDevOps, Stop-LocalAzureDevOps, Get-WorkerAzureDevOps, Stop-WorkerAzureDevOps, Invoke-LocalAzureDevOpsControl, Start-LocalSshd

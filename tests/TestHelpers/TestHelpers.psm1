@@ -42,13 +42,21 @@ function Enter-TestSession {
     $env:CI = 'true'
     if ($StateHome) { $session.StateHome = New-TestStateHome }
     if ($LocalAzureDevOps -or $WithSsh -or $AllowHttpCallbacks) {
-        $session.Ado = Start-LocalAzureDevOps -WithSsh:$WithSsh -AllowHttpCallbacks:$AllowHttpCallbacks
+        # In a Pester worker (tests/Invoke-PesterRun.ps1 sets PFA_TEST_REPOSITORY) the files share the worker's emulator,
+        # reset to the state of a fresh start for each session (Get-WorkerAzureDevOps): a start and the JIT of its
+        # endpoints cost about 1 to 2 CPU s a file. A nested session, or one outside a worker, starts its own.
+        if ($env:PFA_TEST_REPOSITORY) { $session.Ado = Get-WorkerAzureDevOps -WithSsh:$WithSsh -AllowHttpCallbacks:$AllowHttpCallbacks }
+        if (-not $session.Ado) { $session.Ado = Start-LocalAzureDevOps -WithSsh:$WithSsh -AllowHttpCallbacks:$AllowHttpCallbacks }
     }
     $session
 }
 
 function Exit-TestSession {
-    <# The AfterAll that goes with Enter-TestSession: stops the innermost session's emulator, removes its state homes and puts the saved environment back. #>
+    <#
+    The AfterAll that goes with Enter-TestSession: stops the innermost session's emulator (gives the worker's shared one
+    back: the next session resets it, the worker stops it at its end), removes its state homes and puts the saved
+    environment back.
+    #>
     [CmdletBinding()]
     param()
     if (-not $script:Sessions.Count) { return }
@@ -155,4 +163,4 @@ function Get-UnixMode([string] $Path) {
 
 Export-ModuleMember -Function Get-TestModuleManifest, New-TestStateHome, Remove-TestStateHome, Invoke-FreshPwsh, New-TestSecret, Get-UnixMode,
     Enter-TestSession, Exit-TestSession, Get-TestAzureDevOps, Control, Register-TestApp, Get-TestConsentRedirect, Connect-TestUser,
-    Start-LocalAzureDevOps, Stop-LocalAzureDevOps, Invoke-LocalAzureDevOpsControl, Start-LocalSshd
+    Start-LocalAzureDevOps, Stop-LocalAzureDevOps, Get-WorkerAzureDevOps, Stop-WorkerAzureDevOps, Invoke-LocalAzureDevOpsControl, Start-LocalSshd

@@ -64,6 +64,12 @@ namespace PfaAzureDevOps.TestServers
             }
         }
 
+        /// <summary>Points the emulator at its running sshd again (after a reset, which forgets the SSH settings).</summary>
+        public static void Reconfigure(LocalAzureDevOps server, int port)
+        {
+            Configure(server.HttpUrl, port, server.SshUser!, server.SshScriptDirectory + "/forced-command.sh");
+        }
+
         private static void Configure(string httpUrl, int port, string user, string forcedCommand)
         {
             using var client = new HttpClient(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };

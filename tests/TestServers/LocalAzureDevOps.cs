@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net.Http;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 
@@ -94,7 +96,7 @@ namespace PfaAzureDevOps.TestServers
             Directory.CreateDirectory(run);
             bool ownsData = options.DataDirectory == null;
             string data = Path.GetFullPath(options.DataDirectory ?? Path.Combine(run, "data"));
-            var server = new LocalAzureDevOps(repo, run, data, ownsData);
+            var server = new LocalAzureDevOps(repo, run, data, ownsData) { AllowHttpCallbacks = options.AllowHttpCallbacks };
             try
             {
                 server.StartEmulator(dll, options);
@@ -111,6 +113,46 @@ namespace PfaAzureDevOps.TestServers
                 throw;
             }
         }
+
+        /// <summary>True while the emulator (and its sshd, when it has one) runs.</summary>
+        public bool IsRunning => _emulator != null && !_emulator.HasExited && (_sshd == null || !_sshd.HasExited);
+
+        /// <summary>
+        /// Puts the running emulator back into the state of a fresh start (<c>POST /_test/reset</c>: every request still in
+        /// flight aborted, then all state replaced and the repositories on disk deleted) with
+        /// <paramref name="allowHttpCallbacks"/> as given; with <paramref name="withSsh"/> its sshd serves the emulator's
+        /// keys and repositories again (started now if it has none yet); without, the emulator no longer names an sshd,
+        /// so keys are refused and <c>sshUrl</c> points at no local server, as in an emulator started without one.
+        /// </summary>
+        public void Reset(bool allowHttpCallbacks, bool withSsh, TimeSpan timeout)
+        {
+            using (var client = new HttpClient(new HttpClientHandler { UseProxy = false }) { Timeout = timeout })
+            {
+                string body = JsonSerializer.Serialize(new { allowHttpCallbacks });
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using HttpResponseMessage response = client.PostAsync(HttpUrl.TrimEnd('/') + "/_test/reset", content).GetAwaiter().GetResult();
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"POST /_test/reset: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
+                }
+            }
+
+            AllowHttpCallbacks = allowHttpCallbacks;
+            if (withSsh)
+            {
+                if (_sshd == null)
+                {
+                    EmulatorSsh.Start(this, TimeSpan.FromSeconds(Math.Max(15, timeout.TotalSeconds / 2)));
+                }
+                else
+                {
+                    EmulatorSsh.Reconfigure(this, _sshd.Port);
+                }
+            }
+        }
+
+        /// <summary>Whether http:// callbacks are allowed now (the option it was started with, or the last reset's).</summary>
+        public bool AllowHttpCallbacks { get; private set; }
 
         internal void AttachSsh(Sshd sshd, string user, string fingerprint, string publicKey, string scriptDirectory)
         {

@@ -28,6 +28,8 @@ namespace PfaAzureDevOps.TestServers
 
         public string ConfigPath { get; }
 
+        public bool HasExited => _process.HasExited;
+
         /// <summary>sshd's log (standard error) so far.</summary>
         public string Log => _process.ReadStderr();
 

@@ -1,0 +1,145 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace AzureDevOpsEmulator;
+
+/// <summary>
+/// <c>POST /_test/reset</c>: puts the running emulator back into the state of a fresh start, so one process can serve one
+/// test file after another (tests/TestServers, WorkerAzureDevOps). It first aborts every request still in flight (a
+/// hanging or delayed fault, a late client of the previous user) and waits until none is left, then, under the store's
+/// lock, replaces all state: the store (users, apps, tokens, orgs, keys, faults, settings, counters, SSH settings) is made
+/// equal to a new <see cref="Store"/> property by property (<see cref="StateReset"/>: a kind of state it cannot restore
+/// makes the reset fail instead of being left behind), the Entra state is a new one (a new signing key, so no earlier
+/// token verifies), the repositories on disk are deleted, and <c>allowHttpCallbacks</c> is set as the body says.
+/// </summary>
+internal static class Reset
+{
+    public const string Path = "/_test/reset";
+
+    /// <summary>Requests being served now (all but the reset itself), so a reset can abort them and wait for them.</summary>
+    private static readonly ConcurrentDictionary<HttpContext, byte> InFlight = new();
+
+    /// <summary>The first middleware: registers every request but the reset for as long as it runs.</summary>
+    public static void Track(WebApplication app) =>
+        app.Use(async (ctx, next) =>
+        {
+            if (string.Equals(ctx.Request.Path.Value, Path, StringComparison.OrdinalIgnoreCase))
+            {
+                await next(ctx);
+                return;
+            }
+            InFlight.TryAdd(ctx, 0);
+            try
+            {
+                await next(ctx);
+            }
+            finally
+            {
+                InFlight.TryRemove(ctx, out _);
+            }
+        });
+
+    public static void Map(WebApplication app, Store store, EmulatorOptions options) =>
+        app.MapPost(Path, async (HttpContext ctx) =>
+        {
+            var b = await Json.BodyAsync(ctx);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!InFlight.IsEmpty)
+            {
+                foreach (var request in InFlight.Keys)
+                {
+                    request.Abort();
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    var left = string.Join(", ", InFlight.Keys.Select(c => c.Request.Method + " " + c.Request.Path));
+                    return Json.Bad($"Requests still in flight 10 s after they were aborted: {left}. Start a new emulator instead.", 503);
+                }
+                await Task.Delay(10);
+            }
+            var repos = System.IO.Path.Combine(options.DataDir, "repos");
+            lock (store.Gate)
+            {
+                StateReset.Restore(store, new Store());
+                EntraEndpoints.ResetState();
+                options.AllowHttpCallbacks = Json.Bool(b, "allowHttpCallbacks") ?? false;
+                if (Directory.Exists(repos))
+                {
+                    Directory.Delete(repos, recursive: true);
+                }
+            }
+            return Results.Json(new Dictionary<string, object?>
+            {
+                ["reset"] = true,
+                ["allowHttpCallbacks"] = options.AllowHttpCallbacks,
+                ["signedInUserId"] = store.SignedInUserId,
+            });
+        });
+}
+
+/// <summary>Makes an object's state equal to a fresh instance's, property by property.</summary>
+internal static class StateReset
+{
+    /// <summary>
+    /// Every public settable property of <paramref name="target"/> takes <paramref name="fresh"/>'s value; every get-only
+    /// dictionary or list is emptied and refilled with <paramref name="fresh"/>'s entries; a get-only object with
+    /// properties (settings) is restored the same way; a get-only <see cref="object"/> (a lock) is kept. Anything else
+    /// (a get-only set, number or string) throws, so a new kind of state is never silently left behind.
+    /// </summary>
+    public static void Restore(object target, object fresh)
+    {
+        foreach (var p in target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (p.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+            if (p.SetMethod is { IsPublic: true })
+            {
+                p.SetValue(target, p.GetValue(fresh));
+                continue;
+            }
+            var current = p.GetValue(target);
+            var wanted = p.GetValue(fresh);
+            switch (current)
+            {
+                case IDictionary dictionary:
+                    dictionary.Clear();
+                    foreach (DictionaryEntry e in (IDictionary)wanted!)
+                    {
+                        dictionary.Add(e.Key, e.Value);
+                    }
+                    break;
+                case IList list:
+                    list.Clear();
+                    foreach (var item in (IList)wanted!)
+                    {
+                        list.Add(item);
+                    }
+                    break;
+                case null:
+                    throw new NotSupportedException($"StateReset cannot restore {target.GetType().Name}.{p.Name}: it is null.");
+                default:
+                    var type = current.GetType();
+                    if (type == typeof(object))
+                    {
+                        break; // the lock
+                    }
+                    if (type.IsValueType || type == typeof(string) || current is IEnumerable || p.GetGetMethod() is not { } getter || getter.IsStatic)
+                    {
+                        throw new NotSupportedException($"StateReset cannot restore {target.GetType().Name}.{p.Name} ({type.Name}): make it settable, a dictionary or a list, or restore it in Reset.");
+                    }
+                    Restore(current, wanted!);
+                    break;
+            }
+        }
+    }
+}
