@@ -24,6 +24,8 @@ param([Parameter(Mandatory)] [string] $RequestPipe)
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+# Read by the runtime at start (see Start-HelpExampleHost); the examples and the processes they start do not get it.
+[Environment]::SetEnvironmentVariable('DOTNET_TieredCompilation', $null)
 
 $pipe = [IO.Pipes.NamedPipeClientStream]::new('.', $RequestPipe, [IO.Pipes.PipeDirection]::In)
 $pipe.Connect(60000)

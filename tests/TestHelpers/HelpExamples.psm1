@@ -24,7 +24,8 @@
     shows (importing the module in a new pwsh, exit codes of pwsh -File, load isolation) is checked by Package,
     LoadIsolation, Pipeline and others. A pwsh per example cost about 0.5 CPU s to start, import and JIT before the
     example did anything; a runspace costs about 0.05. Back to back, the 61 examples took 62 CPU s in a pwsh each and
-    38 in runspaces.
+    38 in runspaces, and the two files 104 and 85 CPU s; with the host's tiered compilation off, the two files took 58
+    against 69 (and 63 against 78 in the other order).
     What a new runspace gives each example, as a new pwsh did:
       - nothing of PowerShell from an earlier example: no variable, function, alias, $PSDefaultParameterValues, location
         or imported module (the module auto-loads in each runspace, and loads its format views in each);
@@ -39,7 +40,9 @@
         the example's own; the shared HttpClient is only a connection pool; the private AssemblyLoadContext loads once,
         as in any session that imports the module in a second runspace;
       - PowerShell's process-wide state: $PSStyle (each example sets PlainText first), the module analysis cache (in
-        memory, as in a user's long session), the console's colours and title (no example changes them);
+        memory, as in a user's long session), the console's colours and title (no example changes them); and the
+        runtime's: the host runs with tiered compilation off (see Start-HelpExampleHost), which changes only how fast
+        the code is compiled;
       - processes an example leaves running are not stopped (nor were they with a pwsh per example); one that keeps the
         host from answering fails the example after Invoke-HelpExample's -TimeoutSeconds, and the host is replaced;
         an example that ends the process ([Environment]::Exit, a crash) gets the host's exit code, and the next a new host;
@@ -296,6 +299,12 @@ function Start-HelpExampleHost {
     $info.Environment['PSModuleAnalysisCachePath'] = Join-Path $Root 'ModuleAnalysisCache'
     $info.Environment['PFA_AZUREDEVOPS_HOME'] = Join-Path $Root 'host-state'
     $info.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    # Tiered compilation off: a long-lived process that runs much varied code a few times each spends less CPU
+    # compiling it once, fully, than compiling it quickly and then again, better, in the background (the host took
+    # 35.5 CPU s with it and 22.8 without, back to back; reversed, 38.9 and 27.9). It changes only how the runtime
+    # compiles, never what the code does. The host removes it from its environment, so the examples' processes start
+    # without it (a short-lived pwsh is slightly slower with it: 0.58 against 0.53 CPU s a start).
+    $info.Environment['DOTNET_TieredCompilation'] = '0'
     $info.WorkingDirectory = $Root
     $info.UseShellExecute = $false
     $info.RedirectStandardInput = $true
