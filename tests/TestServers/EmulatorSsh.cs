@@ -21,7 +21,10 @@ namespace PfaAzureDevOps.TestServers
                 throw new InvalidOperationException("The local Azure DevOps's sshd needs root (sshd runs the AuthorizedKeysCommand as root and must own its files).");
             }
 
-            string scripts = InstallScripts(server.RepositoryRoot, server.HttpUrl);
+            // The AuthorizedKeysCommand writes why it failed to ask the emulator (sshd discards its standard error) here,
+            // beside sshd's own log.
+            string keyCommandLog = Path.Combine(server.RunDirectory, "authorized-keys-command.log");
+            string scripts = InstallScripts(server.RepositoryRoot, server.HttpUrl, keyCommandLog);
             server.SetScriptDirectory(scripts);
             // The checkout's one host key (made once, see TestKeys), copied owner-only into this run's folder.
             string hostKey = Path.Combine(server.RunDirectory, "ssh_host_rsa_key");
@@ -82,7 +85,7 @@ namespace PfaAzureDevOps.TestServers
             }
         }
 
-        private static string InstallScripts(string repositoryRoot, string emulatorUrl)
+        private static string InstallScripts(string repositoryRoot, string emulatorUrl, string keyCommandLog)
         {
             if (OperatingSystem.IsWindows())
             {
@@ -116,7 +119,7 @@ namespace PfaAzureDevOps.TestServers
                 File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);   // 0755
                 foreach (string file in new[] { "authorized-keys-command.sh", "forced-command.sh" })
                 {
-                    string text = File.ReadAllText(Path.Combine(repositoryRoot, "tests", "AzureDevOpsEmulator", "ssh", file)).Replace("@EMULATOR_URL@", emulatorUrl);
+                    string text = File.ReadAllText(Path.Combine(repositoryRoot, "tests", "AzureDevOpsEmulator", "ssh", file)).Replace("@EMULATOR_URL@", emulatorUrl).Replace("@LOG_FILE@", keyCommandLog);
                     string target = Path.Combine(dir, file);
                     File.WriteAllText(target, text);
                     File.SetUnixFileMode(target, (UnixFileMode)0x1ED);

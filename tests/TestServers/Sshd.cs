@@ -61,12 +61,20 @@ namespace PfaAzureDevOps.TestServers
                 File.WriteAllText(config, string.Join("\n", all) + "\n");
                 var process = new ServerProcess(Program, new[] { "-D", "-e", "-f", config },
                     Path.Combine(directory, "sshd_" + name + ".stdout.log"), Path.Combine(directory, "sshd_" + name + ".stderr.log"));
-                if (process.WaitForPort(port, timeout))
+                // The port accepting is not enough: another server (another worker's sshd or emulator that drew the same
+                // free port) may hold it while this sshd failed to bind and exited; its clients would then be answered by a
+                // stranger that refuses their keys. So the listening socket must be this sshd's own.
+                if (process.WaitForPort(port, timeout) && ListensOn(process, port, timeout))
                 {
                     return new Sshd(process, port, config);
                 }
 
                 lastError = process.ReadStderr();
+                if (!process.HasExited && lastError.Length == 0)
+                {
+                    lastError = $"Another process holds 127.0.0.1:{port}; this sshd (PID {process.Id}) never listened on it. Address already in use";
+                }
+
                 process.Dispose();
                 if (!lastError.Contains("Address already in use", StringComparison.Ordinal))
                 {
@@ -75,6 +83,78 @@ namespace PfaAzureDevOps.TestServers
             }
 
             throw new InvalidOperationException("sshd did not start. Its log:\n" + lastError);
+        }
+
+        /// <summary>
+        /// True when <paramref name="process"/> itself holds a listening socket on 127.0.0.1:<paramref name="port"/>
+        /// (Linux: /proc/net/tcp and the process's file descriptors); waits while it is alive and may still bind. Where
+        /// /proc is not there (macOS), the port check alone stands.
+        /// </summary>
+        internal static bool ListensOn(ServerProcess process, int port, TimeSpan timeout)
+        {
+            if (!File.Exists("/proc/net/tcp"))
+            {
+                return true;
+            }
+
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (!process.HasExited)
+            {
+                HashSet<string> inodes = ListeningInodes(port);
+                if (inodes.Count > 0 && OwnsSocket(process.Id, inodes))
+                {
+                    return true;
+                }
+
+                if (DateTime.UtcNow >= deadline)
+                {
+                    return false;
+                }
+
+                System.Threading.Thread.Sleep(20);
+            }
+
+            return false;
+        }
+
+        private static HashSet<string> ListeningInodes(int port)
+        {
+            var inodes = new HashSet<string>(StringComparer.Ordinal);
+            string local = "0100007F:" + port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string line in File.ReadAllLines("/proc/net/tcp").Skip(1))
+            {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+                string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9 && f[1] == local && f[3] == "0A")
+                {
+                    inodes.Add("socket:[" + f[9] + "]");
+                }
+            }
+
+            return inodes;
+        }
+
+        private static bool OwnsSocket(int pid, HashSet<string> inodes)
+        {
+            try
+            {
+                foreach (string fd in Directory.EnumerateFiles("/proc/" + pid + "/fd"))
+                {
+                    string? target = new FileInfo(fd).LinkTarget;
+                    if (target != null && inodes.Contains(target))
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            return false;
         }
 
         public void Dispose() => _process.Dispose();
