@@ -240,6 +240,13 @@ function Start-PesterTests {
             # No PowerShell telemetry from the tests' pwsh processes (their children inherit it): it is not ours to send,
             # and each start spends about 0.05 CPU s on it.
             $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+            # The worker's runtime compiles each method once, fully optimized (no tiered re-compiling): a worker lives for
+            # minutes and runs new code (each file's tests) all along, so the background re-compiling of PowerShell's and
+            # Pester's hot code, 2.5 to 3 CPU s after each burst of new work, cost more than it saved (measured: Pester
+            # 301 -> 233 CPU s in a full run). The worker puts the variable back as it was before it starts anything, so
+            # the pwsh, emulator and other processes the tests start run with the runtime's defaults, as users' do.
+            $psi.Environment['PFA_WORKER_TIERED_COMPILATION'] = "$([Environment]::GetEnvironmentVariable('DOTNET_TieredCompilation'))"
+            $psi.Environment['DOTNET_TieredCompilation'] = '0'
             foreach ($a in $workerArgs) { $psi.ArgumentList.Add($a) }
             $psi.UseShellExecute = $false
             [Diagnostics.Process]::Start($psi)

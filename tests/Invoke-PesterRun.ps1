@@ -21,6 +21,13 @@ param(
     [string] $WorkerName = 'worker'
 )
 $ErrorActionPreference = 'Stop'
+# Start-PesterTests ran this pwsh without tiered compilation (DOTNET_TieredCompilation=0; the runtime read it at start);
+# what this worker starts gets the variable as it was (build/BuildTools.psm1 says why).
+if ($null -ne $env:PFA_WORKER_TIERED_COMPILATION) {
+    if ($env:PFA_WORKER_TIERED_COMPILATION) { $env:DOTNET_TieredCompilation = $env:PFA_WORKER_TIERED_COMPILATION }
+    else { Remove-Item Env:DOTNET_TieredCompilation -ErrorAction Ignore }
+    Remove-Item Env:PFA_WORKER_TIERED_COMPILATION
+}
 Import-Module $PesterManifest -Force
 Import-Module (Join-Path $PSScriptRoot '../build/BuildTools.psm1') -Function Get-CpuSeconds   # CPU of this process and its reaped children
 
