@@ -54,8 +54,15 @@ Measure-UnitLane 'xunit' {
     Build-TestProject $project
     $filter = $null
     if ($Fast) { $filter = 'Lane!=Integration'; $env:PFA_TEST_LANE = 'Unit' }
+    # The test host runs for a minute of ever new code: without tiered compilation it compiles each method once, fully
+    # optimized, instead of again in the background (measured: 23.9 -> 18.3 and 22.7 -> 20.4 CPU s, two pairs).
+    $tiered = $env:DOTNET_TieredCompilation
+    $env:DOTNET_TieredCompilation = '0'
     try { Invoke-XunitTests -Project $project -Configuration $Configuration -Version $Version -Filter $filter }
-    finally { Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore }
+    finally {
+        Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore
+        if ($null -eq $tiered) { Remove-Item Env:DOTNET_TieredCompilation -ErrorAction Ignore } else { $env:DOTNET_TieredCompilation = $tiered }
+    }
 }
 
 if (-not $Fast) {
