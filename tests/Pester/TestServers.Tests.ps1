@@ -256,3 +256,29 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
         }
     }
 }
+
+Describe 'The sshd launcher counts only its own listening socket' -Skip:(-not ($IsLinux -and (Test-Path /usr/sbin/sshd) -and (Test-Path /proc/net/tcp))) {
+    # A port that accepts is not proof: another server that drew the same free port (another worker's emulator sshd,
+    # with the checkout's one host key) would answer while this sshd failed to bind, and refuse every key it never saw
+    # (a "still refused the SSH key" that no retry mends). Sshd.Start waits for a listening socket of its own PID.
+    It 'sees its sshd''s socket on its port and not a stranger''s listener on another' {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/LocalAzureDevOps.psm1') -Force
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ('pfa-sshd-own-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory $dir
+        $stranger = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        try {
+            & ssh-keygen -q -t ed25519 -N '' -f "$dir/host" | Out-Null
+            $sshd = Start-LocalSshd -Directory $dir -Name own -ConfigLines @("HostKey $dir/host", 'UsePAM no', 'LogLevel ERROR')
+            $process = $sshd.GetType().GetField('_process', [Reflection.BindingFlags]'NonPublic,Instance').GetValue($sshd)
+            $listensOn = $sshd.GetType().GetMethod('ListensOn', [Reflection.BindingFlags]'NonPublic,Static')
+            $stranger.Start()
+            $listensOn.Invoke($null, @($process, $sshd.Port, [TimeSpan]::FromSeconds(2))) | Should -BeTrue
+            $listensOn.Invoke($null, @($process, $stranger.LocalEndpoint.Port, [TimeSpan]::FromMilliseconds(300))) | Should -BeFalse
+        }
+        finally {
+            $stranger.Stop()
+            if ($sshd) { $sshd.Dispose() }
+            Remove-Item -Recurse -Force $dir -ErrorAction Ignore
+        }
+    }
+}
