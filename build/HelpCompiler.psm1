@@ -215,7 +215,7 @@ function ConvertFrom-PfaInlineMarkdown {
     if ($null -eq $Text) { return '' }
     # Links: a web address shown after its text unless the text is the address; other targets (other pages) dropped.
     # Three plain replacements, not one with a script block evaluator: that cost 4 ms a call, most of the help build.
-    $t = $Text -replace '\[([^\]]+)\]\(\1\)', '$1' -replace '\[([^\]]+)\]\((https?://[^)\s]*)\)', '$1 ($2)' -replace '\[([^\]]+)\]\(([^)\s]*)\)', '$1'
+    $t = $Text -replace '\[([^\]]+)\]\((?=[^)\s]*\))\1\)', '$1' -replace '\[([^\]]+)\]\((https?://[^)\s]*)\)', '$1 ($2)' -replace '\[([^\]]+)\]\(([^)\s]*)\)', '$1'
     $t = $t -replace '\*\*(.+?)\*\*', '$1' -replace '(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])', '$1' -replace '`([^`]+)`', '$1'
     $t -replace '\\([\\`*_{}\[\]()#+\-.!<>])', '$1'
 }

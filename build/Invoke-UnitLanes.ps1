@@ -4,9 +4,9 @@
 
 .DESCRIPTION
     build.ps1 starts this as soon as the module is built, so the test projects build and xunit runs while the package
-    and the help are made (one core is mostly idle then) and then beside Pester. The xunit project needs only the
-    engine; the Mono lane needs the packaged dependencies/netfx, so it waits for the file PackageDone names, which
-    build.ps1 writes when the package is complete (and gives up when build.ps1 is gone).
+    and the help are made (one core is mostly idle then) and then beside Pester. The test projects build against the
+    engine alone, but both lanes' tests read the packaged dependencies/netfx, so they wait for the file PackageDone
+    names, which build.ps1 writes when the package is complete (and give up when build.ps1 is gone).
     Writes everything it and its children print to Log, and, last, Result: a JSON of each lane's counts, wall and CPU
     seconds (this process and the children it waited for, from /proc/self/stat; the process's own CPU elsewhere).
 #>
@@ -49,20 +49,23 @@ function Build-TestProject([string] $Project) {
     if ($LASTEXITCODE -ne 0) { throw "dotnet build $Project failed with exit code $LASTEXITCODE." }
 }
 
+function Wait-Package {
+    <# Until build.ps1 says the package is complete (the tests read it); gives up when build.ps1 is gone. #>
+    while (-not (Test-Path -LiteralPath $PackageDone)) {
+        if (-not (Get-Process -Id $ParentId -ErrorAction Ignore)) { throw 'build.ps1 stopped before the package was made.' }
+        Start-Sleep -Milliseconds 200
+    }
+}
+
 Measure-UnitLane 'xunit' {
     $project = Join-Path $RepositoryRoot 'tests/PfaAzureDevOps.Core.Tests'
     Build-TestProject $project
     $filter = $null
     if ($Fast) { $filter = 'Lane!=Integration'; $env:PFA_TEST_LANE = 'Unit' }
-    # The test host runs for a minute of ever new code: without tiered compilation it compiles each method once, fully
-    # optimized, instead of again in the background (measured: 23.9 -> 18.3 and 22.7 -> 20.4 CPU s, two pairs).
-    $tiered = $env:DOTNET_TieredCompilation
-    $env:DOTNET_TieredCompilation = '0'
+    # DependencyClosureTests read the packaged dependencies/netfx, which build.ps1 deletes and writes again meanwhile.
+    Wait-Package
     try { Invoke-XunitTests -Project $project -Configuration $Configuration -Version $Version -Filter $filter }
-    finally {
-        Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore
-        if ($null -eq $tiered) { Remove-Item Env:DOTNET_TieredCompilation -ErrorAction Ignore } else { $env:DOTNET_TieredCompilation = $tiered }
-    }
+    finally { Remove-Item Env:PFA_TEST_LANE -ErrorAction Ignore }
 }
 
 if (-not $Fast) {
@@ -70,10 +73,7 @@ if (-not $Fast) {
         $project = Join-Path $RepositoryRoot 'tests/PfaAzureDevOps.NetFx.Tests'
         Build-TestProject $project
         # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
-        while (-not (Test-Path -LiteralPath $PackageDone)) {
-            if (-not (Get-Process -Id $ParentId -ErrorAction Ignore)) { throw 'build.ps1 stopped before the package was made.' }
-            Start-Sleep -Milliseconds 200
-        }
+        Wait-Package
         Invoke-NetFxTests -RepositoryRoot $RepositoryRoot -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
     }
 }

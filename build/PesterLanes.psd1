@@ -10,33 +10,32 @@
         'WindowsPowerShell51.Tests.ps1'
     )
 
-    # Each file's wall time in seconds in a full run of the whole suite (main at 2af5d51 with the workers' tiered
-    # compilation off, clean clone, 3 workers beside xunit and Mono, under a load average of about 20 from other runs on
-    # the 2-core machine: read them as proportions). A full run prints the current ones ('Pester files'). Workers take the
-    # heaviest file first, so the long files start at once and the short ones fill the gaps. A file not listed counts
-    # as 30 s.
+    # Each file's wall time in seconds in a full run of the whole suite (main at 33f43a9, clean clone, 5 workers beside
+    # xunit and Mono on the 2-core machine: read them as proportions). A full run prints the current ones ('Pester
+    # files'). Workers take the heaviest file first, so the long files start at once and the short ones fill the gaps. A
+    # file not listed counts as 30 s.
     Weights = @{
-        'HelpExamplesKeys.Tests.ps1'    = 139
-        'EntraConnection.Tests.ps1'     = 106
-        'HelpExamplesConnect.Tests.ps1' = 101
-        'UserExperience.Tests.ps1'      = 78
-        'SshKeyLife.Tests.ps1'          = 70
-        'SshKeys.Tests.ps1'             = 61
-        'HardenInput.Tests.ps1'         = 57
+        'UserExperience.Tests.ps1'      = 97
+        'SshKeyLife.Tests.ps1'          = 94
+        'HelpExamplesKeys.Tests.ps1'    = 80
+        'EntraConnection.Tests.ps1'     = 59
+        'HelpExamplesConnect.Tests.ps1' = 59
+        'SshKeys.Tests.ps1'             = 56
+        'HardenInput.Tests.ps1'         = 52
         'Connection.Tests.ps1'          = 43
-        'SessionKill.Tests.ps1'         = 40
-        'SessionHardening.Tests.ps1'    = 37
-        'Pipeline.Tests.ps1'            = 18
-        'TestServers.Tests.ps1'         = 17
-        'AzDevOpsSshKeys.Tests.ps1'     = 14
-        'Help.Tests.ps1'                = 10
-        'ErrorCatalog.Tests.ps1'        = 9
-        'InstanceUsers.Tests.ps1'       = 7
-        'Registration.Tests.ps1'        = 7
-        'Package.Tests.ps1'             = 6
-        'LoadIsolation.Tests.ps1'       = 4
-        'WindowsPowerShell51.Tests.ps1' = 2
-        'HelpExamples.Tests.ps1'        = 1
+        'SessionKill.Tests.ps1'         = 36
+        'SessionHardening.Tests.ps1'    = 30
+        'Pipeline.Tests.ps1'            = 26
+        'AzDevOpsSshKeys.Tests.ps1'     = 21
+        'TestServers.Tests.ps1'         = 18
+        'Help.Tests.ps1'                = 16
+        'ErrorCatalog.Tests.ps1'        = 14
+        'Registration.Tests.ps1'        = 13
+        'InstanceUsers.Tests.ps1'       = 12
+        'LoadIsolation.Tests.ps1'       = 9
+        'Package.Tests.ps1'             = 9
+        'WindowsPowerShell51.Tests.ps1' = 5
+        'HelpExamples.Tests.ps1'        = 3
         'HelpCompiler.Tests.ps1'        = 1
     }
 }

@@ -14,6 +14,9 @@ Describe 'Inline markdown in help text' {
     It 'shows a link to another page as its text only' {
         ConvertFrom-Inline 'run [Get-AzDevOpsSshKey](Get-AzDevOpsSshKey.md) and [about_X](about_X.md)' | Should -BeExactly 'run Get-AzDevOpsSshKey and about_X'
     }
+    It 'leaves a bracket pair whose target has a space as written, even when text and target are equal' {
+        ConvertFrom-Inline 'see [a b](a b) and [x](y z)' | Should -BeExactly 'see [a b](a b) and [x](y z)'
+    }
     It 'handles several kinds of link in one paragraph, and leaves brackets that are no link' {
         ConvertFrom-Inline '[a](http://x.test) [b](b.md) [c](c) [d] (e)' | Should -BeExactly 'a (http://x.test) b c [d] (e)'
     }
