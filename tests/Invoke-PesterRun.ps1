@@ -99,6 +99,21 @@ while ($next = Get-NextTestFile) {
     # Renamed into place, so the parent never reads a half-written result (an empty file parses as $null).
     Move-Item -LiteralPath (Join-Path $ResultDirectory "$name.json.tmp") -Destination (Join-Path $ResultDirectory "$name.json") -Force
 }
-# The local Azure DevOps the files shared (Enter-TestSession), stopped and reaped here so its CPU counts in this worker's.
-if ('PfaAzureDevOps.TestServers.WorkerAzureDevOps' -as [type]) { [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Stop() }
+# The local Azure DevOps the files shared (Enter-TestSession), stopped and reaped here: its CPU (and its sshd's, with the
+# sshd's session children) counts in no file, so it is written as <WorkerName>.servers.json for the parent to print.
+# ReapedInFilesCpuSeconds: servers stopped earlier (replaced in a lease, or stopped by a test), already counted in the
+# CpuSeconds of the file during which it happened; Replaced: how many leases found the server not resetting.
+if ('PfaAzureDevOps.TestServers.WorkerAzureDevOps' -as [type]) {
+    $worker = [PfaAzureDevOps.TestServers.WorkerAzureDevOps]
+    $reapedInFiles = $worker::ReapedCpuSeconds
+    $cpu = Get-CpuSeconds
+    $worker::Stop()
+    [pscustomobject]@{
+        Worker                  = $WorkerName
+        CpuSeconds              = [Math]::Round((Get-CpuSeconds) - $cpu, 1)
+        ReapedInFilesCpuSeconds = [Math]::Round($reapedInFiles, 1)
+        Replaced                = $worker::Replaced
+    } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory "$WorkerName.servers.json.tmp") -Encoding utf8
+    Move-Item -LiteralPath (Join-Path $ResultDirectory "$WorkerName.servers.json.tmp") -Destination (Join-Path $ResultDirectory "$WorkerName.servers.json") -Force
+}
 exit 0

@@ -14,8 +14,8 @@ namespace AzureDevOpsEmulator;
 /// <summary>
 /// <c>POST /_test/reset</c>: puts the running emulator back into the state of a fresh start, so one process can serve one
 /// test file after another (tests/TestServers, WorkerAzureDevOps). It first aborts every request still in flight (a
-/// hanging or delayed fault, a late client of the previous user) and waits until none is left, then, under the store's
-/// lock, replaces all state: the store (users, apps, tokens, orgs, keys, faults, settings, counters, SSH settings) is made
+/// hanging or delayed fault, a late client of the previous user) and waits until none is left, refusing (503) every request
+/// that arrives meanwhile (<see cref="Track"/>); then, under the store's lock, it replaces all state: the store (users, apps, tokens, orgs, keys, faults, settings, counters, SSH settings) is made
 /// equal to a new <see cref="Store"/> property by property (<see cref="StateReset"/>: a kind of state it cannot restore
 /// makes the reset fail instead of being left behind), the Entra state is a new one (a new signing key, so no earlier
 /// token verifies), the repositories on disk are deleted, and <c>allowHttpCallbacks</c> is set as the body says.
@@ -27,7 +27,22 @@ internal static class Reset
     /// <summary>Requests being served now (all but the reset itself), so a reset can abort them and wait for them.</summary>
     private static readonly ConcurrentDictionary<HttpContext, byte> InFlight = new();
 
-    /// <summary>The first middleware: registers every request but the reset for as long as it runs.</summary>
+    /// <summary>
+    /// Guards <see cref="_resets"/> and the registration in <see cref="InFlight"/> together: a request either registers
+    /// before a reset begins (so the reset sees it, aborts it and waits for it) or finds the reset running and is refused.
+    /// Without it, a request arriving between "nothing in flight" and the store's lock would run beside the restore and
+    /// could leave its state behind for the next user.
+    /// </summary>
+    private static readonly object Sync = new();
+
+    /// <summary>Resets running now (normally 0 or 1); while above 0 every request but the reset gets 503.</summary>
+    private static int _resets;
+
+    /// <summary>
+    /// The first middleware: registers every request but the reset for as long as it runs, and refuses (503) every
+    /// request that arrives while a reset runs: it can only be a late client of the previous user, since the next one
+    /// sends nothing before its reset has answered (LocalAzureDevOps.Reset sends its sshd settings after it).
+    /// </summary>
     public static void Track(WebApplication app) =>
         app.Use(async (ctx, next) =>
         {
@@ -36,7 +51,20 @@ internal static class Reset
                 await next(ctx);
                 return;
             }
-            InFlight.TryAdd(ctx, 0);
+            bool refused;
+            lock (Sync)
+            {
+                refused = _resets > 0;
+                if (!refused)
+                {
+                    InFlight.TryAdd(ctx, 0);
+                }
+            }
+            if (refused)
+            {
+                await Json.Bad($"The emulator is being reset ({Path}): a request that arrives meanwhile belongs to the previous user and is refused.", 503).ExecuteAsync(ctx);
+                return;
+            }
             try
             {
                 await next(ctx);
@@ -47,33 +75,56 @@ internal static class Reset
             }
         });
 
+    /// <summary>
+    /// Maps the reset. Its body: <c>allowHttpCallbacks</c> (bool), and <c>holdMs</c>, a knob for the emulator's own test
+    /// (TestServers.Tests): how long to wait once nothing is in flight and before the state is replaced, so a test can
+    /// send a request while a reset runs.
+    /// </summary>
     public static void Map(WebApplication app, Store store, EmulatorOptions options) =>
         app.MapPost(Path, async (HttpContext ctx) =>
         {
             var b = await Json.BodyAsync(ctx);
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!InFlight.IsEmpty)
+            lock (Sync)
             {
-                foreach (var request in InFlight.Keys)
-                {
-                    request.Abort();
-                }
-                if (DateTime.UtcNow > deadline)
-                {
-                    var left = string.Join(", ", InFlight.Keys.Select(c => c.Request.Method + " " + c.Request.Path));
-                    return Json.Bad($"Requests still in flight 10 s after they were aborted: {left}. Start a new emulator instead.", 503);
-                }
-                await Task.Delay(10);
+                _resets++;
             }
-            var repos = System.IO.Path.Combine(options.DataDir, "repos");
-            lock (store.Gate)
+            try
             {
-                StateReset.Restore(store, new Store());
-                EntraEndpoints.ResetState();
-                options.AllowHttpCallbacks = Json.Bool(b, "allowHttpCallbacks") ?? false;
-                if (Directory.Exists(repos))
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                while (!InFlight.IsEmpty)
                 {
-                    Directory.Delete(repos, recursive: true);
+                    foreach (var request in InFlight.Keys)
+                    {
+                        request.Abort();
+                    }
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        var left = string.Join(", ", InFlight.Keys.Select(c => c.Request.Method + " " + c.Request.Path));
+                        return Json.Bad($"Requests still in flight 10 s after they were aborted: {left}. Start a new emulator instead.", 503);
+                    }
+                    await Task.Delay(10);
+                }
+                if (Json.Int(b, "holdMs") is int hold and > 0)
+                {
+                    await Task.Delay(hold);
+                }
+                var repos = System.IO.Path.Combine(options.DataDir, "repos");
+                lock (store.Gate)
+                {
+                    StateReset.Restore(store, new Store());
+                    EntraEndpoints.ResetState();
+                    options.AllowHttpCallbacks = Json.Bool(b, "allowHttpCallbacks") ?? false;
+                    if (Directory.Exists(repos))
+                    {
+                        Directory.Delete(repos, recursive: true);
+                    }
+                }
+            }
+            finally
+            {
+                lock (Sync)
+                {
+                    _resets--;
                 }
             }
             return Results.Json(new Dictionary<string, object?>

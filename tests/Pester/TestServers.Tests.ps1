@@ -127,7 +127,7 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
         }
     }
 
-    It 'a reset leaves nothing of the previous user: every read as fresh, tokens, codes, keys, repositories and requests in flight gone' {
+    It 'a reset leaves nothing of the previous user: every read as fresh, tokens, codes, keys, repositories and requests in flight gone, late ones refused' {
         $ado = Start-LocalAzureDevOps -WithSsh -AllowHttpCallbacks
         $client = [Net.Http.HttpClient]::new([Net.Http.SocketsHttpHandler]@{ UseProxy = $false })
         try {
@@ -208,6 +208,25 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
             $again = & $C POST /_test/apps @{ name = 'Http'; callbackUrl = 'http://127.0.0.1:9/cb'; scopes = 'vso.code_write' }
             $authorize = "$H/oauth2/authorize?client_id=$($again.id)&response_type=Assertion&state=s&scope=vso.code_write&redirect_uri=$([uri]::EscapeDataString('http://127.0.0.1:9/cb'))"
             (Invoke-WebRequest -Uri $authorize -NoProxy).Content | Should -Match 'name="consentId"'
+
+            # A request that arrives while a reset runs (a late client of the previous user: a child it left, a retry) is
+            # refused at once, not run beside the restore, where it could leave its state to the next user. holdMs (an
+            # emulator knob) keeps this reset between "nothing in flight" and the restore long enough to send one.
+            $json = { param($text) [Net.Http.StringContent]::new($text, [Text.Encoding]::UTF8, 'application/json') }
+            $resetting = $client.PostAsync("$H/_test/reset", (& $json '{"holdMs":1500}'))
+            $statuses = [Collections.Generic.List[int]]::new()
+            while (-not $resetting.IsCompleted -and -not $statuses.Contains(503)) {
+                try {
+                    $response = $client.PostAsync("$H/_test/orgs", (& $json ('{"name":"late' + $statuses.Count + '"}'))).GetAwaiter().GetResult()
+                    $statuses.Add([int]$response.StatusCode); $response.Dispose()
+                }
+                catch [Net.Http.HttpRequestException] { $statuses.Add(0) }   # registered before the reset: aborted by it
+            }
+            $statuses | Should -Contain 503 -Because 'every request but the reset is refused while a reset runs'
+            $resetting.Wait(30000) | Should -BeTrue
+            [int]$resetting.Result.StatusCode | Should -Be 200
+            $orgs = & $C GET /_test/orgs   # one JSON array, not enumerated
+            $orgs.Count | Should -Be 0 -Because 'no organization posted before or during the reset survives it, and the requests after it are served again'
         }
         finally { $client.Dispose(); Stop-LocalAzureDevOps $ado }
     }
@@ -240,8 +259,15 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
 
             & kill -KILL $second.Pid
             Start-Sleep -Milliseconds 200
-            $third = (Enter-TestSession -LocalAzureDevOps).Ado
+            $replaced = [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Replaced
+            $savedError = [Console]::Error
+            $said = [IO.StringWriter]::new()
+            [Console]::SetError($said)   # the worker's stderr, which goes to its log (worker<N>.log)
+            try { $third = (Enter-TestSession -LocalAzureDevOps).Ado }
+            finally { [Console]::SetError($savedError) }
             $third.Pid | Should -Not -Be $second.Pid -Because 'a server that is gone is replaced'
+            "$said" | Should -Match "WorkerAzureDevOps: replacing the worker's local Azure DevOps \($([regex]::Escape($second.HttpUrl)).*no longer running" -Because 'a replacement says why in the worker''s log, so a reset that no longer works is seen'
+            [PfaAzureDevOps.TestServers.WorkerAzureDevOps]::Replaced | Should -Be ($replaced + 1)
             (Control GET /_test/health).ok | Should -BeTrue
             Exit-TestSession
 
