@@ -85,7 +85,7 @@ function Measure-Lane([string] $Lane, [scriptblock] $Body) {
 function Format-LaneTimes([double] $Wall, [double] $Cpu) {
     $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
     # What no lane counts: the local Azure DevOps' build (a thread of this process, reaped after the build lane), the
-    # Pester workers' shared emulators (reaped when a worker ends, after its last file) and this process's waiting.
+    # Pester workers' and the lanes' pwsh starts, and this process's waiting.
     $lanes = ($script:LaneTimes.Values | Measure-Object Cpu -Sum).Sum
     if ($Cpu -gt $lanes) { $parts += 'other CPU {0:0} s' -f ($Cpu - $lanes) }
     $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + (((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ') } else { '' }
@@ -272,6 +272,13 @@ function Invoke-Test {
         }
     }
     $pesterCpu = ($pester.Files | Measure-Object CpuSeconds -Sum).Sum
+    # The workers' shared local Azure DevOps (and sshd), stopped after each worker's last file: counted here, not in a file.
+    $servers = @(Get-ChildItem -LiteralPath $results -Filter '*.servers.json' -ErrorAction Ignore | ForEach-Object { Get-Content -Raw -LiteralPath $_.FullName | ConvertFrom-Json })
+    if ($servers.Count) {
+        $serversCpu = [double]($servers | Measure-Object CpuSeconds -Sum).Sum
+        $pesterCpu += $serversCpu
+        Write-Host ('Pester workers'' shared local Azure DevOps (with sshd): {0:0.0} CPU s in {1} workers, replaced {2} times (counted in Pester''s CPU below, in no file)' -f $serversCpu, $servers.Count, [int]($servers | Measure-Object Replaced -Sum).Sum)
+    }
     $script:LaneTimes['Pester'] = [pscustomobject]@{ Wall = $pesterWatch.Elapsed.TotalSeconds; Cpu = [double]$pesterCpu }
     $passed = $unit.Passed + $netfx.Passed + $pester.Passed
     $failed = $unit.Failed + $netfx.Failed + $pester.Failed

@@ -40,7 +40,15 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
         function script:Clear-AllKeys {
             foreach ($o in 'samplecorp', 'contoso') { Get-AzDevOpsSshKey -Organization $o | Remove-AzDevOpsSshKey -Force }
         }
-        function script:Test-Clone([string] $Url) { (Test-PfaAzureDevOpsSshAccess $Url -HostKeyFingerprint $HostFp -ErrorAction SilentlyContinue).Success }
+        function script:Test-Clone([string] $Url) {
+            # A refusal is what some cases expect; the log says what each refusal was, so an unexpected one can be read.
+            $r = Test-PfaAzureDevOpsSshAccess $Url -HostKeyFingerprint $HostFp -ErrorAction SilentlyContinue -ErrorVariable failure
+            if (-not ($r -and $r.Success)) {
+                $why = if ($r) { "$($r.ErrorId): $($r.Message)" } else { "$failure" }
+                Write-Host "  (Test-Clone $Url -> $($why.Substring(0, [Math]::Min(140, $why.Length))))"
+            }
+            [bool]($r -and $r.Success)
+        }
     }
 
     AfterAll { Exit-TestSession }
