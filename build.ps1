@@ -66,6 +66,7 @@ $PesterVersion = '5.7.1'
 $script:Done = @{}
 
 $script:LaneTimes = [ordered]@{}
+$script:BootstrapJobs = @()
 
 function Invoke-Step([string] $Name, [scriptblock] $Body) {
     if ($script:Done[$Name]) { return }
@@ -97,12 +98,35 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
-function Invoke-Bootstrap {
+function Invoke-Bootstrap([switch] $Background) {
+    <# The tools and packages every task needs. -Background (Test): Pester's package (tests/tools) and the browser
+       helper's node packages are restored on threads while the module builds; Wait-Bootstrap waits for them. #>
     Invoke-Step Bootstrap {
         Invoke-Native dotnet @('tool', 'restore')
-        Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--verbosity', 'quiet')
         Install-DebianPackages -Commands @{ sshd = 'openssh-server'; ssh = 'openssh-client'; 'ssh-keygen' = 'openssh-client'; git = 'git'; chromium = 'chromium'; mono = 'mono-complete' }
-        Invoke-Native npm @('ci', '--prefix', (Join-Path $Root 'tests/Browser'), '--no-audit', '--no-fund', '--loglevel', 'error')
+        $restores = @(
+            @{ File = 'dotnet'; Arguments = @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--verbosity', 'quiet') }
+            @{ File = 'npm'; Arguments = @('ci', '--prefix', (Join-Path $Root 'tests/Browser'), '--no-audit', '--no-fund', '--loglevel', 'error') }
+        )
+        foreach ($r in $restores) {
+            if (-not $Background) { Invoke-Native $r.File $r.Arguments; continue }
+            $script:BootstrapJobs += Start-ThreadJob -Name "$($r.File) $($r.Arguments[0])" -ArgumentList $r.File, $r.Arguments -ScriptBlock {
+                param($File, $Arguments)
+                $out = & $File @Arguments 2>&1 | ForEach-Object { "$_" }
+                [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $out; Command = "$File $($Arguments -join ' ')" }
+            }
+        }
+    }
+}
+
+function Wait-Bootstrap {
+    <# Waits for Invoke-Bootstrap -Background's restores, prints what they printed, and fails when one failed. #>
+    $jobs = @($script:BootstrapJobs)
+    $script:BootstrapJobs = @()
+    foreach ($job in $jobs) {
+        $r = $job | Receive-Job -Wait -AutoRemoveJob
+        if ($r.Output) { $r.Output | Out-Host }
+        if ($r.ExitCode -ne 0) { throw "$($r.Command) failed with exit code $($r.ExitCode)." }
     }
 }
 
@@ -229,7 +253,7 @@ function Invoke-Test {
     $netfx = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     try {
         Measure-Lane 'build' {
-            Invoke-Bootstrap
+            Invoke-Bootstrap -Background
             # The module first. Then, beside the package and the help (which keep one core busy at most), the test
             # servers' emulator on a thread of this process and the xunit and Mono lanes in a pwsh of their own: they
             # build their test projects and run, first beside the rest of the build, then beside Pester.
@@ -238,6 +262,7 @@ function Invoke-Test {
             if (-not $SkipUnitTests) { $script:UnitLanes = Start-UnitLanes -ResultDirectory $results }
             Invoke-Package
             if ($script:UnitLanes) { New-Item -ItemType File -Path $script:UnitLanes.PackageDone -Force | Out-Null }
+            Wait-Bootstrap
             # PowerShell's assemblies compiled ahead of time for the tests' fresh pwsh processes (once per pwsh version).
             $script:TestPwshHome = Get-TestPwshHome -RepositoryRoot $Root
         }
