@@ -2,8 +2,12 @@
 # Issue 9, the session side: sign-out leaves no MSAL cache behind (every flow, every replaced connection), Entra
 # errors name the action that fixes that flow and keep the trace and correlation ids out of the one-line message,
 # -ForceRefresh of a service principal calls Entra. Each sign-in runs in a child pwsh that trusts the emulator's
-# certificate only through SSL_CERT_FILE. Steps share a child where a fresh process is not what a case checks; a step
-# that must not find this session's state (the next Connect after a sign-out, a Connect while connected) gets its own.
+# certificate only through SSL_CERT_FILE. A child (a pwsh with the module and MSAL: about 1 CPU s) is the cost here, so
+# a case's steps share one child where a fresh process is not what it checks. A Connect after a sign-out, or while
+# connected, runs in the same child as the step before it: that child still holds everything the earlier step left in
+# memory as well as on disk, so a cache the sign-out forgot (in memory or in the vault) would answer the wrong secret
+# there too; the vault is also checked from this process. The next sign-in of a user after a sign-out gets a process
+# of its own (the user's first sign-in ran in another), as does the worker's read of a token a child stored.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
     $script:Session = Enter-TestSession -LocalAzureDevOps
@@ -45,16 +49,25 @@ BeforeAll {
     }
 
     # Connect -UseDeviceCode in a job; approves the code when one is asked for. Code is $null when none was asked for.
-    function script:Connect-WithDeviceCode([string] $ClientId, [string] $UserEmail) {
+    # -Before runs in the job before the sign-in, -After after it (their output lines are Before and After; an error
+    # that stops either is a line ERR=<error id>): steps of the case that need no process of their own.
+    function script:Connect-WithDeviceCode([string] $ClientId, [string] $UserEmail, [string] $Before = '', [string] $After = '') {
         $saved = $env:SSL_CERT_FILE
         $env:SSL_CERT_FILE = $Ado.CertificatePath
         try {
             $job = Start-Job -ScriptBlock {
-                param($orgUrl)
+                param($orgUrl, $before, $after)
                 $env:CI = 'true'
                 Import-Module PfaAzureDevOps
-                Connect-PfaAzureDevOps -UseDeviceCode -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop -WarningAction SilentlyContinue
-            } -ArgumentList "$($Ado.HttpsUrl)/orgh"
+                function Invoke-Step([string] $Text) {
+                    if (-not $Text) { return @() }
+                    $ErrorActionPreference = 'Stop'
+                    try { @(& ([scriptblock]::Create($Text)) | ForEach-Object { "$_" }) } catch { @('ERR=' + $_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + $_.Exception.Message) }
+                }
+                $b = Invoke-Step $before
+                $c = Connect-PfaAzureDevOps -UseDeviceCode -OrganizationUrl $orgUrl -PassThru -ErrorAction Stop -WarningAction SilentlyContinue
+                [pscustomobject]@{ Connection = $c; Before = $b; After = (Invoke-Step $after) }
+            } -ArgumentList "$($Ado.HttpsUrl)/orgh", $Before, $After
         }
         finally { $env:SSL_CERT_FILE = $saved }
         try {
@@ -66,7 +79,9 @@ BeforeAll {
             }
             $null = Wait-Job $job -Timeout 120
             $out = @(Receive-Job $job -ErrorVariable jobErrors -ErrorAction SilentlyContinue)
-            [pscustomobject]@{ Code = $code; Connection = @($out)[0]; Errors = @($jobErrors) }
+            $result = @($out)[0]
+            $lines = if ($result) { @($result.Before) + @($result.After) } else { @() }
+            [pscustomobject]@{ Code = $code; Connection = $(if ($result) { $result.Connection }); Output = $lines; Text = ($lines -join "`n"); Errors = @($jobErrors) }
         }
         finally { Remove-Job $job -Force }
     }
@@ -89,22 +104,26 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        $r = Invoke-Child -Script ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CACHED=' + @(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*').Count`nDisconnect-PfaAzureDevOps -Force")
-        $r.ExitCode | Should -Be 0 -Because $r.Text
-        Read-Value $r 'CACHED' | Should -BeGreaterThan 0 -Because 'the connected principal had an MSAL cache to remove'
+        # One child: connect, count the cache, sign out, count again, then Connect with a wrong secret, Entra's token
+        # calls counted around it (the child that signed out still holds whatever the connection left in memory).
+        $count = "@(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*').Count"
+        $calls = "[int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials'"
+        $e = Get-ChildError ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CACHED=' + $count`nDisconnect-PfaAzureDevOps -Force`n'AFTER=' + $count`n`$before = $calls`ntry { " +
+            (Connect-ServicePrincipalText $sp 'wrong-secret-7') + " } finally { 'CALLS=' + ($calls - `$before) }")
+        Read-Value $e 'CACHED' | Should -BeGreaterThan 0 -Because "the connected principal had an MSAL cache to remove ($($e.Text))"
+        Read-Value $e 'AFTER' | Should -Be '0' -Because 'Disconnect removes it'
         Get-MsalCacheFiles | Should -BeNullOrEmpty
-        $before = [int](Control GET '/_test/entra/counters').'token:client_credentials'
-        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-7')
         Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
-        [int](Control GET '/_test/entra/counters').'token:client_credentials' | Should -Be ($before + 1)
+        Read-Value $e 'CALLS' | Should -Be '1' -Because 'the wrong secret is put to Entra, not answered from a cache'
     }
 
     It 'Connect -ServicePrincipal checks the secret with Entra even while the same principal is connected' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        (Invoke-Child -Script (Connect-ServicePrincipalText $sp $sp.clientSecret)).ExitCode | Should -Be 0
-        $e = Get-ChildError (Connect-ServicePrincipalText $sp 'wrong-secret-8')
+        # Connected, and then (in the same child, the principal's token in memory and in the vault) the wrong secret.
+        $e = Get-ChildError ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CONNECTED=' + (Get-PfaAzureDevOpsConnection).Flow`n" + (Connect-ServicePrincipalText $sp 'wrong-secret-8'))
+        Read-Value $e 'CONNECTED' | Should -Be 'ServicePrincipal' -Because $e.Text
         Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
     }
 
@@ -116,12 +135,14 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
         $first.Code | Should -Not -BeNullOrEmpty
         @(Get-MsalCacheFiles | Where-Object Name -like 'entra-msal-user-*') | Should -Not -BeNullOrEmpty -Because 'the signed-in user has an MSAL cache'
         $sp = New-ServicePrincipal
-        # One child connects the principal, counts the user's cache files left, then signs out.
-        $r = Invoke-Child -Script ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'USERCACHE=' + @(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-user-*').Count`nDisconnect-PfaAzureDevOps -Force")
-        $r.ExitCode | Should -Be 0 -Because $r.Text
-        Read-Value $r 'USERCACHE' | Should -Be '0' -Because 'the replaced user''s cache goes with the connection'
-        Get-MsalCacheFiles | Should -BeNullOrEmpty
-        $again = Connect-WithDeviceCode -ClientId $app.clientId
+        # A new process (the user signed in in another) connects the principal, counts the user's cache files left,
+        # signs out and counts every MSAL cache file; then the same process signs in with a device code again.
+        $count = "@(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*"
+        $again = Connect-WithDeviceCode -ClientId $app.clientId -Before ((Connect-ServicePrincipalText $sp $sp.clientSecret) +
+            " -ErrorAction Stop`n'USERCACHE=' + $count" + "user-*').Count`nDisconnect-PfaAzureDevOps -Force -ErrorAction Stop`n'ALLCACHE=' + $count" + "').Count")
+        Read-Value $again 'ERR' | Should -BeNullOrEmpty -Because $again.Text
+        Read-Value $again 'USERCACHE' | Should -Be '0' -Because "the replaced user's cache goes with the connection ($($again.Text))"
+        Read-Value $again 'ALLCACHE' | Should -Be '0' -Because 'Disconnect leaves no MSAL cache'
         $again.Code | Should -Not -BeNullOrEmpty -Because 'no silent sign-in as the first user'
         $again.Errors | Should -BeNullOrEmpty
     }
@@ -134,16 +155,18 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
         New-TestStateHome | Out-Null
         New-PublicEntraApp | Out-Null
         $sp = New-ServicePrincipal
-        # The wrong secret, then (in the same child) the right one, connected for the renewal below.
-        $e = Get-ChildError ((Connect-ServicePrincipalText $sp 'wrong-secret-9') + " } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }; try { " + (Connect-ServicePrincipalText $sp $sp.clientSecret))
-        Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret'
+        # The wrong secret, then (in the same child) the right one; then the same refusal on renewal (the secret was
+        # rotated in Entra: the error set from the child once it is connected) names the same fix. Lines RENEW* are
+        # the renewal's.
+        $rotate = "`$null = Invoke-RestMethod -Method Post -Uri '$($Ado.HttpUrl)/_test/entra/errors' -NoProxy -ContentType 'application/json' -Body '{`"code`":7000215,`"grant`":`"client_credentials`",`"clientId`":`"$($sp.clientId)`",`"count`":-1}'"
+        $e = Get-ChildError ((Connect-ServicePrincipalText $sp 'wrong-secret-9') + " } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }; try { " + (Connect-ServicePrincipalText $sp $sp.clientSecret) +
+            "; 'CONNECTED'`n$rotate`n`$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh } catch { 'RENEWERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'RENEWMSG=' + `$_.Exception.Message }; try { ")
+        Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
         $message = Read-Value $e 'MSG'
         $message | Should -Not -Match 'Set-PfaAzureDevOpsApp'
         $message | Should -Match 'Connect-PfaAzureDevOps -ServicePrincipal'
-        @($e.Output) -contains 'NOERROR' | Should -BeTrue -Because "the right secret connects ($($e.Text))"
-        # The same refusal on renewal (the secret was rotated in Entra) names the same fix.
-        Control POST '/_test/entra/errors' @{ code = 7000215; grant = 'client_credentials'; clientId = $sp.clientId; count = -1 } | Out-Null
-        $renew = Get-ChildError 'Get-PfaAzureDevOpsAccessToken -ForceRefresh'
+        @($e.Output) -contains 'CONNECTED' | Should -BeTrue -Because "the right secret connects ($($e.Text))"
+        $renew = [pscustomobject]@{ Output = @($e.Output | Where-Object { $_ -like 'RENEW*' } | ForEach-Object { $_.Substring(5) }); Text = $e.Text }
         Read-Value $renew 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $renew.Text
         Read-Value $renew 'MSG' | Should -Match 'Connect-PfaAzureDevOps -ServicePrincipal'
         Read-Value $renew 'MSG' | Should -Not -Match 'Set-PfaAzureDevOpsApp'
@@ -152,10 +175,13 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
     It 'Trace ID, Correlation ID and Timestamp (CR LF separated, as Entra sends them) stay out of the message, in properties and -Verbose' {
         New-TestStateHome | Out-Null
         $app = New-PublicEntraApp
-        (Connect-WithDeviceCode -ClientId $app.clientId).Errors | Should -BeNullOrEmpty
-        Control POST '/_test/entra/errors' @{ code = 50173; grant = 'refresh_token'; clientId = $app.clientId; count = -1 } | Out-Null
-        # The error's properties, then (the same refusal again, in the same child) what -Verbose shows.
-        $e = Get-ChildError "Get-PfaAzureDevOpsAccessToken -ForceRefresh } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message.Replace(`"``r`", '<CR>').Replace(`"``n`", '<LF>'); 'TRACE=' + `$_.Exception.TraceId; 'CORRELATION=' + `$_.Exception.CorrelationId }; try { Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1"
+        # Signed in with a device code, the refresh refused (the error set from the job once it is connected); the
+        # error's properties, then (the same refusal again, in the same process) what -Verbose shows.
+        $refuse = "`$null = Invoke-RestMethod -Method Post -Uri '$($Ado.HttpUrl)/_test/entra/errors' -NoProxy -ContentType 'application/json' -Body '{`"code`":50173,`"grant`":`"refresh_token`",`"clientId`":`"$($app.clientId)`",`"count`":-1}'"
+        $e = Connect-WithDeviceCode -ClientId $app.clientId -After ("$refuse`ntry { Get-PfaAzureDevOpsAccessToken -ForceRefresh; 'NOERROR' } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message.Replace(`"``r`", '<CR>').Replace(`"``n`", '<LF>'); 'TRACE=' + `$_.Exception.TraceId; 'CORRELATION=' + `$_.Exception.CorrelationId }`n" +
+            "try { Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose 4>&1 } catch { 'ERR2=' + `$_.FullyQualifiedErrorId.Split(',')[0] }")
+        $e.Errors | Should -BeNullOrEmpty
+        $e.Connection | Should -Not -BeNullOrEmpty -Because $e.Text
         Read-Value $e 'ERR' | Should -Be 'EntraInteractionRequired' -Because $e.Text
         $message = Read-Value $e 'MSG'
         $message | Should -Match 'revoked'
