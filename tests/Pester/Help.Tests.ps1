@@ -29,8 +29,17 @@ BeforeAll {
     function Get-RealParameterNames([string] $Name) {
         @((Get-Command -Name $Name -Module PfaAzureDevOps).Parameters.Keys | Where-Object { $script:Common -notcontains $_ } | Sort-Object)
     }
+    # Get-Help -Full of a command, read once per command: it is the file's cost (about 0.1 CPU s a call, and the
+    # tests below read the same page up to six times). Get-Help builds a new object from the MAML on every call and
+    # the tests only read it, so one read serves them all; the first read of each command still happens here, from
+    # the packaged module's MAML.
+    $script:HelpCache = @{}
+    function Get-FullHelp([string] $Name) {
+        if (-not $script:HelpCache.ContainsKey($Name)) { $script:HelpCache[$Name] = Get-Help -Name $Name -Full -ErrorAction Stop }
+        $script:HelpCache[$Name]
+    }
     function Get-HelpParameters([string] $Name) {
-        $help = Get-Help -Name $Name -Full -ErrorAction Stop
+        $help = Get-FullHelp $Name
         if (-not ($help.PSObject.Properties['parameters'] -and $help.parameters -and $help.parameters.PSObject.Properties['parameter'])) { return @() }
         @($help.parameters.parameter)
     }
@@ -69,7 +78,7 @@ Describe 'Module exports' {
 Describe 'Help and conventions of <Name>' -ForEach $script:CommandCases {
     BeforeAll {
         $script:Command = Get-Command -Name $Name -Module PfaAzureDevOps -ErrorAction Stop
-        $script:Help = Get-Help -Name $Name -Full -ErrorAction Stop
+        $script:Help = Get-FullHelp $Name
     }
 
     It 'has a help page docs/en-US/<Name>.md' {
