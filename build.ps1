@@ -83,12 +83,14 @@ function Measure-Lane([string] $Lane, [scriptblock] $Body) {
     finally { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = $watch.Elapsed.TotalSeconds; Cpu = (Get-CpuSeconds) - $cpu } }
 }
 
-function Format-LaneTimes([double] $Wall, [double] $Cpu) {
+function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $CompilerServerCpu) {
     $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
     # What no lane counts: the local Azure DevOps' build (a thread of this process, reaped after the build lane), the
     # Pester workers' and the lanes' pwsh starts, and this process's waiting.
     $lanes = ($script:LaneTimes.Values | Measure-Object Cpu -Sum).Sum
     if ($Cpu -gt $lanes) { $parts += 'other CPU {0:0} s' -f ($Cpu - $lanes) }
+    # The compiler server compiles for every build of the run (the module's, the emulator's) but is no lane's child.
+    if ($CompilerServerCpu -gt 0) { $parts += 'C# compiler server CPU {0:0} s' -f $CompilerServerCpu; $Cpu += $CompilerServerCpu }
     $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + (((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ') } else { '' }
     "Times: $($parts -join '; '); total $('{0:0}' -f $Wall) s (CPU $('{0:0}' -f $Cpu) s) on $([Environment]::ProcessorCount) cores$load"
 }
@@ -196,7 +198,9 @@ function Invoke-Docs {
         $helpDir = Join-Path $ModuleRoot 'en-US'
         New-Item -ItemType Directory -Path $helpDir -Force | Out-Null
         Import-Module (Join-Path $Root 'build/HelpCompiler.psm1') -Force
-        Build-PfaHelp -ModuleManifest (Join-Path $ModuleRoot 'PfaAzureDevOps.psd1') -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpDir
+        # The module's commands are read in a child pwsh: the compiled copy, when an earlier run made it, starts faster.
+        Build-PfaHelp -ModuleManifest (Join-Path $ModuleRoot 'PfaAzureDevOps.psd1') -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpDir `
+            -PwshHome (Get-TestPwshHome -RepositoryRoot $Root -CachedOnly)
     }
 }
 
@@ -211,7 +215,8 @@ function Start-UnitLanes([string] $ResultDirectory) {
         '-Result', $result, '-ParentId', $PID)
     if ($Fast) { $laneArgs += '-Fast' }
     if ($script:Done['Build'] -or $script:Done['TestProjects']) { $laneArgs += '-NoBuild' }
-    $process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList $laneArgs -RedirectStandardOutput $log `
+    # In the compiled copy of this pwsh when an earlier run made it (it starts and runs the lanes' script faster).
+    $process = Start-Process -FilePath (Join-Path (Get-TestPwshHome -RepositoryRoot $Root -CachedOnly) 'pwsh') -ArgumentList $laneArgs -RedirectStandardOutput $log `
         -RedirectStandardError "$log.err" -NoNewWindow -PassThru
     [pscustomobject]@{ Process = $process; Result = $result; Log = $log; PackageDone = $packageDone }
 }
@@ -327,7 +332,7 @@ function Invoke-Test {
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
     if (-not $SkipUnitTests) { Write-Host "$(if ($Fast) { 'xunit starts' } else { 'xunit and Mono start' }) when the module is built and run beside the package, the help and Pester: lane times overlap." }
-    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu))
+    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu) -CompilerServerCpu (Get-CompilerServerCpu $script:CompilerServer))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
     if ($problem) { exit 1 }
@@ -380,7 +385,7 @@ function Invoke-Publish {
 }
 
 # One C# compiler server for this run's builds (the module, the emulator, the test projects), stopped at the end.
-$compilerServer = Start-CompilerServerScope
+$script:CompilerServer = Start-CompilerServerScope
 try {
     foreach ($t in $Task) {
         switch ($t) {
@@ -396,4 +401,4 @@ try {
         }
     }
 }
-finally { Stop-CompilerServerScope $compilerServer }
+finally { Stop-CompilerServerScope $script:CompilerServer }

@@ -78,14 +78,27 @@ function Start-CompilerServerScope {
     $scope
 }
 
+function Get-CompilerServerCpu($Scope) {
+    <# CPU seconds the run's compiler server has used so far (0 without one). It is nobody's child, so Get-CpuSeconds,
+       which counts children a process waited for, never sees it: the Times line adds it. #>
+    if (-not $Scope) { return 0.0 }
+    $cpu = 0.0
+    foreach ($server in @(Find-CompilerServer $Scope)) { try { $cpu += $server.TotalProcessorTime.TotalSeconds } catch { } }
+    $cpu
+}
+
+function Find-CompilerServer($Scope) {
+    @(Get-Process -ErrorAction Ignore | Where-Object { $_.ProcessName -like 'VBCSCompiler*' -or $_.ProcessName -eq 'dotnet' } |
+        Where-Object { "$($_.CommandLine)" -like "*-pipename:$($Scope.Id)*" })
+}
+
 function Stop-CompilerServerScope($Scope) {
     <# Stops the compiler server Start-CompilerServerScope's builds started (found by its pipe name), and restores the
        environment. A server that is not running is fine: nothing was compiled, or it already exited. #>
     if (-not $Scope) { return }
     $env:UseSharedCompilation = $Scope.Saved
     $env:SharedCompilationId = $Scope.SavedId
-    foreach ($server in @(Get-Process -ErrorAction Ignore | Where-Object { $_.ProcessName -like 'VBCSCompiler*' -or $_.ProcessName -eq 'dotnet' } |
-            Where-Object { "$($_.CommandLine)" -like "*-pipename:$($Scope.Id)*" })) {
+    foreach ($server in @(Find-CompilerServer $Scope)) {
         try { $server.Kill(); $null = $server.WaitForExit(10000) } catch { }
     }
 }
@@ -102,8 +115,15 @@ function Get-TestPwshHome {
     builds never see half a copy). Falls back to $PSHOME, with a warning, where crossgen2 is missing or is not for this
     machine (it is restored for linux-x64 only) or PFA_TEST_PWSH=tool asks for the tool's own pwsh.
     #>
-    param([Parameter(Mandatory)] [string] $RepositoryRoot)
+    param([Parameter(Mandatory)] [string] $RepositoryRoot, [switch] $CachedOnly)
     if ($env:PFA_TEST_PWSH -eq 'tool') { return $PSHOME }
+    if ($CachedOnly) {
+        # Before the bootstrap's restores are done (crossgen2 may not be there yet): the copy an earlier run made, or
+        # this pwsh. Not checked by starting it (that costs a pwsh start); a copy that fails fails its caller loudly.
+        $target = Get-TestPwshTarget -RepositoryRoot $RepositoryRoot
+        if ($target -and (Test-Path (Join-Path $target 'pwsh'))) { return $target }
+        return $PSHOME
+    }
     try { return (New-TestPwshHome -RepositoryRoot $RepositoryRoot) }
     catch {
         # A slower start is no reason to fail the run (no writable ~/.cache, a full disk, a crossgen2 that crashed).
@@ -115,28 +135,19 @@ function Get-TestPwshHome {
 function New-TestPwshHome {
     <# Get-TestPwshHome's work: the cached copy, made when missing. Throws on what it cannot do. #>
     param([Parameter(Mandatory)] [string] $RepositoryRoot)
-    $arch = [Runtime.InteropServices.RuntimeInformation]::OSArchitecture
-    if (-not $IsLinux -or $arch -ne 'X64') { return $PSHOME }
-    $project = Get-Content -Raw (Join-Path $RepositoryRoot 'tests/tools/tools.csproj')
-    if ($project -notmatch 'Crossgen2\.linux-x64" Version="\[([^\]]+)\]"') { return $PSHOME }
-    $crossgenVersion = $Matches[1]
+    $target = Get-TestPwshTarget -RepositoryRoot $RepositoryRoot
+    if (-not $target) { return $PSHOME }
+    if (Test-Path (Join-Path $target 'pwsh')) { return (Confirm-TestPwsh $target) }
+    $crossgenVersion = $script:TestPwshRecipe.CrossgenVersion
+    $names = $script:TestPwshRecipe.Names
+    $options = $script:TestPwshRecipe.Options
+    $key = Split-Path $target -Leaf
     $crossgen = Join-Path (Get-NuGetPackagesFolder) "microsoft.netcore.app.crossgen2.linux-x64/$crossgenVersion/tools/crossgen2"
     if (-not (Test-Path $crossgen)) {
         Write-Warning "crossgen2 $crossgenVersion was not restored ($crossgen); the tests run the PowerShell tool's own pwsh, which is slower to start. Run ./build.ps1 Bootstrap."
         return $PSHOME
     }
     $framework = [Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
-    # The assemblies a test's pwsh loads (read off a session that imports the module, Pester and thread jobs).
-    $names = 'System.Management.Automation.dll', 'pwsh.dll', 'Microsoft.PowerShell.*.dll', 'Newtonsoft.Json.dll',
-        'Microsoft.ApplicationInsights.dll', 'Microsoft.Management.Infrastructure.dll', 'Markdig.Signed.dll'
-    $options = '--targetos', 'linux', '--targetarch', 'x64', '-O'
-    # The key names every input of the copy: versions, and a digest of the assembly list and crossgen2's options.
-    $recipe = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes((($names + $options) -join '|')))).Substring(0, 8).ToLowerInvariant()
-    $key = 'pwsh{0}-net{1}-cg{2}-{3}' -f $PSVersionTable.PSVersion, [Environment]::Version, $crossgenVersion, $recipe
-    # Outside the checkout, like the NuGet packages it is made from, so a fresh clone on this machine reuses it.
-    $cache = if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' }
-    $target = Join-Path $cache "PfaAzureDevOps/pwsh-r2r/$key"
-    if (Test-Path (Join-Path $target 'pwsh')) { return (Confirm-TestPwsh $target) }
 
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $staging = "$target.$PID.tmp"
@@ -181,6 +192,29 @@ function New-TestPwshHome {
         Remove-Item -Recurse -Force -ErrorAction Ignore
     Write-Host ("Test pwsh: {0} of PowerShell's assemblies compiled ahead of time in {1:0} s ({2})" -f $compiled, $watch.Elapsed.TotalSeconds, $target)
     return (Confirm-TestPwsh $target)
+}
+
+$script:TestPwshRecipe = $null
+function Get-TestPwshTarget {
+    <# Where the compiled copy of this pwsh lives (made or not), or $null where none is made (not Linux x64, no
+       crossgen2 in tests/tools/tools.csproj). The folder's name holds every input of the copy. #>
+    param([Parameter(Mandatory)] [string] $RepositoryRoot)
+    $arch = [Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+    if (-not $IsLinux -or $arch -ne 'X64') { return $null }
+    $project = Get-Content -Raw (Join-Path $RepositoryRoot 'tests/tools/tools.csproj')
+    if ($project -notmatch 'Crossgen2\.linux-x64" Version="\[([^\]]+)\]"') { return $null }
+    $crossgenVersion = $Matches[1]
+    # The assemblies a test's pwsh loads (read off a session that imports the module, Pester and thread jobs).
+    $names = 'System.Management.Automation.dll', 'pwsh.dll', 'Microsoft.PowerShell.*.dll', 'Newtonsoft.Json.dll',
+        'Microsoft.ApplicationInsights.dll', 'Microsoft.Management.Infrastructure.dll', 'Markdig.Signed.dll'
+    $options = '--targetos', 'linux', '--targetarch', 'x64', '-O'
+    $script:TestPwshRecipe = @{ CrossgenVersion = $crossgenVersion; Names = $names; Options = $options }
+    # The key names every input of the copy: versions, and a digest of the assembly list and crossgen2's options.
+    $recipe = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes((($names + $options) -join '|')))).Substring(0, 8).ToLowerInvariant()
+    $key = 'pwsh{0}-net{1}-cg{2}-{3}' -f $PSVersionTable.PSVersion, [Environment]::Version, $crossgenVersion, $recipe
+    # Outside the checkout, like the NuGet packages it is made from, so a fresh clone on this machine reuses it.
+    $cache = if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' }
+    Join-Path $cache "PfaAzureDevOps/pwsh-r2r/$key"
 }
 
 function Confirm-TestPwsh([string] $PwshHome) {
@@ -382,4 +416,4 @@ function Invoke-NetFxTests {
     }
 }
 
-Export-ModuleMember -Function Start-CompilerServerScope, Stop-CompilerServerScope, Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-TestPwshHome, Get-PesterLanes, Invoke-XunitTests, Start-PesterTests, Show-PesterResults, Wait-PesterTests, Invoke-NetFxTests
+Export-ModuleMember -Function Start-CompilerServerScope, Stop-CompilerServerScope, Get-CompilerServerCpu, Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-TestPwshHome, Get-PesterLanes, Invoke-XunitTests, Start-PesterTests, Show-PesterResults, Wait-PesterTests, Invoke-NetFxTests

@@ -108,8 +108,8 @@ $commands = foreach ($name in @($module.ExportedCmdlets.Keys | Sort-Object)) {
 
 function Get-PfaCommandMetadata {
     <# Loads the packaged module in a child pwsh (so this session never holds its assemblies) and returns its commands' metadata. #>
-    param([Parameter(Mandatory)] [string] $ModuleManifest)
-    $pwsh = Join-Path $PSHOME 'pwsh'
+    param([Parameter(Mandatory)] [string] $ModuleManifest, [string] $PwshHome = $PSHOME)
+    $pwsh = Join-Path $PwshHome 'pwsh'
     $previous = $env:PFA_HELP_MANIFEST
     $env:PFA_HELP_MANIFEST = (Resolve-Path -LiteralPath $ModuleManifest).ProviderPath
     try {
@@ -702,7 +702,9 @@ function Build-PfaHelp {
     param(
         [Parameter(Mandatory)] [string] $ModuleManifest,
         [Parameter(Mandatory)] [string] $DocsPath,
-        [Parameter(Mandatory)] [string] $OutputPath
+        [Parameter(Mandatory)] [string] $OutputPath,
+        # The pwsh to read the commands in (same version as this one; build.ps1 passes the compiled copy the tests use).
+        [string] $PwshHome = $PSHOME
     )
     $ErrorActionPreference = 'Stop'
     if (-not (Test-Path -LiteralPath $ModuleManifest -PathType Leaf)) { throw "Help compiler: module manifest '$ModuleManifest' not found." }
@@ -712,7 +714,7 @@ function Build-PfaHelp {
     $helpFileName = [IO.Path]::GetFileNameWithoutExtension([string] $manifestData.RootModule) + '.dll-Help.xml'
     if ($manifestData.RootModule -like '*.dll') { $helpFileName = [string] $manifestData.RootModule + '-Help.xml' }
 
-    $commands = @(Get-PfaCommandMetadata -ModuleManifest $ModuleManifest)
+    $commands = @(Get-PfaCommandMetadata -ModuleManifest $ModuleManifest -PwshHome $PwshHome)
     $problems = [System.Collections.Generic.List[string]]::new()
     if ($commands.Count -eq 0) { $problems.Add("$moduleName exports no cmdlets.") }
     $exported = @($commands | ForEach-Object Name)
