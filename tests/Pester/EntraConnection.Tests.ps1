@@ -5,7 +5,8 @@
 # SSL_CERT_FILE (read once, when a process starts). Nothing here disables certificate validation.
 #
 # What costs here is the child: a pwsh that loads the module and MSAL (about 1 CPU s). So sign-ins that need no fresh
-# process of their own share one child per block (Invoke-ChildScenarios: each in its own state home, with its own
+# process of their own share ONE child for the whole file (Invoke-ChildScenarios, run at the end of the file's BeforeAll:
+# each in its own state home, with its own
 # application and environment, its streams captured apart); a child of its own stays where "a new process" is the
 # point (silent renewal, re-acquiring, MSAL not loaded, exit codes). Steps that make no HTTPS call (the paste path's
 # link, an access token's expiry, reading the connection) run in this process.
@@ -160,16 +161,18 @@ BeforeAll {
 
     # Connect -UseDeviceCode in a child pwsh (started, not awaited: a plain process, as cheap as any child) while this
     # process approves the code. Returns the child's lines (WARN= the warnings it showed, FLOW=, PROVIDER=, TENANT=, or
-    # ERR= and MSG=) and the code approved.
-    function script:Connect-WithDeviceCode([string] $ClientId, [string] $Organization = 'orga') {
+    # ERR= and MSG=) and the code approved. -After: more steps in that process once it is connected (Ctl is there).
+    function script:Connect-WithDeviceCode([string] $ClientId, [string] $Organization = 'orga', [string] $After = '') {
         $file = Join-Path $env:PFA_AZUREDEVOPS_HOME ('device-code-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
         Set-Content -Path $file -Encoding utf8 -Value @"
 `$ErrorActionPreference = 'Stop'
 Import-Module PfaAzureDevOps
+$ChildControl
 try {
     `$c = Connect-PfaAzureDevOps -UseDeviceCode -Organization $Organization -OrganizationUrl '$($Ado.HttpsUrl)/$Organization' -PassThru -WarningVariable shown -WarningAction SilentlyContinue
     `$shown | ForEach-Object { 'WARN=' + `$_.Message }
     'FLOW=' + `$c.Flow; 'PROVIDER=' + `$c.Provider; 'TENANT=' + `$c.TenantId
+$After
 }
 catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }
 "@
@@ -197,6 +200,116 @@ catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception
             $p.Dispose()
         }
     }
+
+    # Every sign-in that needs no process of its own, from the three Describes below, in ONE child (a pwsh with the
+    # module and MSAL costs about 1 CPU s more than the sign-ins in it): each scenario has its own application (client
+    # id), state home and environment, so nothing one leaves in MSAL's memory can serve another. Set up here, in the
+    # order of the Describes; each Describe's cases read their scenarios' results from $Runs by name.
+    Control POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 3599 } | Out-Null
+    Control DELETE '/_test/entra/errors' | Out-Null
+
+    # Entra ID: public client flows: the system browser and an error before it.
+    $script:HandOverHome = New-TestStateHome
+    $script:HandOverApp = New-EntraApp
+    # A launcher that hands the URL over and exits 0 at once (as xdg-open does): the "browser" it started posts once.
+    $script:HandOverBrowser = New-FakeBrowser -HandOver
+
+    $script:ConsentHome = New-TestStateHome
+    $consentApp = New-EntraApp
+    Control POST '/_test/entra/errors' @{ code = 65001; grant = 'device_code'; clientId = $consentApp.clientId; count = -1 } | Out-Null
+
+    $script:SsoHome = New-TestStateHome
+    $null = New-EntraApp
+    # Still running past the early-failure window (3 s) and posting once, after half a second: MSAL must already listen.
+    $script:SsoBrowser = New-FakeBrowser
+
+    $orga = "-Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga'"
+    $publicScenarios = @(
+        @{ Name = 'handover'; Home = $HandOverHome; Environment = @{ BROWSER = $HandOverBrowser }
+            Script = "Connect-PfaAzureDevOps $orga -TimeoutSeconds 60 -WarningAction SilentlyContinue; $ShowConnection" }
+        @{ Name = 'consent'; Home = $ConsentHome; Script = 'Connect-PfaAzureDevOps -UseDeviceCode -WarningAction SilentlyContinue' }
+        @{ Name = 'sso'; Home = $SsoHome; Environment = @{ BROWSER = $SsoBrowser }
+            Script = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Connect-PfaAzureDevOps $orga -TimeoutSeconds 30 -WarningAction SilentlyContinue; 'SECONDS=' + [int]`$sw.Elapsed.TotalSeconds; $ShowConnection" }
+    )
+
+    # Entra ID: confidential client, authorization code + PKCE.
+    # The paste path: the link from -NoBrowser (in this process), the authorize page's redirect.
+    $script:PasteHome = New-TestStateHome
+    $script:PasteApp = New-EntraApp -Confidential
+    $script:Paste = Start-PastePath
+
+    # The same with a certificate as the application's credential.
+    $script:CertHome = New-TestStateHome
+    $cert = New-TestCertificate 'pfa-web'
+    $script:WebPfx = Join-Path $CertHome 'web.pfx'
+    [IO.File]::WriteAllBytes($WebPfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+    $script:CertApp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA web cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)); redirectUris = @('https://pfa.example.test/oauth2/azureDevOps') }
+    Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $CertApp.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
+        -CertificatePath $WebPfx -Scope CurrentUser -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+    $script:StoredCertPath = (Get-Content -Raw (Join-Path $CertHome 'CurrentUser/registration.json') | ConvertFrom-Json).certificatePath
+    $script:CertPaste = Start-PastePath
+
+    # An instance on this machine: Connect listens on its callback itself; the "browser" follows the redirects.
+    $script:LoopbackHome = New-TestStateHome
+    $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $instance = "http://127.0.0.1:$port"
+    $loopbackApp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA local'; confidential = $true; redirectUris = @("$instance/oauth2/azureDevOps") }
+    Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl $instance -ClientId $loopbackApp.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
+        -ClientSecret (ConvertTo-SecureString $loopbackApp.clientSecret -AsPlainText -Force) -Scope CurrentUser -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+    $script:FollowBrowser = Join-Path $LoopbackHome 'follow.sh'
+    Set-Content -Path $FollowBrowser -NoNewline -Value ("#!/bin/sh`nprintf '%s' `"`$1`" > '$FollowBrowser.url'`n(sleep 0.5; curl -s -L -o /dev/null --cacert '$($Ado.CertificatePath)' `"`$1`") >/dev/null 2>&1 &`nexit 0`n")
+    chmod +x $FollowBrowser
+
+    # The three redemptions in one child (each its own application and home); the paste path's code twice.
+    $orga = "-Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga'"
+    $codeScenarios = @(
+        @{ Name = 'paste'; Home = $PasteHome
+            Script = "Connect-PfaAzureDevOps -CallbackUri '$($Paste.Redirect)' $orga -WarningAction SilentlyContinue; $ShowConnection`ntry { Connect-PfaAzureDevOps -CallbackUri '$($Paste.Redirect)'; 'AGAIN=NOERROR' } catch { 'AGAIN=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
+        @{ Name = 'certificate'; Home = $CertHome; Script = "Connect-PfaAzureDevOps -CallbackUri '$($CertPaste.Redirect)' $orga -WarningAction SilentlyContinue; $ShowConnection" }
+        @{ Name = 'loopback'; Home = $LoopbackHome; Environment = @{ BROWSER = $FollowBrowser }
+            Script = "Connect-PfaAzureDevOps $orga -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" }
+    )
+
+    # Entra ID: pipelines and unattended agents.
+    $spScript = { param($sp, $tenant, $org) "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $tenant -ClientSecret (ConvertTo-SecureString '$($sp.clientSecret)' -AsPlainText -Force) -OrganizationUrl '$($Ado.HttpsUrl)/$org' -WarningAction SilentlyContinue" }
+
+    $script:WrongHome = New-TestStateHome
+    New-EntraApp | Out-Null
+    $wrongSp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent'; confidential = $true }
+
+    # Tenant A's agent (also the one that re-acquires in a new process below) and tenant B's, side by side.
+    $script:HomeA = New-TestStateHome
+    New-EntraApp -Tenant $TenantA | Out-Null
+    $script:SpA = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent A'; confidential = $true }
+    $script:HomeB = New-TestStateHome
+    New-EntraApp -Tenant $TenantB | Out-Null
+    $script:SpB = Control POST '/_test/entra/apps' @{ tenant = $TenantB; name = 'Agent B'; confidential = $true }
+
+    $script:AgentCertHome = New-TestStateHome
+    New-EntraApp | Out-Null
+    $cert = New-TestCertificate 'pfa-agent'
+    $script:AgentPfx = Join-Path $AgentCertHome 'agent.pfx'
+    [IO.File]::WriteAllBytes($AgentPfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+    $script:CertSp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)) }
+
+    $script:MiHome = New-TestStateHome
+    New-EntraApp | Out-Null
+    $script:Mi = Control POST '/_test/entra/managed-identities' @{ tenant = $TenantA; name = 'agent-vm' }
+
+    $agentScenarios = @(
+        @{ Name = 'wrong'; Home = $WrongHome; Script = "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($wrongSp.clientId) -TenantId $TenantA -ClientSecret (ConvertTo-SecureString 'not-the-secret-42' -AsPlainText -Force)" }
+        @{ Name = 'a'; Home = $HomeA
+            Script = "$(& $spScript $SpA $TenantA 'orga'); $ShowConnection`ntry { $(& $spScript $SpA $TenantA 'orgb') -ErrorAction Stop; 'CROSS=NOERROR' } catch { 'CROSS=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
+        @{ Name = 'b'; Home = $HomeB; Script = "$(& $spScript $SpB $TenantB 'orgb'); $ShowConnection" }
+        @{ Name = 'agentcertificate'; Home = $AgentCertHome
+            Script = "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($CertSp.clientId) -TenantId $TenantA -CertificatePath '$AgentPfx' -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection`n'CERTPATH=' + (Get-Content -Raw (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/connection.json') | ConvertFrom-Json).certificatePath`ntry { Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($CertSp.clientId) -TenantId $TenantA; 'NOCREDENTIAL=NOERROR' } catch { 'NOCREDENTIAL=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
+        # MSAL keeps the managed identity source process-wide: the only managed identity in this child.
+        @{ Name = 'identity'; Home = $MiHome; Environment = @{ IDENTITY_ENDPOINT = $Mi.identityEndpoint; IDENTITY_HEADER = $Mi.identityHeader }
+            Script = "Connect-PfaAzureDevOps -Identity -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection; 'LEN=' + (Get-PfaAzureDevOpsAccessToken -AsPlainText).Length" }
+    )
+
+    $script:Runs = Invoke-ChildScenarios ($publicScenarios + $codeScenarios + $agentScenarios)
 }
 
 AfterAll { Exit-TestSession }
@@ -208,31 +321,6 @@ Describe 'Entra ID: public client flows' {
     }
 
     Context 'the system browser and an error before it (one child, each sign-in with its own application and state home)' {
-        BeforeAll {
-            $script:HandOverHome = New-TestStateHome
-            $script:HandOverApp = New-EntraApp
-            # A launcher that hands the URL over and exits 0 at once (as xdg-open does): the "browser" it started posts once.
-            $script:HandOverBrowser = New-FakeBrowser -HandOver
-
-            $script:ConsentHome = New-TestStateHome
-            $consentApp = New-EntraApp
-            Control POST '/_test/entra/errors' @{ code = 65001; grant = 'device_code'; clientId = $consentApp.clientId; count = -1 } | Out-Null
-
-            $script:SsoHome = New-TestStateHome
-            $null = New-EntraApp
-            # Still running past the early-failure window (3 s) and posting once, after half a second: MSAL must already listen.
-            $script:SsoBrowser = New-FakeBrowser
-
-            $orga = "-Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga'"
-            $script:Runs = Invoke-ChildScenarios @(
-                @{ Name = 'handover'; Home = $HandOverHome; Environment = @{ BROWSER = $HandOverBrowser }
-                    Script = "Connect-PfaAzureDevOps $orga -TimeoutSeconds 60 -WarningAction SilentlyContinue; $ShowConnection" }
-                @{ Name = 'consent'; Home = $ConsentHome; Script = 'Connect-PfaAzureDevOps -UseDeviceCode -WarningAction SilentlyContinue' }
-                @{ Name = 'sso'; Home = $SsoHome; Environment = @{ BROWSER = $SsoBrowser }
-                    Script = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Connect-PfaAzureDevOps $orga -TimeoutSeconds 30 -WarningAction SilentlyContinue; 'SECONDS=' + [int]`$sw.Elapsed.TotalSeconds; $ShowConnection" }
-            )
-        }
-
         It 'interactive: the system browser ($BROWSER) and MSAL''s loopback, recorded as an EntraId connection' {
             $r = $Runs.handover
             $r.Completed | Should -BeTrue -Because $r.Text
@@ -261,30 +349,35 @@ Describe 'Entra ID: public client flows' {
         }
     }
 
-    Context 'one device code sign-in, then its renewals in new processes (in this order)' {
+    Context 'one device code sign-in, then its renewals in a new process (in this order)' {
         BeforeAll {
             $script:DeviceHome = New-TestStateHome
             Control POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 120 } | Out-Null   # under the 5-minute margin: every use renews
             $script:DeviceApp = New-EntraApp
-            $script:Device = Connect-WithDeviceCode -ClientId $DeviceApp.clientId
+            # Once signed in, the process that signed in renews its 120-s token (under the 5-minute margin: every use
+            # renews) with MFA demanded on every refresh: it cannot. An Entra refusal stays with the MSAL of the process
+            # it came in (a later renewal there fails alike), so each refusal is the last step of its process.
+            $script:Device = Connect-WithDeviceCode -ClientId $DeviceApp.clientId -After @'
+    $null = Ctl POST '/_test/entra/errors' @{ code = 50076; grant = 'refresh_token'; count = -1 }
+    $r = [int](Ctl GET '/_test/entra/counters').'token:refresh_token'
+    try { $null = Get-PfaAzureDevOpsAccessToken; 'MFAERR=NOERROR' } catch { 'MFAERR=' + $_.FullyQualifiedErrorId.Split(',')[0]; 'MFAMSG=' + $_.Exception.Message }
+    finally { $null = Ctl DELETE '/_test/entra/errors' }
+    'MFATRIED=' + ([int](Ctl GET '/_test/entra/counters').'token:refresh_token' - $r)
+'@
             $script:CacheFiles = @(Get-ChildItem (Join-Path $DeviceHome 'CurrentUser/secrets') -Filter 'entra-msal-user-*')
 
-            # A new process renews the 120-s token silently; then, with MFA demanded on every refresh, it cannot.
-            $script:Renewal = Invoke-Child -Script @'
-$before = [int](Ctl GET '/_test/entra/counters').'token:refresh_token'
-$t = Get-PfaAzureDevOpsAccessToken -AsPlainText -Verbose 4>&1
-'TOKEN=' + (@($t | Where-Object { $_ -is [string] })[0].Length)
-'VERBOSE=' + (@($t | Where-Object { $_ -isnot [string] }) -join ' | ')
-'RENEWALS=' + ([int](Ctl GET '/_test/entra/counters').'token:refresh_token' - $before)
-$null = Ctl POST '/_test/entra/errors' @{ code = 50076; grant = 'refresh_token'; count = -1 }
-try { $null = Get-PfaAzureDevOpsAccessToken; 'MFAERR=NOERROR' } catch { 'MFAERR=' + $_.FullyQualifiedErrorId.Split(',')[0]; 'MFAMSG=' + $_.Exception.Message }
-finally { $null = Ctl DELETE '/_test/entra/errors' }
-'@
+            # A new process renews the 120-s token silently (the refusal above stayed in that process). Then, in the same
+            # process (a fresh one is the point of the silent renewal only): tokens for an hour from now on: the next use
+            # renews the short one once, then only -ForceRefresh redeems the refresh token; sign-in frequency then
+            # refuses it (last); Disconnect signs out of MSAL.
+            $script:Renewal = Invoke-Child -Script @"
+`$before = [int](Ctl GET '/_test/entra/counters').'token:refresh_token'
+`$t = Get-PfaAzureDevOpsAccessToken -AsPlainText -Verbose 4>&1
+'TOKEN=' + (@(`$t | Where-Object { `$_ -is [string] })[0].Length)
+'VERBOSE=' + (@(`$t | Where-Object { `$_ -isnot [string] }) -join ' | ')
+'RENEWALS=' + ([int](Ctl GET '/_test/entra/counters').'token:refresh_token' - `$before)
 
-            # Tokens for an hour from now on: the next use renews the short one once, then only -ForceRefresh redeems the
-            # refresh token; sign-in frequency then refuses it; Disconnect signs out of MSAL.
-            Control POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 3599 } | Out-Null
-            $script:Forced = Invoke-Child -Script @"
+`$null = Ctl POST '/_test/entra/settings' @{ accessTokenLifetimeSeconds = 3599 }
 `$null = Get-PfaAzureDevOpsAccessToken
 `$b = [int](Ctl GET '/_test/entra/counters').'token:refresh_token'
 'LEN=' + (Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText).Length
@@ -297,6 +390,7 @@ try { `$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh; 'SIFERR=NOERROR' } c
 finally { `$null = Ctl DELETE '/_test/entra/errors' }
 Disconnect-PfaAzureDevOps -Force -Verbose 4>&1 | ForEach-Object { 'DISCONNECT=' + `$_ }
 "@
+            $script:Forced = $Renewal
         }
 
         It 'device code: the code is shown as a warning and approved while Connect waits; the connection is EntraId, DeviceCode' {
@@ -318,8 +412,9 @@ Disconnect-PfaAzureDevOps -Force -Verbose 4>&1 | ForEach-Object { 'DISCONNECT=' 
         }
 
         It 'MFA required on renewal (AADSTS50076) gives EntraMfaRequired telling to reconnect interactively' {
-            Read-Value $Renewal 'MFAERR' | Should -Be 'EntraMfaRequired' -Because $Renewal.Text
-            Read-Value $Renewal 'MFAMSG' | Should -Match 'Connect-PfaAzureDevOps'
+            Read-Value $Device 'MFAERR' | Should -Be 'EntraMfaRequired' -Because $Device.Text
+            Read-Value $Device 'MFATRIED' | Should -Be '1' -Because 'the 120-s token is renewed, and Entra refuses the renewal'
+            Read-Value $Device 'MFAMSG' | Should -Match 'Connect-PfaAzureDevOps'
         }
 
         It '-ForceRefresh redeems the refresh token (a valid token alone is not); sign-in frequency (AADSTS70043) then gives EntraSignInFrequency' {
@@ -341,46 +436,6 @@ Disconnect-PfaAzureDevOps -Force -Verbose 4>&1 | ForEach-Object { 'DISCONNECT=' 
 }
 
 Describe 'Entra ID: confidential client, authorization code + PKCE' {
-    BeforeAll {
-        # The paste path: the link from -NoBrowser (in this process), the authorize page's redirect.
-        $script:PasteHome = New-TestStateHome
-        $script:PasteApp = New-EntraApp -Confidential
-        $script:Paste = Start-PastePath
-
-        # The same with a certificate as the application's credential.
-        $script:CertHome = New-TestStateHome
-        $cert = New-TestCertificate 'pfa-web'
-        $script:WebPfx = Join-Path $CertHome 'web.pfx'
-        [IO.File]::WriteAllBytes($WebPfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
-        $script:CertApp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA web cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)); redirectUris = @('https://pfa.example.test/oauth2/azureDevOps') }
-        Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl https://pfa.example.test -ClientId $CertApp.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
-            -CertificatePath $WebPfx -Scope CurrentUser -WarningAction SilentlyContinue -InformationAction SilentlyContinue
-        $script:StoredCertPath = (Get-Content -Raw (Join-Path $CertHome 'CurrentUser/registration.json') | ConvertFrom-Json).certificatePath
-        $script:CertPaste = Start-PastePath
-
-        # An instance on this machine: Connect listens on its callback itself; the "browser" follows the redirects.
-        $script:LoopbackHome = New-TestStateHome
-        $listener = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $instance = "http://127.0.0.1:$port"
-        $loopbackApp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'PFA local'; confidential = $true; redirectUris = @("$instance/oauth2/azureDevOps") }
-        Register-PfaAzureDevOpsApp -Provider EntraId -InstanceUrl $instance -ClientId $loopbackApp.clientId -TenantId $TenantA -AuthorizationServer $Ado.HttpsUrl `
-            -ClientSecret (ConvertTo-SecureString $loopbackApp.clientSecret -AsPlainText -Force) -Scope CurrentUser -WarningAction SilentlyContinue -InformationAction SilentlyContinue
-        $script:FollowBrowser = Join-Path $LoopbackHome 'follow.sh'
-        Set-Content -Path $FollowBrowser -NoNewline -Value ("#!/bin/sh`nprintf '%s' `"`$1`" > '$FollowBrowser.url'`n(sleep 0.5; curl -s -L -o /dev/null --cacert '$($Ado.CertificatePath)' `"`$1`") >/dev/null 2>&1 &`nexit 0`n")
-        chmod +x $FollowBrowser
-
-        # The three redemptions in one child (each its own application and home); the paste path's code twice.
-        $orga = "-Organization orga -OrganizationUrl '$($Ado.HttpsUrl)/orga'"
-        $script:Runs = Invoke-ChildScenarios @(
-            @{ Name = 'paste'; Home = $PasteHome
-                Script = "Connect-PfaAzureDevOps -CallbackUri '$($Paste.Redirect)' $orga -WarningAction SilentlyContinue; $ShowConnection`ntry { Connect-PfaAzureDevOps -CallbackUri '$($Paste.Redirect)'; 'AGAIN=NOERROR' } catch { 'AGAIN=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
-            @{ Name = 'certificate'; Home = $CertHome; Script = "Connect-PfaAzureDevOps -CallbackUri '$($CertPaste.Redirect)' $orga -WarningAction SilentlyContinue; $ShowConnection" }
-            @{ Name = 'loopback'; Home = $LoopbackHome; Environment = @{ BROWSER = $FollowBrowser }
-                Script = "Connect-PfaAzureDevOps $orga -TimeoutSeconds 30 -WarningAction SilentlyContinue; $ShowConnection" }
-        )
-    }
-
     It 'the paste path: -NoBrowser prints the link, -CallbackUri redeems the code with the PKCE verifier' {
         $Paste.Links.Count | Should -Be 1 -Because $Paste.Shown
         $Paste.Links[0] | Should -Match 'code_challenge='
@@ -462,45 +517,6 @@ Describe 'Entra ID: confidential client, authorization code + PKCE' {
 }
 
 Describe 'Entra ID: pipelines and unattended agents' {
-    BeforeAll {
-        $spScript = { param($sp, $tenant, $org) "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($sp.clientId) -TenantId $tenant -ClientSecret (ConvertTo-SecureString '$($sp.clientSecret)' -AsPlainText -Force) -OrganizationUrl '$($Ado.HttpsUrl)/$org' -WarningAction SilentlyContinue" }
-
-        $script:WrongHome = New-TestStateHome
-        New-EntraApp | Out-Null
-        $wrongSp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent'; confidential = $true }
-
-        # Tenant A's agent (also the one that re-acquires in a new process below) and tenant B's, side by side.
-        $script:HomeA = New-TestStateHome
-        New-EntraApp -Tenant $TenantA | Out-Null
-        $script:SpA = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent A'; confidential = $true }
-        $script:HomeB = New-TestStateHome
-        New-EntraApp -Tenant $TenantB | Out-Null
-        $script:SpB = Control POST '/_test/entra/apps' @{ tenant = $TenantB; name = 'Agent B'; confidential = $true }
-
-        $script:AgentCertHome = New-TestStateHome
-        New-EntraApp | Out-Null
-        $cert = New-TestCertificate 'pfa-agent'
-        $script:AgentPfx = Join-Path $AgentCertHome 'agent.pfx'
-        [IO.File]::WriteAllBytes($AgentPfx, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
-        $script:CertSp = Control POST '/_test/entra/apps' @{ tenant = $TenantA; name = 'Agent cert'; confidential = $true; certificates = @([Convert]::ToBase64String($cert.RawData)) }
-
-        $script:MiHome = New-TestStateHome
-        New-EntraApp | Out-Null
-        $script:Mi = Control POST '/_test/entra/managed-identities' @{ tenant = $TenantA; name = 'agent-vm' }
-
-        $script:Runs = Invoke-ChildScenarios @(
-            @{ Name = 'wrong'; Home = $WrongHome; Script = "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($wrongSp.clientId) -TenantId $TenantA -ClientSecret (ConvertTo-SecureString 'not-the-secret-42' -AsPlainText -Force)" }
-            @{ Name = 'a'; Home = $HomeA
-                Script = "$(& $spScript $SpA $TenantA 'orga'); $ShowConnection`ntry { $(& $spScript $SpA $TenantA 'orgb') -ErrorAction Stop; 'CROSS=NOERROR' } catch { 'CROSS=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
-            @{ Name = 'b'; Home = $HomeB; Script = "$(& $spScript $SpB $TenantB 'orgb'); $ShowConnection" }
-            @{ Name = 'certificate'; Home = $AgentCertHome
-                Script = "Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($CertSp.clientId) -TenantId $TenantA -CertificatePath '$AgentPfx' -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection`n'CERTPATH=' + (Get-Content -Raw (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/connection.json') | ConvertFrom-Json).certificatePath`ntry { Connect-PfaAzureDevOps -ServicePrincipal -ClientId $($CertSp.clientId) -TenantId $TenantA; 'NOCREDENTIAL=NOERROR' } catch { 'NOCREDENTIAL=' + `$_.FullyQualifiedErrorId.Split(',')[0] }" }
-            # MSAL keeps the managed identity source process-wide: the only managed identity in this child.
-            @{ Name = 'identity'; Home = $MiHome; Environment = @{ IDENTITY_ENDPOINT = $Mi.identityEndpoint; IDENTITY_HEADER = $Mi.identityHeader }
-                Script = "Connect-PfaAzureDevOps -Identity -OrganizationUrl '$($Ado.HttpsUrl)/orga' -WarningAction SilentlyContinue; $ShowConnection; 'LEN=' + (Get-PfaAzureDevOpsAccessToken -AsPlainText).Length" }
-        )
-    }
-
     It 'an access token: stored without a profile check, returned until it expires, then EntraAccessTokenExpired' {
         # No call to the authorization server: all in this process.
         New-TestStateHome | Out-Null
@@ -542,7 +558,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
     }
 
     It 'a service principal with a certificate file (-CertificatePath, .pfx)' {
-        $r = $Runs.certificate
+        $r = $Runs.agentcertificate
         Read-Value $r 'FLOW' | Should -Be 'ServicePrincipal' -Because $r.Text
         Read-Value $r 'USER' | Should -Be $CertSp.servicePrincipalId
         Read-Value $r 'CERTPATH' | Should -Be $AgentPfx
