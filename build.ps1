@@ -83,12 +83,14 @@ function Measure-Lane([string] $Lane, [scriptblock] $Body) {
     finally { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = $watch.Elapsed.TotalSeconds; Cpu = (Get-CpuSeconds) - $cpu } }
 }
 
-function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $CompilerServerCpu) {
+function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $CompilerServerCpu, [double] $OwnCpu) {
     $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
     # What no lane counts: the local Azure DevOps' build (a thread of this process, reaped after the build lane), the
     # Pester workers' and the lanes' pwsh starts, and this process's waiting.
     $lanes = ($script:LaneTimes.Values | Measure-Object Cpu -Sum).Sum
     if ($Cpu -gt $lanes) { $parts += 'other CPU {0:0} s' -f ($Cpu - $lanes) }
+    # This process's own part (the help compiler, the package, printing the files' output), already in build and other.
+    if ($OwnCpu -gt 0) { $parts += "this pwsh's own CPU {0:0} s (in build and other)" -f $OwnCpu }
     # The compiler server compiles for every build of the run (the module's, the emulator's) but is no lane's child.
     if ($CompilerServerCpu -gt 0) { $parts += 'C# compiler server CPU {0:0} s' -f $CompilerServerCpu; $Cpu += $CompilerServerCpu }
     $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + (((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ') } else { '' }
@@ -252,6 +254,7 @@ function Wait-UnitLanes($Lanes, $PesterRun) {
 function Invoke-Test {
     $total = [Diagnostics.Stopwatch]::StartNew()
     $totalCpu = Get-CpuSeconds
+    $ownCpu = Get-CpuSeconds -Own
     $runId = (Get-Date -Format 'yyyyMMdd-HHmmss') + "-$PID"
     $results = Join-Path $OutRoot "test-results/$runId"
     New-Item -ItemType Directory -Path $results -Force | Out-Null
@@ -332,7 +335,7 @@ function Invoke-Test {
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
     if (-not $SkipUnitTests) { Write-Host "$(if ($Fast) { 'xunit starts' } else { 'xunit and Mono start' }) when the module is built and run beside the package, the help and Pester: lane times overlap." }
-    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu) -CompilerServerCpu (Get-CompilerServerCpu $script:CompilerServer))
+    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu) -CompilerServerCpu (Get-CompilerServerCpu $script:CompilerServer) -OwnCpu ((Get-CpuSeconds -Own) - $ownCpu))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
     if ($problem) { exit 1 }
