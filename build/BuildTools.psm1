@@ -322,12 +322,20 @@ function Start-PesterTests {
 function Show-PesterResults {
     <# Prints each file that finished since the last call, whole (its log), with its counts and times. #>
     param([Parameter(Mandatory)] $Run)
-    foreach ($done in @(Get-ChildItem -LiteralPath $Run.ResultDirectory -Filter '*.json' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
-        if ($Run.Shown[$done.Name]) { continue }
-        try { $r = Get-Content -Raw -LiteralPath $done.FullName | ConvertFrom-Json } catch { continue }   # still being written
-        if ($null -eq $r -or -not $r.PSObject.Properties['File']) { continue }
-        $Run.Shown[$done.Name] = $true
-        $logFile = [IO.Path]::ChangeExtension($done.FullName, '.log')
+    # Called every half second for minutes: .NET's file listing and a filter on names already shown, not Get-ChildItem
+    # and Sort-Object over every file (that cost 33 ms a call, about 20 CPU s of a full run).
+    $new = [Collections.Generic.List[string]]::new()
+    try { foreach ($path in [IO.Directory]::GetFiles($Run.ResultDirectory, '*.json')) { if (-not $Run.Shown[[IO.Path]::GetFileName($path)]) { $new.Add($path) } } }
+    catch [IO.DirectoryNotFoundException] { return }
+    if ($new.Count -eq 0) { return }
+    foreach ($path in @($new | Sort-Object { [IO.File]::GetLastWriteTimeUtc($_) })) {
+        $name = [IO.Path]::GetFileName($path)
+        try { $r = [IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { continue }   # still being written
+        if ($null -eq $r) { continue }
+        # Not a Pester file's result (the lanes' unit-lanes.json, a worker's servers.json): never read again.
+        if (-not $r.PSObject.Properties['File']) { $Run.Shown[$name] = $true; continue }
+        $Run.Shown[$name] = $true
+        $logFile = [IO.Path]::ChangeExtension($path, '.log')
         if (Test-Path -LiteralPath $logFile) { Get-Content -LiteralPath $logFile | Out-Host }
         Write-Host ("--- {0}: {1} passed, {2} failed, {3} skipped in {4:0.0} s (CPU {5:0.0} s, of it {6:0.0} s in the worker itself; {7})" -f $r.File, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds, $r.CpuSeconds, $r.OwnCpuSeconds, $r.Worker)
         $c = $Run.Counts
