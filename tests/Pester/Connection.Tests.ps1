@@ -85,13 +85,32 @@ Describe 'Connect-PfaAzureDevOps through a real browser (headless Chromium)' {
     BeforeEach { $script:StateHome = New-TestStateHome }
     AfterEach { Remove-TestStateHome $script:StateHome }
 
-    It 'Accept: the consent page, the loopback listener, the tokens and the profile, over HTTPS trusted through SSL_CERT_FILE' {
+    # One real sign-in (a child pwsh, node and Chromium: the costliest thing here) serves both what Accept shows and
+    # what must never leak: the child signs in with -Verbose and -Debug under a transcript, every stream captured to a
+    # file, reads and renews the token, and only after the transcript (debug off) prints its RESULT lines and calls
+    # the REST API with the token.
+    It 'Accept: the consent page, the loopback listener, the tokens and the profile, over HTTPS trusted through SSL_CERT_FILE; no token reaches an output stream, verbose or debug, a transcript, an error or any readable file' {
         $app = New-TestApp -Loopback -Https
         $log = Join-Path $StateHome 'browser.log'
+        $transcript = Join-Path $StateHome 'transcript.txt'
+        $streams = Join-Path $StateHome 'streams.txt'
         $result = Invoke-Child -Environment @{ BROWSER = "node $Consent"; PFA_TEST_SPKI_SHA256 = $Ado.CertificateSpkiSha256; PFA_TEST_BROWSER_LOG = $log } -Script @"
-`$ErrorActionPreference = 'Stop'
 Import-Module PfaAzureDevOps
-`$c = Connect-PfaAzureDevOps -Organization org1 -TimeoutSeconds 90 -PassThru -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+Start-Transcript -Path '$transcript' | Out-Null
+`$DebugPreference = 'Continue'
+& {
+    `$script:c = Connect-PfaAzureDevOps -Organization org1 -TimeoutSeconds 90 -PassThru -Verbose -Debug
+    `$script:c
+    Get-PfaAzureDevOpsConnection -Verbose | Format-List * | Out-String
+    Get-PfaAzureDevOpsConnection | ConvertTo-Json -Depth 5
+    Get-PfaAzureDevOpsAccessToken -Verbose -Debug
+    Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose -Debug
+    Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose -Debug | ConvertFrom-SecureString -ErrorAction SilentlyContinue | Out-Null
+} *>&1 | Out-String | Set-Content -Path '$streams'
+`$Error | Out-String | Add-Content -Path '$streams'
+Stop-Transcript | Out-Null
+`$DebugPreference = 'SilentlyContinue'
+`$ErrorActionPreference = 'Stop'
 "RESULT user=`$(`$c.UserDisplayName) org=`$(`$c.Organization) orgId=`$(`$c.OrganizationId) valid=`$(`$c.AccessTokenValid)"
 `$t = Get-PfaAzureDevOpsAccessToken -AsPlainText
 `$repos = Invoke-RestMethod -Uri '$($Ado.HttpsUrl)/org1/_apis/connectionData' -Headers @{ Authorization = "Bearer `$t" }
@@ -106,6 +125,29 @@ Import-Module PfaAzureDevOps
         $c.OAuthScope | Should -Be @('vso.code_write')
         $c.AuthorizationServer.AbsoluteUri | Should -Be "$($Ado.HttpsUrl)/"
         $c.UserEmail | Should -Not -BeNullOrEmpty
+
+        # Tokens never leak.
+        $access = Get-StoredToken access
+        $refresh = Get-StoredToken refresh
+        $access.Length | Should -BeGreaterThan 20
+        foreach ($secret in $access, $refresh, $app.clientSecret) {
+            $needle = [regex]::Escape($secret)
+            Get-Content -Raw $streams | Should -Not -Match $needle
+            Get-Content -Raw $transcript | Should -Not -Match $needle
+            $result.Text | Should -Not -Match $needle
+            (Get-Content -Raw $streams) | Should -Match 'Test User'
+            # Only the vault may hold a token: owner-only files in an owner-only folder.
+            $holders = @(Get-ChildItem $StateHome -Recurse -File | Where-Object { (Get-Content -Raw $_.FullName -ErrorAction Ignore) -match $needle })
+            $holders.Count | Should -BeGreaterThan 0
+            foreach ($file in $holders) {
+                $file.DirectoryName | Should -Be (Join-Path $StateHome 'CurrentUser/secrets')
+                if ($IsLinux) { Get-UnixMode $file.FullName | Should -Be '600' }
+            }
+        }
+        if ($IsLinux) {
+            Get-UnixMode (Join-Path $StateHome 'CurrentUser/secrets') | Should -Be '700'
+            Get-UnixMode (Join-Path $StateHome 'CurrentUser/connection.json') | Should -Be '600'
+        }
     }
 
     # This and the next three run Connect in this session (the emulator's HTTP origin): what they check is the loopback
@@ -559,51 +601,5 @@ Describe 'Get-PfaAzureDevOpsConnection and Disconnect-PfaAzureDevOps' {
         Set-Content -Path $path -Value '{ not json'
         { Get-PfaAzureDevOpsConnection -ErrorAction Stop } | Should -Throw -ErrorId 'StoreFileCorrupt,PfaAzureDevOps.Commands.GetPfaAzureDevOpsConnectionCommand'
         Get-Content -Raw $path | Should -Match 'not json'
-    }
-}
-
-Describe 'Tokens never leak' {
-    BeforeEach { $script:StateHome = New-TestStateHome }
-    AfterEach { Remove-TestStateHome $script:StateHome }
-
-    It 'no token reaches an output stream, verbose or debug, a transcript, an error or any readable file' -Skip:(-not $IsLinux) {
-        $app = New-TestApp -Loopback -Https
-        $transcript = Join-Path $StateHome 'transcript.txt'
-        $streams = Join-Path $StateHome 'streams.txt'
-        $result = Invoke-Child -Environment @{ BROWSER = "node $Consent"; PFA_TEST_SPKI_SHA256 = $Ado.CertificateSpkiSha256 } -Script @"
-Import-Module PfaAzureDevOps
-Start-Transcript -Path '$transcript' | Out-Null
-`$DebugPreference = 'Continue'
-& {
-    Connect-PfaAzureDevOps -Organization org1 -TimeoutSeconds 90 -PassThru -Verbose -Debug
-    Get-PfaAzureDevOpsConnection -Verbose | Format-List * | Out-String
-    Get-PfaAzureDevOpsConnection | ConvertTo-Json -Depth 5
-    Get-PfaAzureDevOpsAccessToken -Verbose -Debug
-    Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose -Debug
-    Get-PfaAzureDevOpsAccessToken -ForceRefresh -Verbose -Debug | ConvertFrom-SecureString -ErrorAction SilentlyContinue | Out-Null
-} *>&1 | Out-String | Set-Content -Path '$streams'
-`$Error | Out-String | Add-Content -Path '$streams'
-Stop-Transcript | Out-Null
-"@
-        $result.ExitCode | Should -Be 0 -Because $result.Text
-        $access = Get-StoredToken access
-        $refresh = Get-StoredToken refresh
-        $access.Length | Should -BeGreaterThan 20
-        foreach ($secret in $access, $refresh, $app.clientSecret) {
-            $needle = [regex]::Escape($secret)
-            Get-Content -Raw $streams | Should -Not -Match $needle
-            Get-Content -Raw $transcript | Should -Not -Match $needle
-            $result.Text | Should -Not -Match $needle
-            (Get-Content -Raw $streams) | Should -Match 'Test User'
-            # Only the vault may hold a token: owner-only files in an owner-only folder.
-            $holders = @(Get-ChildItem $StateHome -Recurse -File | Where-Object { (Get-Content -Raw $_.FullName -ErrorAction Ignore) -match $needle })
-            $holders.Count | Should -BeGreaterThan 0
-            foreach ($file in $holders) {
-                $file.DirectoryName | Should -Be (Join-Path $StateHome 'CurrentUser/secrets')
-                Get-UnixMode $file.FullName | Should -Be '600'
-            }
-        }
-        Get-UnixMode (Join-Path $StateHome 'CurrentUser/secrets') | Should -Be '700'
-        Get-UnixMode (Join-Path $StateHome 'CurrentUser/connection.json') | Should -Be '600'
     }
 }
