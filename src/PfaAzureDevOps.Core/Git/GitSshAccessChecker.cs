@@ -91,32 +91,55 @@ namespace PfaAzureDevOps.Core.Git
 
         private static Advertisement ReadAdvertisement(SshConnector connector, GitSshUrl url)
         {
-            SshClient client = connector.Client;
-            client.Connect();
+            connector.Client.Connect();
+            return RunUploadPack(connector.Client, url);
+        }
+
+        /// <summary>Runs git-upload-pack for the URL's path on a connected client and judges the run (see <see cref="Converse"/>).</summary>
+        internal static Advertisement RunUploadPack(SshClient client, GitSshUrl url)
+        {
             using (SshCommand command = client.CreateCommand("git-upload-pack " + QuoteForRemoteShell(url.Path)))
             {
-                IAsyncResult execution = command.BeginExecute();
-                var lines = new List<string>();
-                bool flushed = ReadPktLines(command.OutputStream, lines, out string? errLine);
-                if (flushed)
-                {
-                    using (Stream input = command.CreateInputStream())
-                    {
-                        byte[] flush = Encoding.ASCII.GetBytes("0000");
-                        input.Write(flush, 0, flush.Length);
-                    }
-                }
-
-                command.EndExecute(execution);
-                string stderr = command.Error ?? string.Empty;
-                int? exit = command.ExitStatus;
-                if (errLine != null || !flushed || (exit.HasValue && exit.Value != 0) || ContainsAuthFailure(stderr))
-                {
-                    throw UploadPackFailed(url, errLine, stderr, exit, flushed);
-                }
-
-                return Advertisement.Parse(lines);
+                return Converse(new SshUploadPackChannel(command, command.BeginExecute()), url);
             }
+        }
+
+        /// <summary>
+        /// Reads the ref advertisement, ends the negotiation (a flush-pkt: no wants, then EOF), waits for the command to
+        /// end and judges the run. A complete advertisement (up to its flush-pkt, no ERR line) proves read access, unless
+        /// stderr says the key was refused or the server reports a non-zero exit status.
+        /// </summary>
+        internal static Advertisement Converse(IUploadPackChannel channel, GitSshUrl url)
+        {
+            var lines = new List<string>();
+            bool flushed = ReadPktLines(channel.Output, lines, out string? errLine);
+            if (flushed)
+            {
+                try
+                {
+                    channel.SendFlushAndEof();
+                }
+                catch (InvalidOperationException ex) when (SshConnector.IsChannelClosedBySshNet(ex))
+                {
+                    // The server ended the command and closed the channel while we said goodbye. git-upload-pack exits on
+                    // our flush-pkt and sshd then closes the channel; SSH.NET's input stream checks "channel open" on
+                    // Dispose and SendEof checks it again, so a close that lands between the two throws "The channel is
+                    // closed." (rare: the close must arrive within that window, e.g. while SendEof is first compiled or
+                    // the thread is preempted). A server may also close right after the advertisement, before we write
+                    // (CreateInputStream: "can be used only during execution"). Nothing is lost: the advertisement is
+                    // complete, and the exit status and stderr, which arrive before the close, decide below.
+                }
+            }
+
+            channel.WaitForEnd();
+            string stderr = channel.Error ?? string.Empty;
+            int? exit = channel.ExitStatus;
+            if (errLine != null || !flushed || (exit.HasValue && exit.Value != 0) || ContainsAuthFailure(stderr))
+            {
+                throw UploadPackFailed(url, errLine, stderr, exit, flushed);
+            }
+
+            return Advertisement.Parse(lines);
         }
 
         private static bool ContainsAuthFailure(string stderr) =>
@@ -245,6 +268,54 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             return value;
+        }
+
+        /// <summary>One git-upload-pack run on an SSH channel, as <see cref="Converse"/> sees it.</summary>
+        internal interface IUploadPackChannel
+        {
+            /// <summary>The command's standard output.</summary>
+            Stream Output { get; }
+
+            /// <summary>The command's standard error, complete once <see cref="WaitForEnd"/> returned.</summary>
+            string Error { get; }
+
+            /// <summary>The exit status the server reported, if it reported one.</summary>
+            int? ExitStatus { get; }
+
+            /// <summary>Writes the flush-pkt "0000" to the command's input, then EOF.</summary>
+            void SendFlushAndEof();
+
+            /// <summary>Waits until the command ended (the server closed the channel).</summary>
+            void WaitForEnd();
+        }
+
+        private sealed class SshUploadPackChannel : IUploadPackChannel
+        {
+            private static readonly byte[] Flush = Encoding.ASCII.GetBytes("0000");
+            private readonly SshCommand _command;
+            private readonly IAsyncResult _execution;
+
+            public SshUploadPackChannel(SshCommand command, IAsyncResult execution)
+            {
+                _command = command;
+                _execution = execution;
+            }
+
+            public Stream Output => _command.OutputStream;
+
+            public string Error => _command.Error;
+
+            public int? ExitStatus => _command.ExitStatus;
+
+            public void SendFlushAndEof()
+            {
+                using (Stream input = _command.CreateInputStream())
+                {
+                    input.Write(Flush, 0, Flush.Length);
+                }
+            }
+
+            public void WaitForEnd() => _command.EndExecute(_execution);
         }
 
         internal sealed class Advertisement

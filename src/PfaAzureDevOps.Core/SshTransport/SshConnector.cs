@@ -14,6 +14,7 @@ namespace PfaAzureDevOps.Core.SshTransport
     /// <summary>One SSH connection attempt: the client, the host key verdict, and the mapping of failures to error ids.</summary>
     internal sealed class SshConnector : IDisposable
     {
+        private static readonly string SshNetAssemblyName = typeof(SshClient).Assembly.GetName().Name ?? "Renci.SshNet";
         private readonly SshEndpoint _endpoint;
         private readonly HostKeyPolicy _policy;
         private readonly SshClientKey _key;
@@ -210,12 +211,29 @@ namespace PfaAzureDevOps.Core.SshTransport
                     ex);
             }
 
+            if (IsChannelClosedBySshNet(ex))
+            {
+                return new PfaException(ErrorIds.SshConnectionFailed,
+                    PfaErrorKind.ConnectionError,
+                    $"The SSH connection to {where} failed: the server closed the SSH channel before the exchange was complete ({ex.Message}). Try again; if it keeps happening, check the server's SSH log (a session limit, or a command that ends at once) and the network between this machine and the server.",
+                    _endpoint.Target,
+                    ex);
+            }
+
             return new PfaException(ErrorIds.SshConnectionFailed,
                 PfaErrorKind.ConnectionError,
                 $"The SSH connection to {where} failed unexpectedly ({ex.GetType().Name}: {ex.Message}).",
                 _endpoint.Target,
                 ex);
         }
+
+        /// <summary>
+        /// SSH.NET throws a plain InvalidOperationException when something is sent on a channel the server has closed
+        /// (Channel.SendEof: "The channel is closed."; SshCommand.CreateInputStream: "The input stream can be used only
+        /// during execution."). Ours (thrown by this assembly) and ObjectDisposedException are not that.
+        /// </summary>
+        internal static bool IsChannelClosedBySshNet(Exception ex) =>
+            ex.GetType() == typeof(InvalidOperationException) && string.Equals(ex.Source, SshNetAssemblyName, StringComparison.Ordinal);
 
         public void Dispose()
         {
