@@ -221,16 +221,18 @@ Describe 'The SSH key across its life and across organizations' -Skip:(-not $Can
                 $rules = $FaultClient.GetStringAsync("$($Ado.HttpUrl)/_test/faults").GetAwaiter().GetResult() | ConvertFrom-Json
                 [int](@($rules) | ForEach-Object { $_ } | Measure-Object -Property hits -Sum).Sum
             }
-            function script:Start-Rotation([hashtable] $Fault) {
+            function script:Start-Rotation([hashtable] $Fault, [string] $Before = '') {
                 # Update-PfaSshKey in its own pwsh, with one Azure DevOps call held for a minute: the test kills it there.
                 Control DELETE '/_test/faults' | Out-Null
                 Control POST '/_test/faults' @{ rules = @(@{ pathPrefix = $Fault.Path; method = $Fault.Method; delayMs = 60000; count = -1 }) } | Out-Null
                 $script = Join-Path $StateHome ('rotate-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
                 Set-Content -Path $script -Value @"
 Import-Module '$(Get-TestModuleManifest)'
+$Before
 Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Repo2' -HostKeyFingerprint '$HostFp' -ErrorAction Stop
 "@
                 $script:RotationLog = "$script.err"
+                $script:RotationOut = "$script.out"
                 Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script -PassThru `
                     -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
             }
@@ -245,8 +247,9 @@ Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Re
                 $result.OldMd5Fingerprint | Should -Be $OldFp
                 Assert-Rotated $Old
             }
-            function script:Stop-RotationAt([hashtable] $Step, [string] $OldFp) {
-                $process = Start-Rotation @{ Path = $step.Path; Method = $step.Method }
+            # -Before: steps the killed pwsh runs before its rotation starts (their output: $RotationOut).
+            function script:Stop-RotationAt([hashtable] $Step, [string] $OldFp, [string] $Before = '') {
+                $process = Start-Rotation @{ Path = $step.Path; Method = $step.Method } -Before $Before
                 try {
                     $deadline = [DateTime]::UtcNow.AddSeconds(90)
                     while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
@@ -276,27 +279,6 @@ Update-PfaSshKey -Organization samplecorp, contoso -RepositoryUrl '$Repo1', '$Re
         }
 
         AfterAll { $FaultClient.Dispose() }
-
-        It '-WhatIf shows the plan step by step and changes nothing' {
-            $old = Reset-Key
-            $fp = (Get-PfaSshPublicKey).Md5Fingerprint
-            $run = Invoke-FreshPwsh -TimeoutSeconds 120 -Environment @{ PFA_AZUREDEVOPS_HOME = $StateHome; CI = 'true' } -Script @"
-Import-Module '$(Get-TestModuleManifest)'
-Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1' -HostKeyFingerprint '$HostFp' -WhatIf
-"@
-            $run.ExitCode | Should -Be 0 -Because $run.Text
-            $run.Text | Should -Match 'not registered in nossh'
-            $run.Text | Should -Match 'Step 1 of 8: Generate a new RSA 3072-bit key, kept aside .* on target "this machine"'
-            $run.Text | Should -Match 'Step 2 of 8: Add the new key" on target "samplecorp"'
-            $run.Text | Should -Match 'Step 3 of 8: Add the new key" on target "contoso"'
-            $run.Text | Should -Match ('Step 4 of 8: Prove that the new key can clone" on target "' + [regex]::Escape($Repo1) + '"')
-            $run.Text | Should -Match 'Step 5 of 8: Make the new key the SSH key in use" on target "this machine"'
-            $run.Text | Should -Match "Step 6 of 8: Remove the old key MD5:$fp \(id [0-9a-f-]{36}\)`" on target `"samplecorp`""
-            $run.Text | Should -Match "Step 8 of 8: Delete the private key of the old key MD5:$fp"
-            (Get-PfaSshPublicKey).Md5Fingerprint | Should -Be $fp
-            @(Get-AzDevOpsSshKey -Organization samplecorp, contoso) | Should -HaveCount 2
-            Test-Path (Join-Path $StateHome 'CurrentUser/ssh/rotation.json') | Should -BeFalse
-        }
 
         It 'rotates in every organization that has the key, only when it nears expiry with -ExpiringWithinDays' {
             # An imported RSA 2048 key (accepted by Import-PfaSshKey): its new key is RSA 3072, the smallest size the module makes.
@@ -376,8 +358,37 @@ Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1
         It 'killed at the first add, the next run finishes the rotation' {
             $old = Reset-Key
             $oldFp = (Get-PfaSshPublicKey).Md5Fingerprint
-            Stop-RotationAt @{ Name = 'the first add (new key made, nothing added)'; Path = '/samplecorp/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 2 } $oldFp
+            # Before its rotation, the pwsh that is killed runs the -WhatIf case below (a fresh process of its own there
+            # would only repeat the module's start, about 2 CPU s): its plan for this same state, and what it left.
+            $whatIf = @"
+`$ErrorActionPreference = 'Stop'
+Update-PfaSshKey -Organization samplecorp, contoso, nossh -RepositoryUrl '$Repo1' -HostKeyFingerprint '$HostFp' -WhatIf
+'WHATIF-KEY=' + (Get-PfaSshPublicKey).Md5Fingerprint
+'WHATIF-KEYS=' + @(Get-AzDevOpsSshKey -Organization samplecorp, contoso).Count
+'WHATIF-PENDING=' + (Test-Path (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/ssh/rotation.json'))
+`$ErrorActionPreference = 'Continue'
+"@
+            Stop-RotationAt @{ Name = 'the first add (new key made, nothing added)'; Path = '/samplecorp/_apis/Contribution/HierarchyQuery'; Method = 'POST'; InUse = 'old'; Pending = $true; Keys = 2 } $oldFp -Before $whatIf
+            $script:WhatIf = [pscustomobject]@{ Fingerprint = $oldFp; Text = (Get-Content -Raw $RotationOut) + (Get-Content -Raw $RotationLog -ErrorAction Ignore) }
             Complete-Rotation $old $oldFp
+        }
+
+        It '-WhatIf shows the plan step by step and changes nothing' {
+            # Run by the pwsh of the case above, before its rotation, against the same state (the old key in use and
+            # registered in samplecorp and contoso).
+            $text = $WhatIf.Text
+            $fp = $WhatIf.Fingerprint
+            $text | Should -Match 'not registered in nossh'
+            $text | Should -Match 'Step 1 of 8: Generate a new RSA 3072-bit key, kept aside .* on target "this machine"'
+            $text | Should -Match 'Step 2 of 8: Add the new key" on target "samplecorp"'
+            $text | Should -Match 'Step 3 of 8: Add the new key" on target "contoso"'
+            $text | Should -Match ('Step 4 of 8: Prove that the new key can clone" on target "' + [regex]::Escape($Repo1) + '"')
+            $text | Should -Match 'Step 5 of 8: Make the new key the SSH key in use" on target "this machine"'
+            $text | Should -Match "Step 6 of 8: Remove the old key MD5:$fp \(id [0-9a-f-]{36}\)`" on target `"samplecorp`""
+            $text | Should -Match "Step 8 of 8: Delete the private key of the old key MD5:$fp"
+            $text | Should -Match "WHATIF-KEY=$fp" -Because 'the key in use is the same'
+            $text | Should -Match 'WHATIF-KEYS=2\b' -Because 'both organizations still hold the old key only'
+            $text | Should -Match 'WHATIF-PENDING=False' -Because 'no rotation is pending'
         }
     }
 
