@@ -78,6 +78,8 @@ BeforeAll {
         [bool](@($keys | Where-Object { "$($_.authorizationId)" -eq "$Id" -and $_.deleted }).Count)
     }
 
+    # The -Debug case's steps (the last call, same session: -WarningAction still rules when given).
+    $script:DebugSteps = "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType; New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'SILENCED=' + `$_ }; 'DONE'"
     $script:ConfirmingCommands = "foreach (`$c in { Remove-PfaSshKey -ErrorAction Stop }, { Unregister-PfaAzureDevOpsApp -ErrorAction Stop }, { Remove-AzDevOpsSshKey -Id `$args[0] -ErrorAction Stop }) { try { & `$c `$args[0]; 'RESULT=NOERROR' } catch { 'RESULT=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MESSAGE=' + `$_.Exception.Message } }"
 }
 
@@ -95,12 +97,24 @@ Describe 'Confirmation where nobody can answer' {
             @{ Case = 'CI=true, standard input at end of file'; Stdin = 'eof'; Environment = @{ CI = 'true' }; Arguments = @() }
             @{ Case = 'CI=true, standard input an open pipe that never writes'; Stdin = 'pipe'; Environment = @{ CI = 'true' }; Arguments = @() }
             @{ Case = 'TF_BUILD=True, open pipe'; Stdin = 'pipe'; Environment = @{ TF_BUILD = 'True' }; Arguments = @() }
-            @{ Case = '-NonInteractive'; Stdin = 'eof'; Environment = @{}; Arguments = @('-NonInteractive') }
+            @{ Case = '-NonInteractive'; Stdin = 'eof'; Environment = @{}; Arguments = @('-NonInteractive'); ThenDebug = $true }
         ) {
-            $env:PFA_AZUREDEVOPS_HOME = $FullStateHome
             $id = $KeyId
             $script = $ConfirmingCommands.Replace('$args[0]', "'$id'")
+            if ($ThenDebug) {
+                # The -Debug case below needs this very session (-NonInteractive, standard input at end of file, no CI):
+                # its steps run after these, in a state home of their own, their lines after ##DEBUG.
+                $debugHome = New-TestStateHome
+                $script += "`n'##DEBUG'`n`$env:PFA_AZUREDEVOPS_HOME = '$debugHome'`n$DebugSteps"
+            }
+            $env:PFA_AZUREDEVOPS_HOME = $FullStateHome
             $r = Invoke-Child -Script $script -Stdin $Stdin -Environment $Environment -PwshArguments $Arguments -TimeoutSeconds 60
+            if ($ThenDebug) {
+                $at = [array]::IndexOf($r.Output, '##DEBUG')
+                $after = if ($at -ge 0) { @($r.Output[($at + 1)..($r.Output.Count - 1)]) } else { @() }
+                $script:DebugRun = [pscustomobject]@{ TimedOut = $r.TimedOut; Output = $after; Text = ($after -join "`n") }
+                $r = [pscustomobject]@{ TimedOut = $r.TimedOut; Output = @(if ($at -ge 0) { $r.Output[0..($at - 1)] } else { $r.Output }); Text = $r.Text }
+            }
             $r.TimedOut | Should -BeFalse -Because 'a confirmation nobody can answer must not wait'
             Read-Values $r 'RESULT' | Should -Be @('ConfirmationRequired', 'ConfirmationRequired', 'ConfirmationRequired') -Because $r.Text
             foreach ($m in Read-Values $r 'MESSAGE') { $m | Should -Match '-Force \(or -Confirm:\$false\)' }
@@ -194,9 +208,9 @@ try { & {
     }
 
     It '-Debug shows debug output only: a warning does not ask "Continue with this operation?" (with -Confirm:$false, and under -NonInteractive)' {
-        New-TestStateHome | Out-Null
-        # The last call (same session): -WarningAction still rules when given.
-        $r = Invoke-Child -Stdin eof -Environment @{} -PwshArguments @('-NonInteractive') -Script "New-PfaSshKey -KeyType Ed25519 -Debug -Confirm:`$false -ErrorAction Stop 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'WARN=' + `$_ }; New-PfaSshKey -KeyType Ed25519 -Force -Debug -ErrorAction Stop 3>&1 | Out-Null; 'KEY=' + (Get-PfaSshPublicKey).KeyType; New-PfaSshKey -KeyType Ed25519 -Force -Debug -WarningAction SilentlyContinue 3>&1 | Where-Object { `$_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object { 'SILENCED=' + `$_ }; 'DONE'"
+        # Run by the -NonInteractive session of the four above (after its own steps, in a state home of its own).
+        $r = $DebugRun
+        $r | Should -Not -BeNullOrEmpty -Because 'the -NonInteractive session ran these steps'
         $r.TimedOut | Should -BeFalse
         $r.Text | Should -Not -Match 'Continue with this operation|NonInteractive mode|UnexpectedError'
         @(Read-Values $r 'WARN')[0] | Should -Match 'Azure DevOps accepts only RSA'
