@@ -167,9 +167,13 @@ namespace PfaAzureDevOps.Core.Git
             }
 
             string status = exit.HasValue ? "exit status " + exit.Value : "no exit status";
+            string what = flushed
+                ? $"git-upload-pack on {url.Host} failed after its ref advertisement ({status})"
+                : $"git-upload-pack on {url.Host} did not return a ref advertisement ({status}, output ended early)";
+            string said = detail.Length == 0 ? "." : ": " + detail + (detail.EndsWith(".", StringComparison.Ordinal) ? string.Empty : ".");
             return new PfaException(ErrorIds.GitUploadPackFailed,
                 PfaErrorKind.ProtocolError,
-                $"git-upload-pack on {url.Host} did not return a ref advertisement ({status}{(flushed ? string.Empty : ", output ended early")}){(detail.Length > 0 ? ": " + detail : ".")} Check that the server is a git server and that the path '{url.Path}' is a repository.",
+                $"{what}{said} Check that the server is a git server and that the path '{url.Path}' is a repository.",
                 url.ToString());
         }
 

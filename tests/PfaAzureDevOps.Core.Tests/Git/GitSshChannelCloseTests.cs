@@ -52,8 +52,7 @@ namespace PfaAzureDevOps.Core.Tests.Git
             // a closed channel.
             PfaException error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(Advertisement, 128, "fatal: the remote end hung up", SshNetClosed(ChannelClosed)), Url));
             Assert.Equal(ErrorIds.GitUploadPackFailed, error.ErrorId);
-            Assert.Contains("exit status 128", error.Message);
-            Assert.Contains("the remote end hung up", error.Message);
+            Assert.Contains("git-upload-pack on 127.0.0.1 failed after its ref advertisement (exit status 128): fatal: the remote end hung up. Check that", error.Message);
 
             error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(Advertisement, 1, "remote: Public key authentication failed.", SshNetClosed(ChannelClosed)), Url));
             Assert.Equal(ErrorIds.SshKeyNotAuthorized, error.ErrorId);
@@ -65,7 +64,7 @@ namespace PfaAzureDevOps.Core.Tests.Git
             var err = new FakeChannel(Pkt("ERR access denied\n"), 0, string.Empty, SshNetClosed(ChannelClosed));
             PfaException error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(err, Url));
             Assert.Equal(ErrorIds.GitUploadPackFailed, error.ErrorId);
-            Assert.Contains("ERR access denied", error.Message);
+            Assert.Contains("did not return a ref advertisement (exit status 0, output ended early): ERR access denied. Check that", error.Message);
             Assert.Equal(0, err.Goodbyes);
 
             // Cut before the flush-pkt: the server closed early; exit 0 does not make it a success.
