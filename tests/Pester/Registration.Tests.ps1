@@ -8,6 +8,25 @@ BeforeAll {
 AfterAll { Exit-TestSession }
 
 Describe 'Register-PfaAzureDevOpsApp' {
+    BeforeAll {
+        # The two non-interactive scripts of the cases below (an old-default script; a missing secret) in ONE fresh pwsh
+        # (-NonInteractive, as Invoke-FreshPwsh runs it), in a state home of its own: each must fail before anything is
+        # stored, so neither finds the other's state. The second's lines follow '##SECRET'.
+        $home1 = New-TestStateHome
+        $run = Invoke-FreshPwsh -Script @'
+Import-Module PfaAzureDevOps
+try { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -Scope CurrentUser -ErrorAction Stop; 'no error' }
+catch { $_.FullyQualifiedErrorId }
+'##SECRET'
+try { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -ErrorAction Stop; 'no error' }
+catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
+'@
+        $at = [array]::IndexOf($run.Output, '##SECRET')
+        $script:OldDefaultRun = [pscustomobject]@{ Text = $(if ($at -ge 0) { $run.Output[0..($at - 1)] -join "`n" } else { $run.Text }) }
+        $script:MissingSecretRun = [pscustomobject]@{ Text = $(if ($at -ge 0) { $run.Output[($at + 1)..($run.Output.Count - 1)] -join "`n" } else { $run.Text }) }
+        $script:NonInteractiveFiles = @(Get-ChildItem -Recurse -File $home1 -ErrorAction SilentlyContinue)
+        Remove-TestStateHome $home1
+    }
     BeforeEach {
         $script:StateHome = New-TestStateHome
         $script:Secret = New-TestSecret
@@ -90,11 +109,7 @@ Describe 'Register-PfaAzureDevOpsApp' {
         }
 
         It 'a non-interactive old-default script gets ProviderRequired, not a question about the secret' {
-            $r = Invoke-FreshPwsh -Script @'
-Import-Module PfaAzureDevOps
-try { Register-PfaAzureDevOpsApp -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -Scope CurrentUser -ErrorAction Stop; 'no error' }
-catch { $_.FullyQualifiedErrorId }
-'@
+            $r = $OldDefaultRun   # run in the Describe's BeforeAll
             $r.Text | Should -Match 'ProviderRequired,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
         }
 
@@ -154,13 +169,10 @@ catch { $_.FullyQualifiedErrorId }
         }
 
         It 'a missing secret in a non-interactive session fails at once instead of prompting' {
-            $r = Invoke-FreshPwsh -Script @'
-Import-Module PfaAzureDevOps
-try { Register-PfaAzureDevOpsApp -Provider AzureDevOps -InstanceUrl https://pfa.example.com -ClientId 6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b -ErrorAction Stop; 'no error' }
-catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
-'@
+            $r = $MissingSecretRun   # run in the Describe's BeforeAll
             $r.Text | Should -Match 'ClientSecretRequired,PfaAzureDevOps.Commands.RegisterPfaAzureDevOpsAppCommand'
             $r.Text | Should -Match 'non-interactive'
+            $NonInteractiveFiles | Should -BeNullOrEmpty -Because 'neither script stored anything'
         }
 
         It 're-registering needs -Force, and -Force replaces the application and its secret' {
