@@ -133,6 +133,11 @@ internal static class RestEndpoints
         app.MapGet("/{org}/_apis/git/repositories", (HttpContext ctx, string org) => Repositories(ctx, store, org, null));
         app.MapGet("/{org}/{project}/_apis/git/repositories", (HttpContext ctx, string org, string project) => Repositories(ctx, store, org, project));
 
+        // The projects of an organization (GET https://dev.azure.com/{org}/_apis/projects), as the help pages'
+        // examples of calling the REST API with the module's token use it: the projects its repositories were made in.
+        app.MapGet("/{org}/_apis/projects", (HttpContext ctx, string org) => Projects(ctx, store, org, null));
+        app.MapGet("/{org}/_apis/projects/{project}", (HttpContext ctx, string org, string project) => Projects(ctx, store, org, project));
+
         app.MapPost("/{org}/_apis/Contribution/HierarchyQuery", (HttpContext ctx, string org) => HierarchyQueryAsync(ctx, store, org));
 
         // The key list and delete live on the token service: vssps.dev.azure.com/{org} on the hosted service (here
@@ -297,6 +302,46 @@ internal static class RestEndpoints
         return (org, token, fail);
     }
 
+    private static IResult Projects(HttpContext ctx, Store store, string orgName, string? projectName)
+    {
+        var (org, _, fail) = OrgAuth(ctx, store, orgName);
+        if (fail != null)
+        {
+            return fail;
+        }
+        var baseUrl = Wire.BaseUrl(ctx.Request);
+        lock (store.Gate)
+        {
+            if (projectName != null)
+            {
+                var p = FindProject(org!, projectName);
+                return p == null ? ProjectNotFound(projectName) : Results.Json(DescribeProject(baseUrl, org!, p));
+            }
+            var list = org!.Projects.Values.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).Select(p => DescribeProject(baseUrl, org, p)).ToList();
+            return Results.Json(new Dictionary<string, object?> { ["count"] = list.Count, ["value"] = list });
+        }
+    }
+
+    private static Project? FindProject(Org org, string nameOrId) => org.Projects.Values.FirstOrDefault(x =>
+        string.Equals(x.Name, nameOrId, StringComparison.OrdinalIgnoreCase) ||
+        string.Equals(x.Id.ToString(), nameOrId, StringComparison.OrdinalIgnoreCase));
+
+    private static IResult ProjectNotFound(string projectName) => Wire.VssError(404,
+        $"TF200016: The following project does not exist: {projectName}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.",
+        "ProjectDoesNotExistWithNameException",
+        "Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistWithNameException, Microsoft.TeamFoundation.Core.WebApi");
+
+    private static Dictionary<string, object?> DescribeProject(string baseUrl, Org org, Project p) => new()
+    {
+        ["id"] = p.Id,
+        ["name"] = p.Name,
+        ["url"] = $"{baseUrl}/{Uri.EscapeDataString(org.Name)}/_apis/projects/{p.Id}",
+        ["state"] = "wellFormed",
+        ["revision"] = 1,
+        ["visibility"] = "private",
+        ["lastUpdateTime"] = "2025-01-01T00:00:00Z",
+    };
+
     private static IResult Repositories(HttpContext ctx, Store store, string orgName, string? projectName)
     {
         var (org, _, fail) = OrgAuth(ctx, store, orgName);
@@ -311,15 +356,10 @@ internal static class RestEndpoints
             IEnumerable<Project> projects;
             if (projectName != null)
             {
-                var p = org!.Projects.Values.FirstOrDefault(x =>
-                    string.Equals(x.Name, projectName, StringComparison.OrdinalIgnoreCase) ||
-                    string.Equals(x.Id.ToString(), projectName, StringComparison.OrdinalIgnoreCase));
+                var p = FindProject(org!, projectName);
                 if (p == null)
                 {
-                    return Wire.VssError(404,
-                        $"TF200016: The following project does not exist: {projectName}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.",
-                        "ProjectDoesNotExistWithNameException",
-                        "Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistWithNameException, Microsoft.TeamFoundation.Core.WebApi");
+                    return ProjectNotFound(projectName);
                 }
                 projects = new[] { p };
             }
@@ -331,7 +371,7 @@ internal static class RestEndpoints
             {
                 foreach (var r in p.Repos.Values)
                 {
-                    list.Add(DescribeRepo(store, baseUrl, org, p, r));
+                    list.Add(DescribeRepo(store, baseUrl, org!, p, r));
                 }
             }
         }
@@ -352,16 +392,7 @@ internal static class RestEndpoints
             ["id"] = r.Id,
             ["name"] = r.Name,
             ["url"] = $"{baseUrl}/{E(org.Name)}/{p.Id}/_apis/git/repositories/{r.Id}",
-            ["project"] = new Dictionary<string, object?>
-            {
-                ["id"] = p.Id,
-                ["name"] = p.Name,
-                ["url"] = $"{baseUrl}/{E(org.Name)}/_apis/projects/{p.Id}",
-                ["state"] = "wellFormed",
-                ["revision"] = 1,
-                ["visibility"] = "private",
-                ["lastUpdateTime"] = "2025-01-01T00:00:00Z",
-            },
+            ["project"] = DescribeProject(baseUrl, org, p),
             ["defaultBranch"] = r.DefaultBranch,
             ["size"] = 0,
             ["remoteUrl"] = remoteUrl,

@@ -8,7 +8,7 @@
 #   Registered  the instance's application registered for AllUsers and CurrentUser (an instance on 127.0.0.1, so
 #               Connect receives the redirect of the browser command itself)
 #   Connected   + the user connected to samplecorp
-#   Key         + the user's SSH key (RSA 3072, from ssh-keygen, imported by Import-PfaSshKey)
+#   Key         + the user's SSH key (RSA 2048, from ssh-keygen, imported by Import-PfaSshKey)
 #   KeyAdded    + the key added to samplecorp (the default)
 #   SpareKey    KeyAdded, but this machine's key is another one, not in Azure DevOps yet: for the examples that remove
 #               or replace this machine's key there, so the stage key stays for the others
@@ -49,10 +49,16 @@
 
     # Per page or example ('Page/N'): Stage, Environment ({Consent} = tests/TestHelpers/HelpExamplesBrowser.mjs, {Pat} = a personal
 # access token of the user; PFA_EXAMPLE_ANSWER is what Read-Host answers); per example: Setup (PowerShell run first,
-# in the example's folder). The local Azure DevOps is shared: an example must not take away what later ones need.
+# in the example's folder) and Output (a regex its text must match, where exit code 0 alone would not show that it
+# worked: a REST call answered with Azure DevOps's sign-in page still exits 0). The local Azure DevOps is shared: an example must not take away what later ones need.
     Examples = @{
         'Register-PfaAzureDevOpsApp/4'      = @{ Setup = "Set-Content -Path ./pfa-app.csv -Value 'InstanceUrl,ClientId,Provider,TenantId', 'https://samplecorp.pipelines.com,6f1e5b1c-2d3e-4f50-8a9b-0c1d2e3f4a5b,EntraId,organizations'" }
         'Copy-PfaAzureDevOpsRepository/2'   = @{ Environment = @{ BUILD_DIR = 'build' } }
+        # The REST API with the module's token: contoso's project (Web), then the connection's organization's (samplecorp:
+        # Control and Modules). A refused token would print a sign-in page instead.
+        'Get-PfaAzureDevOpsAccessToken/1'   = @{ Output = 'name=Web;' }
+        'Get-PfaAzureDevOpsAccessToken/2'   = @{ Output = 'name=Web;' }
+        'Get-PfaAzureDevOpsAccessToken/4'   = @{ Output = '\b2 \{@\{id=[^;]+; name=Control;' }
         'Update-PfaAzureDevOpsRepository/2' = @{ Setup = "Remove-Item -Recurse -Force ./puppet-base" }
         # The reader's own keys, made by ssh-keygen (the passphrase is what Read-Host answers): RSA 2048, the smallest
         # Import-PfaSshKey takes (its size is not what these examples show).
@@ -78,9 +84,6 @@
         'Copy-PfaAzureDevOpsRepository/3'   = 'git.example.com is an example server'
         'Test-PfaAzureDevOpsSshAccess/3'    = 'git.example.com is an example server'
         'Export-PfaSshKey/1'                = 'its second line runs OpenSSH against the real ssh.dev.azure.com'
-        'Get-PfaAzureDevOpsAccessToken/1'   = 'calls the projects API, which the local Azure DevOps does not serve'
-        'Get-PfaAzureDevOpsAccessToken/2'   = 'calls the projects API, which the local Azure DevOps does not serve'
-        'Get-PfaAzureDevOpsAccessToken/4'   = 'calls the projects API, which the local Azure DevOps does not serve'
         'Add-AzDevOpsSshKey/4'              = 'tfs.contoso.com is an example Azure DevOps Server'
         'Update-PfaSshKey/4'                = 'tfs.contoso.com is an example Azure DevOps Server'
         'Register-PfaAzureDevOpsApp/5'      = 'asks for the client secret at a console, and needs the OS group pfa-users'

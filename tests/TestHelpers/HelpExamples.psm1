@@ -12,9 +12,10 @@
     refresh token).
 
     What the runner changes, and only this: the hosted addresses in the text point at the local Azure DevOps
-    (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTP origin, /opt/tools/consent.mjs the
+    (git@ssh.dev.azure.com:v3/ becomes its sshd, https://dev.azure.com/ its HTTPS origin, /opt/tools/consent.mjs the
     browser command HelpExamplesBrowser.mjs, which the Connect page gets as $env:BROWSER); the SSH cmdlets get the local host
-    key through $PSDefaultParameterValues; Read-Host answers with $env:PFA_EXAMPLE_ANSWER or a fixed value, and
+    key through $PSDefaultParameterValues, and the example host trusts the local Azure DevOps's TLS certificate
+    (SSL_CERT_FILE, read once when a process starts; nothing turns certificate checks off); Read-Host answers with $env:PFA_EXAMPLE_ANSWER or a fixed value, and
     Set-Clipboard writes ./clipboard.txt (there is nobody to type and no clipboard). Each example has a HOME, a state
     folder (PFA_AZUREDEVOPS_HOME) and a working folder of its own, and CI=true.
 
@@ -88,7 +89,7 @@ function Get-HelpExampleFile {
 function Get-HelpExampleCase {
     <#
     Every example of every page (or, with -TestFile, of the pages that file runs) as hashtables for Pester's -ForEach:
-    Key ('Page/N'), Page, Number, Title, Code, NotRun (the reason, or $null), Stage, Setup, Environment, File.
+    Key ('Page/N'), Page, Number, Title, Code, NotRun (the reason, or $null), Stage, Setup, Output, Environment, File.
     #>
     param([string] $TestFile)
     $config = Get-HelpExampleConfig
@@ -125,6 +126,7 @@ function Get-HelpExampleCase {
             elseif ($pageConfig -and $pageConfig.Stage) { $pageConfig.Stage }
             else { $config.DefaultStage }
             $case.Setup = if ($exampleConfig) { $exampleConfig.Setup } else { $null }
+            $case.Output = if ($exampleConfig) { $exampleConfig.Output } else { $null }
             $case.Environment = @{}
             foreach ($source in @($pageConfig, $exampleConfig)) {
                 if ($source -and $source.Environment) { foreach ($k in $source.Environment.Keys) { $case.Environment[$k] = $source.Environment[$k] } }
@@ -164,11 +166,12 @@ function Remove-Tree([string] $Path) {
 }
 
 function New-StageKey([string] $Folder, [string] $Name) {
-    # This machine's key in the state PFA_AZUREDEVOPS_HOME points at: an RSA 3072 key (Update-PfaSshKey rotates to a
-    # key of the same size, and makes 3072 bits at the least) from ssh-keygen, imported: 0.4 CPU s, where New-PfaSshKey
-    # -Bits 3072 cost 0.7 to 2 CPU s in this process.
+    # This machine's key in the state PFA_AZUREDEVOPS_HOME points at: an RSA 2048 key from ssh-keygen, imported. Its size
+    # is not what any example shows (2048 is the smallest Import-PfaSshKey takes; Update-PfaSshKey/1 rotates it to a
+    # 3072-bit key, the smallest the module makes, as it would a 3072-bit one). ssh-keygen took 0.1-0.3 CPU s for it,
+    # against 0.25-1.75 for RSA 3072 (random: the prime search), and New-PfaSshKey -Bits 3072 0.7 to 2 in this process.
     $file = Join-Path $Folder $Name
-    & ssh-keygen -q -t rsa -b 3072 -N '' -C "$([Environment]::UserName)@$([Environment]::MachineName)" -f $file
+    & ssh-keygen -q -t rsa -b 2048 -N '' -C "$([Environment]::UserName)@$([Environment]::MachineName)" -f $file
     if ($LASTEXITCODE) { throw "ssh-keygen failed ($LASTEXITCODE)." }
     Import-PfaSshKey -Path $file -Force -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
     Remove-Item -LiteralPath $file, "$file.pub" -Force
@@ -205,10 +208,13 @@ function Start-HelpExampleStage {
     New-Item -ItemType Directory -Path $root, $run.Live | Out-Null
 
     # The example host starts now, beside the stage building (it is CPU the examples would spend anyway).
-    $run.Host = Start-HelpExampleHost -Root $root
+    $run.Host = Start-HelpExampleHost -Root $root -CertificateFile $ado.CertificatePath
 
     foreach ($org in 'samplecorp', 'contoso', 'fabrikam') { $null = Control POST '/_test/orgs' @{ name = $org } }
     $null = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Modules'; repo = 'puppet-base' }
+    # A project in contoso, for the examples that list contoso's projects through the REST API (an empty repository: no
+    # commit to make).
+    $null = Control POST '/_test/orgs/contoso/repos' @{ project = 'Web'; repo = 'site'; empty = $true }
     $control = Control POST '/_test/orgs/samplecorp/repos' @{ project = 'Control'; repo = 'control-repo' }
     & git -C $control.path branch production main 2>&1 | Out-Null
     # The instance is on this machine (a loopback callback), so Connect receives the browser's redirect itself and
@@ -285,7 +291,7 @@ function Start-HelpExampleHost {
     and its requests on a named pipe in -Root. Returns Process, Output (its standard output), Requests (the pipe's
     writer, once the host has connected) and Connecting.
     #>
-    param([Parameter(Mandatory)] [string] $Root)
+    param([Parameter(Mandatory)] [string] $Root, [Parameter(Mandatory)] [string] $CertificateFile)
     $pipePath = Join-Path $Root ('requests-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $server = [IO.Pipes.NamedPipeServerStream]::new($pipePath, [IO.Pipes.PipeDirection]::Out, 1)
     $info = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
@@ -299,6 +305,10 @@ function Start-HelpExampleHost {
     $info.Environment['PSModuleAnalysisCachePath'] = Join-Path $Root 'ModuleAnalysisCache'
     $info.Environment['PFA_AZUREDEVOPS_HOME'] = Join-Path $Root 'host-state'
     $info.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    # The local Azure DevOps's certificate is the one trusted root (.NET on Linux reads SSL_CERT_FILE once, when the
+    # process starts), so the examples that call the REST API at https://dev.azure.com/ (its HTTPS origin here) run as
+    # written, certificate checks and all (Invoke-RestMethod -Authentication refuses http://).
+    $info.Environment['SSL_CERT_FILE'] = $CertificateFile
     # Tiered compilation off: a long-lived process that runs much varied code a few times each spends less CPU
     # compiling it once, fully, than compiling it quickly and then again, better, in the background (the host took
     # 35.5 CPU s with it and 22.8 without, back to back; reversed, 38.9 and 27.9). It changes only how the runtime
@@ -355,7 +365,7 @@ function Invoke-HelpExample {
     New-Item -ItemType Directory -Path $folder, $userHome | Out-Null
     Copy-Tree (Join-Path $r.Root $Case.Stage) (Join-Path $folder 'state')
     if ($Case.Stage -eq 'Cloned') { Copy-Tree $r.ClonedWork $work } else { New-Item -ItemType Directory -Path $work | Out-Null }
-    $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $r.SshBase).Replace('https://dev.azure.com/', "$($r.Ado.HttpUrl)/").Replace('/opt/tools/consent.mjs', $r.Consent)
+    $code = $Case.Code.Replace('git@ssh.dev.azure.com:v3/', $r.SshBase).Replace('https://dev.azure.com/', "$($r.Ado.HttpsUrl)/").Replace('/opt/tools/consent.mjs', $r.Consent)
     $script = Join-Path $folder 'example.ps1'
     # The last line tells the host that the file ran to its end (not left by `exit`).
     Set-Content -Path $script -Encoding utf8 -Value ($r.Prelude + $(if ($Case.Setup) { $Case.Setup + "`n" }) + $code + "`n`$global:HelpExampleReachedTheEnd = `$true`n")
@@ -368,7 +378,7 @@ function Invoke-HelpExample {
     $hostCpu = 0.0
     $result = $null
     try {
-        if (-not $r.Host -or $r.Host.Process.HasExited) { Stop-HelpExampleHost $r.Host; $r.Host = Start-HelpExampleHost -Root $r.Root }
+        if (-not $r.Host -or $r.Host.Process.HasExited) { Stop-HelpExampleHost $r.Host; $r.Host = Start-HelpExampleHost -Root $r.Root -CertificateFile $r.Ado.CertificatePath }
         $h = $r.Host
         if (-not $h.Requests) {
             if (-not $h.Connecting.Wait(60000)) {

@@ -26,6 +26,7 @@ Describe 'Help examples of <TestFile>' -ForEach $FileData {
     It '<Key> (<Title>) runs as written from stage <Stage>' -ForEach $RunCases {
         $result = Invoke-HelpExample $_
         $result.ExitCode | Should -Be 0 -Because "the example`n$($result.Code)`nprinted`n$($result.Text)"
+        if ($Output) { $result.Text | Should -Match $Output -Because "HelpExamples.psd1 (Output) says what the example shows" }
     }
 
     It '<Key> is not run here: <NotRun>' -ForEach $NotRunCases {
