@@ -7,7 +7,9 @@
 # connected, runs in the same child as the step before it: that child still holds everything the earlier step left in
 # memory as well as on disk, so a cache the sign-out forgot (in memory or in the vault) would answer the wrong secret
 # there too; the vault is also checked from this process. The next sign-in of a user after a sign-out gets a process
-# of its own (the user's first sign-in ran in another), as does the worker's read of a token a child stored.
+# of its own (the user's first sign-in ran in another), as does the worker's read of a token a child stored. The four
+# service-principal cases need only a process that is not the worker: they share one child (Invoke-ChildParts), each
+# in a state home of its own with its own principal.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/TestHelpers.psm1') -Force
     $script:Session = Enter-TestSession -LocalAzureDevOps
@@ -93,6 +95,77 @@ BeforeAll {
     }
 
     function script:Get-MsalCacheFiles { @(Get-ChildItem (Join-Path $env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*' -ErrorAction Ignore) }
+
+    # Four service-principal cases below need a process that is not this one, but not one each: their steps run in
+    # ONE child (Invoke-ChildParts), each part in a state home of its own with its own application and principal (so
+    # nothing one part leaves in MSAL's memory can serve another), each wrapped as Get-ChildError wraps a script (an
+    # error that stops it: ERR=, MSG= ...; its end: NOERROR). $Parts.<name> is what a part printed (Output, Text).
+    function script:Invoke-ChildParts([object[]] $List) {
+        $text = foreach ($part in $List) {
+            "'##PART=$($part.Name)'"
+            "`$env:PFA_AZUREDEVOPS_HOME = '$($part.Home)'"
+            "try { $($part.Script); 'NOERROR' } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message.Replace(`"`r`", '<CR>').Replace(`"`n`", '<LF>'); 'TRACE=' + `$_.Exception.TraceId; 'CORRELATION=' + `$_.Exception.CorrelationId }"
+        }
+        $run = Invoke-Child -Script ($text -join "`n")
+        $lines = @{}
+        $name = $null
+        foreach ($line in $run.Output) {
+            if ($line -match '^##PART=(.+)$') { $name = $Matches[1]; $lines[$name] = [System.Collections.Generic.List[string]]::new(); continue }
+            if ($null -ne $name) { $lines[$name].Add($line) }
+        }
+        $results = @{}
+        foreach ($part in $List) {
+            $output = if ($lines.ContainsKey($part.Name)) { @($lines[$part.Name]) } else { @() }
+            $results[$part.Name] = [pscustomobject]@{ Output = $output; Text = $(if ($output.Count) { $output -join "`n" } else { "(the part never started; the child printed:)`n$($run.Text)" }) }
+        }
+        $results
+    }
+
+    $list = [System.Collections.Generic.List[object]]::new()
+    $calls = "[int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials'"
+
+    # Sign-out: connect, count the cache, sign out, count again, then Connect with a wrong secret, Entra's token calls
+    # counted around it (the process that signed out still holds whatever the connection left in memory).
+    $script:SignOutHome = New-TestStateHome
+    New-PublicEntraApp | Out-Null
+    $sp = New-ServicePrincipal
+    $count = "@(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*').Count"
+    $list.Add(@{ Name = 'signout'; Home = $SignOutHome; Script = (Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CACHED=' + $count`nDisconnect-PfaAzureDevOps -Force`n'AFTER=' + $count`n`$before = $calls`ntry { " +
+            (Connect-ServicePrincipalText $sp 'wrong-secret-7') + " } finally { 'CALLS=' + ($calls - `$before) }" })
+
+    # Connected, and then (the principal's token in memory and in the vault) the wrong secret.
+    $script:ConnectedHome = New-TestStateHome
+    New-PublicEntraApp | Out-Null
+    $sp = New-ServicePrincipal
+    $list.Add(@{ Name = 'connected'; Home = $ConnectedHome; Script = (Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CONNECTED=' + (Get-PfaAzureDevOpsConnection).Flow`n" + (Connect-ServicePrincipalText $sp 'wrong-secret-8') })
+
+    # AADSTS7000215: the wrong secret, then the right one; then the same refusal on renewal (the secret was rotated in
+    # Entra: the error set from the child once it is connected, for this principal only). Lines RENEW* are the renewal's.
+    $script:SecretHome = New-TestStateHome
+    New-PublicEntraApp | Out-Null
+    $sp = New-ServicePrincipal
+    $rotate = "`$null = Invoke-RestMethod -Method Post -Uri '$($Ado.HttpUrl)/_test/entra/errors' -NoProxy -ContentType 'application/json' -Body '{`"code`":7000215,`"grant`":`"client_credentials`",`"clientId`":`"$($sp.clientId)`",`"count`":-1}'"
+    $list.Add(@{ Name = 'secret'; Home = $SecretHome; Script = (Connect-ServicePrincipalText $sp 'wrong-secret-9') + " } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }; try { " + (Connect-ServicePrincipalText $sp $sp.clientSecret) +
+            "; 'CONNECTED'`n$rotate`n`$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh } catch { 'RENEWERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'RENEWMSG=' + `$_.Exception.Message }; try { " })
+
+    # -ForceRefresh: connect, get the token, then force a refresh, Entra's call counter read between the steps; only the
+    # forced token's SHA-256 is printed (never a token).
+    $script:ForceHome = New-TestStateHome
+    New-PublicEntraApp | Out-Null
+    $sp = New-ServicePrincipal
+    $list.Add(@{ Name = 'force'; Home = $ForceHome; Script = @"
+$(Connect-ServicePrincipalText $sp $sp.clientSecret)
+function Get-Calls { $calls }
+`$before = Get-Calls
+`$a = Get-PfaAzureDevOpsAccessToken -AsPlainText
+'PLAIN=' + ((Get-Calls) - `$before)
+`$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText
+'FORCED=' + ((Get-Calls) - `$before)
+'SAME=' + (`$a -eq `$b)
+'HASH=' + [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash([Text.Encoding]::UTF8.GetBytes(`$b)))
+"@ })
+
+    $script:Parts = Invoke-ChildParts $list
 }
 
 AfterAll { Exit-TestSession }
@@ -101,15 +174,8 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
     BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
 
     It 'after Disconnect of a service principal, Connect with a wrong secret asks Entra and fails' {
-        New-TestStateHome | Out-Null
-        New-PublicEntraApp | Out-Null
-        $sp = New-ServicePrincipal
-        # One child: connect, count the cache, sign out, count again, then Connect with a wrong secret, Entra's token
-        # calls counted around it (the child that signed out still holds whatever the connection left in memory).
-        $count = "@(Get-ChildItem (Join-Path `$env:PFA_AZUREDEVOPS_HOME 'CurrentUser/secrets') -Filter 'entra-msal-*').Count"
-        $calls = "[int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials'"
-        $e = Get-ChildError ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CACHED=' + $count`nDisconnect-PfaAzureDevOps -Force`n'AFTER=' + $count`n`$before = $calls`ntry { " +
-            (Connect-ServicePrincipalText $sp 'wrong-secret-7') + " } finally { 'CALLS=' + ($calls - `$before) }")
+        $e = $Parts.signout   # run in the file's BeforeAll (one child for four cases)
+        $env:PFA_AZUREDEVOPS_HOME = $SignOutHome
         Read-Value $e 'CACHED' | Should -BeGreaterThan 0 -Because "the connected principal had an MSAL cache to remove ($($e.Text))"
         Read-Value $e 'AFTER' | Should -Be '0' -Because 'Disconnect removes it'
         Get-MsalCacheFiles | Should -BeNullOrEmpty
@@ -118,11 +184,7 @@ Describe 'Sign-out leaves no MSAL cache (issue 9, item 6)' {
     }
 
     It 'Connect -ServicePrincipal checks the secret with Entra even while the same principal is connected' {
-        New-TestStateHome | Out-Null
-        New-PublicEntraApp | Out-Null
-        $sp = New-ServicePrincipal
-        # Connected, and then (in the same child, the principal's token in memory and in the vault) the wrong secret.
-        $e = Get-ChildError ((Connect-ServicePrincipalText $sp $sp.clientSecret) + "`n'CONNECTED=' + (Get-PfaAzureDevOpsConnection).Flow`n" + (Connect-ServicePrincipalText $sp 'wrong-secret-8'))
+        $e = $Parts.connected   # run in the file's BeforeAll (one child for four cases)
         Read-Value $e 'CONNECTED' | Should -Be 'ServicePrincipal' -Because $e.Text
         Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
     }
@@ -152,15 +214,7 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
     BeforeEach { Control DELETE '/_test/entra/errors' | Out-Null }
 
     It 'AADSTS7000215 for a service principal names Connect -ServicePrincipal, not Set-PfaAzureDevOpsApp' {
-        New-TestStateHome | Out-Null
-        New-PublicEntraApp | Out-Null
-        $sp = New-ServicePrincipal
-        # The wrong secret, then (in the same child) the right one; then the same refusal on renewal (the secret was
-        # rotated in Entra: the error set from the child once it is connected) names the same fix. Lines RENEW* are
-        # the renewal's.
-        $rotate = "`$null = Invoke-RestMethod -Method Post -Uri '$($Ado.HttpUrl)/_test/entra/errors' -NoProxy -ContentType 'application/json' -Body '{`"code`":7000215,`"grant`":`"client_credentials`",`"clientId`":`"$($sp.clientId)`",`"count`":-1}'"
-        $e = Get-ChildError ((Connect-ServicePrincipalText $sp 'wrong-secret-9') + " } catch { 'ERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'MSG=' + `$_.Exception.Message }; try { " + (Connect-ServicePrincipalText $sp $sp.clientSecret) +
-            "; 'CONNECTED'`n$rotate`n`$null = Get-PfaAzureDevOpsAccessToken -ForceRefresh } catch { 'RENEWERR=' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'RENEWMSG=' + `$_.Exception.Message }; try { ")
+        $e = $Parts.secret   # run in the file's BeforeAll (one child for four cases)
         Read-Value $e 'ERR' | Should -Be 'EntraInvalidClientSecret' -Because $e.Text
         $message = Read-Value $e 'MSG'
         $message | Should -Not -Match 'Set-PfaAzureDevOpsApp'
@@ -195,23 +249,9 @@ Describe 'Entra error messages (issue 9, items 7 and 8)' {
 
 Describe '-ForceRefresh of a service principal (issue 9, item 9)' {
     It 'makes a token call and returns a new token; a new process reuses the stored token without calling Entra' {
-        New-TestStateHome | Out-Null
-        New-PublicEntraApp | Out-Null
-        $sp = New-ServicePrincipal
-        # One child connects, gets the token, then forces a refresh; it reads Entra's call counter between the steps
-        # and prints only the forced token's SHA-256 (never a token).
-        $r = Invoke-Child -Script @"
-$(Connect-ServicePrincipalText $sp $sp.clientSecret)
-function Get-Calls { [int](Invoke-RestMethod -Uri '$($Ado.HttpUrl)/_test/entra/counters' -NoProxy).'token:client_credentials' }
-`$before = Get-Calls
-`$a = Get-PfaAzureDevOpsAccessToken -AsPlainText
-'PLAIN=' + ((Get-Calls) - `$before)
-`$b = Get-PfaAzureDevOpsAccessToken -ForceRefresh -AsPlainText
-'FORCED=' + ((Get-Calls) - `$before)
-'SAME=' + (`$a -eq `$b)
-'HASH=' + [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash([Text.Encoding]::UTF8.GetBytes(`$b)))
-"@
-        $r.ExitCode | Should -Be 0 -Because $r.Text
+        $r = $Parts.force   # run in the file's BeforeAll (one child for four cases)
+        $r.Output | Should -Contain 'NOERROR' -Because $r.Text
+        $env:PFA_AZUREDEVOPS_HOME = $ForceHome
         Read-Value $r 'PLAIN' | Should -Be '0' -Because 'a valid token needs no call'
         Read-Value $r 'FORCED' | Should -Be '1' -Because '-ForceRefresh makes one token call'
         Read-Value $r 'SAME' | Should -Be 'False'
