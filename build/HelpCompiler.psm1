@@ -128,9 +128,14 @@ function Get-PfaCommandMetadata {
 
 #region Markdown reading
 
+$script:BlockCache = [System.Collections.Generic.Dictionary[string, object[]]]::new([StringComparer]::Ordinal)
 function Split-PfaMarkdownBlocks {
-    <# Turns lines into blocks: @{ Kind = 'Text'; Text } paragraphs and @{ Kind = 'Fence'; Lang; Text } code blocks. #>
+    <# Turns lines into blocks: @{ Kind = 'Text'; Text } paragraphs and @{ Kind = 'Fence'; Lang; Text } code blocks.
+       The same lines are split by the checks and again by the MAML writer: the blocks are kept (callers only read them). #>
     param([string[]] $Lines)
+    $key = $Lines -join "`n"
+    $cached = $null
+    if ($script:BlockCache.TryGetValue($key, [ref] $cached)) { return $cached }
     $blocks = [System.Collections.Generic.List[object]]::new()
     $paragraph = [System.Collections.Generic.List[string]]::new()
     $fence = $null
@@ -161,7 +166,9 @@ function Split-PfaMarkdownBlocks {
     }
     if ($null -ne $fence) { throw 'a ``` code block is not closed' }
     & $flush
-    $blocks.ToArray()
+    $result = $blocks.ToArray()
+    $script:BlockCache[$key] = $result
+    $result
 }
 
 function Read-PfaMarkdown {
@@ -224,12 +231,16 @@ function Get-PfaParagraphs {
     <# The paragraphs of some prose: list items keep their own lines, other lines are joined. Fences are kept, indented. #>
     param([object[]] $Blocks)
     foreach ($block in $Blocks) {
+        # Loops, not pipelines: this runs some 600 times a build, and a pipeline costs about a millisecond to set up.
         if ($block.Kind -eq 'Fence') {
-            (($block.Text -split "`n") | ForEach-Object { '    ' + $_ }) -join "`n"
+            $indented = foreach ($l in ($block.Text -split "`n")) { '    ' + $l }
+            @($indented) -join "`n"
             continue
         }
         $lines = @($block.Text -split "`n")
-        if (@($lines | Where-Object { $_ -match '^\s*([-*+]|\d+\.)\s+' }).Count -gt 0) {
+        $isList = $false
+        foreach ($l in $lines) { if ($l -match '^\s*([-*+]|\d+\.)\s+') { $isList = $true; break } }
+        if ($isList) {
             # A list: one item per line; continuation lines join their item.
             $items = [System.Collections.Generic.List[string]]::new()
             foreach ($l in $lines) {
@@ -239,7 +250,8 @@ function Get-PfaParagraphs {
             $items -join "`n"
         }
         else {
-            ConvertFrom-PfaInlineMarkdown (($lines | ForEach-Object { $_.Trim() }) -join ' ')
+            $trimmed = foreach ($l in $lines) { $l.Trim() }
+            ConvertFrom-PfaInlineMarkdown (@($trimmed) -join ' ')
         }
     }
 }
@@ -619,7 +631,8 @@ function Format-PfaWrapped {
     $pad = ' ' * $Indent
     $lines = [System.Collections.Generic.List[string]]::new()
     $current = ''
-    foreach ($word in ($Text -split '\s+' | Where-Object { $_ })) {
+    foreach ($word in ($Text -split '\s+')) {
+        if (-not $word) { continue }
         $prefix = if ($lines.Count -eq 0) { $pad } else { $pad + (' ' * $HangingIndent) }
         if ($current.Length -eq 0) { $current = $prefix + $word }
         elseif ($current.Length + 1 + $word.Length -le $Width) { $current += ' ' + $word }
@@ -647,7 +660,8 @@ function ConvertTo-PfaAboutText {
     $inFence = $false
     $flush = {
         if ($paragraph.Count -eq 0) { return }
-        $isList = @($paragraph | Where-Object { $_ -match '^\s*([-*+]|\d+\.)\s+' }).Count -gt 0
+        $isList = $false
+        foreach ($l in $paragraph) { if ($l -match '^\s*([-*+]|\d+\.)\s+') { $isList = $true; break } }
         $isTable = $paragraph[0] -match '^\s*\|'
         if ($isTable) {
             foreach ($l in $paragraph) { if ($l -notmatch '^\s*\|[\s|:-]+\|\s*$') { $out.Add('    ' + (ConvertFrom-PfaInlineMarkdown $l.Trim())) } }
@@ -661,7 +675,8 @@ function ConvertTo-PfaAboutText {
             foreach ($item in $items) { foreach ($l in (Format-PfaWrapped (ConvertFrom-PfaInlineMarkdown $item) 4 80 2)) { $out.Add($l) } }
         }
         else {
-            foreach ($l in (Format-PfaWrapped (ConvertFrom-PfaInlineMarkdown (($paragraph | ForEach-Object { $_.Trim() }) -join ' ')) 4)) { $out.Add($l) }
+            $trimmed = foreach ($l in $paragraph) { $l.Trim() }
+            foreach ($l in (Format-PfaWrapped (ConvertFrom-PfaInlineMarkdown (@($trimmed) -join ' ')) 4)) { $out.Add($l) }
         }
         $out.Add('')
         $paragraph.Clear()
