@@ -2,7 +2,7 @@
 # The local Azure DevOps's lifetime (tests/TestServers): it lives until Stop-LocalAzureDevOps or until the process that
 # started it is gone, whatever that process's terminal does. In an interactive pwsh, Ctrl+C on any command sends
 # SIGINT to the terminal's whole foreground process group; the emulator was in it and stopped (connection refused a
-# minute later). Each case runs the starting pwsh as a child in a process group of its own, standing in for the terminal's.
+# minute later). The cases run the starting pwsh as a child in a process group of its own, standing in for the terminal's.
 BeforeDiscovery {
     $script:CanRun = $IsLinux -and (Test-Path /usr/bin/setsid) -and (Test-Path /usr/bin/env)
     if ($CanRun) { & /usr/bin/env --default-signal=INT true 2>$null; $script:CanRun = $LASTEXITCODE -eq 0 }
@@ -53,6 +53,17 @@ $Then
 
         $script:Children = [Collections.Generic.List[Diagnostics.Process]]::new()
         $script:Servers = [Collections.Generic.List[int]]::new()
+
+        # One starter serves both cases (a starter pwsh and an emulator cost about 1.5 CPU s): the kill -9 case needs a
+        # starter that is alive with its emulator running, and the one that lived through the Ctrl+C is exactly that.
+        # The starter waits in a .NET call, which pwsh's Ctrl+C handler does not interrupt: it outlives the SIGINT as an
+        # interactive pwsh does (so the watchdog has no reason to act), while the emulator gets it if it is in the group.
+        $script:StarterInfo = Join-Path ([IO.Path]::GetTempPath()) ('pfa-starter-' + [guid]::NewGuid().ToString('N') + '.json')
+        $script:Starter = Start-Starter -Info $StarterInfo -Then '[Threading.Thread]::Sleep(300000)'
+        $Children.Add($Starter)
+        $script:Started = Get-Content $StarterInfo -Raw | ConvertFrom-Json
+        $Servers.Add([int]$Started.pid)
+        Remove-Item $StarterInfo -ErrorAction Ignore
     }
 
     AfterAll {
@@ -61,43 +72,19 @@ $Then
     }
 
     It 'Ctrl+C in the pwsh that started it (SIGINT to its process group) does not stop it' {
-        $info = Join-Path ([IO.Path]::GetTempPath()) ('pfa-starter-' + [guid]::NewGuid().ToString('N') + '.json')
-        # The starter waits in a .NET call, which pwsh's Ctrl+C handler does not interrupt: it outlives the SIGINT as an
-        # interactive pwsh does (so the watchdog has no reason to act), while the emulator gets it if it is in the group.
-        $p = Start-Starter -Info $info -Then '[Threading.Thread]::Sleep(120000)'
-        $Children.Add($p)
-        $started = Get-Content $info -Raw | ConvertFrom-Json
-        $Servers.Add([int]$started.pid)
-        (Invoke-RestMethod -Uri $started.health -NoProxy).ok | Should -BeTrue
-        & /usr/bin/kill -s INT -- "-$($p.Id)"   # what the terminal does on Ctrl+C: every process of its foreground group
-        Start-Sleep -Seconds 3                  # ASP.NET Core stops within a moment of SIGINT
-        Test-Alive $p.Id | Should -BeTrue -Because 'the starter itself lives on, as an interactive pwsh does'
-        Test-Alive $started.pid | Should -BeTrue -Because 'SIGINT to the starter''s process group must not reach the emulator'
-        (Invoke-RestMethod -Uri $started.health -NoProxy).ok | Should -BeTrue
-        Remove-Item $info -ErrorAction Ignore
+        (Invoke-RestMethod -Uri $Started.health -NoProxy).ok | Should -BeTrue
+        & /usr/bin/kill -s INT -- "-$($Starter.Id)"   # what the terminal does on Ctrl+C: every process of its foreground group
+        Start-Sleep -Seconds 3                        # ASP.NET Core stops within a moment of SIGINT
+        Test-Alive $Starter.Id | Should -BeTrue -Because 'the starter itself lives on, as an interactive pwsh does'
+        Test-Alive $Started.pid | Should -BeTrue -Because 'SIGINT to the starter''s process group must not reach the emulator'
+        (Invoke-RestMethod -Uri $Started.health -NoProxy).ok | Should -BeTrue
     }
 
     It 'it is stopped when the pwsh that started it is gone (kill -9), and never outlives it' {
-        $info = Join-Path ([IO.Path]::GetTempPath()) ('pfa-starter-' + [guid]::NewGuid().ToString('N') + '.json')
-        $p = Start-Starter -Info $info -Then 'Start-Sleep -Seconds 300'
-        $Children.Add($p)
-        $started = Get-Content $info -Raw | ConvertFrom-Json
-        $Servers.Add([int]$started.pid)
-        Test-Alive $started.pid | Should -BeTrue
-        $p.Kill()   # this PID only: SIGKILL, so nothing of the starter runs any more
-        Wait-Gone -ProcessId $started.pid -Seconds 30 | Should -BeTrue -Because 'the watchdog stops the emulator once its starter is gone'
-        Remove-Item $info -ErrorAction Ignore
-    }
-
-    It 'Stop-LocalAzureDevOps stops it and its watchdog by PID' {
-        Import-Module $Helpers -Force
-        $ado = Start-LocalAzureDevOps
-        $watchdog = $ado.Server.WatchdogId
-        $watchdog | Should -BeGreaterThan 0
-        Test-Alive $watchdog | Should -BeTrue
-        Stop-LocalAzureDevOps $ado
-        Test-Alive $ado.Pid | Should -BeFalse
-        Wait-Gone -ProcessId $watchdog -Seconds 10 | Should -BeTrue
+        Test-Alive $Starter.Id | Should -BeTrue -Because 'the starter is still waiting'
+        Test-Alive $Started.pid | Should -BeTrue
+        $Starter.Kill()   # this PID only: SIGKILL, so nothing of the starter runs any more
+        Wait-Gone -ProcessId $Started.pid -Seconds 30 | Should -BeTrue -Because 'the watchdog stops the emulator once its starter is gone'
     }
 }
 
@@ -231,7 +218,7 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
         finally { $client.Dispose(); Stop-LocalAzureDevOps $ado }
     }
 
-    It 'Enter-TestSession lends a worker one server at a time, reset for each session; a nested session gets its own; the worker stops it' {
+    It 'Enter-TestSession lends a worker one server at a time, reset for each session; a nested session gets its own, which Stop-LocalAzureDevOps stops with its watchdog by PID; the worker stops it' {
         $saved = $env:PFA_TEST_REPOSITORY
         $env:PFA_TEST_REPOSITORY = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
         try {
@@ -241,8 +228,14 @@ Describe 'The worker''s shared local Azure DevOps' -Skip:(-not $IsLinux) {
             $inner = (Enter-TestSession -LocalAzureDevOps).Ado
             $inner.Shared | Should -BeFalse -Because 'the worker''s server is lent to the outer session'
             $inner.Pid | Should -Not -Be $first.Pid
-            Exit-TestSession
-            Test-Path "/proc/$($inner.Pid)" | Should -BeFalse -Because 'a session''s own server stops with it'
+            $watchdog = $inner.Server.WatchdogId
+            $watchdog | Should -BeGreaterThan 0
+            Test-Path "/proc/$watchdog" | Should -BeTrue
+            Exit-TestSession   # Stop-LocalAzureDevOps on the session's own server: by PID, with its watchdog
+            Test-Path "/proc/$($inner.Pid)" | Should -BeFalse -Because 'a session''s own server stops with it (Stop-LocalAzureDevOps)'
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ((Test-Path "/proc/$watchdog") -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            Test-Path "/proc/$watchdog" | Should -BeFalse -Because 'Stop-LocalAzureDevOps stops the watchdog too'
             Exit-TestSession
             Test-Path "/proc/$($first.Pid)" | Should -BeTrue -Because 'the worker''s server outlives the session'
 
