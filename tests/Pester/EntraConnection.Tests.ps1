@@ -366,11 +366,22 @@ Describe 'Entra ID: public client flows' {
 '@
             $script:CacheFiles = @(Get-ChildItem (Join-Path $DeviceHome 'CurrentUser/secrets') -Filter 'entra-msal-user-*')
 
-            # A new process renews the 120-s token silently (the refusal above stayed in that process). Then, in the same
-            # process (a fresh one is the point of the silent renewal only): tokens for an hour from now on: the next use
-            # renews the short one once, then only -ForceRefresh redeems the refresh token; sign-in frequency then
-            # refuses it (last); Disconnect signs out of MSAL.
+            # First, in the same new process: tenant A's service principal (connected by the file's child, its stored
+            # token made stale here) re-acquires a token and reaches its organization with it (the case 'a service
+            # principal with a client secret' below; another application, another state home).
+            $path = Join-Path $HomeA 'CurrentUser/connection.json'
+            $doc = Get-Content -Raw $path | ConvertFrom-Json
+            $doc.accessTokenExpiresOn = [DateTimeOffset]::UtcNow.AddMinutes(-1).ToString('o')
+            $doc | ConvertTo-Json -Depth 10 | Set-Content -Path $path -NoNewline
+            # Then the process renews the 120-s token silently (the refusal above stayed in that process). Then, in the
+            # same process (a fresh one is the point of the silent renewal only): tokens for an hour from now on: the
+            # next use renews the short one once, then only -ForceRefresh redeems the refresh token; sign-in frequency
+            # then refuses it (last); Disconnect signs out of MSAL.
             $script:Renewal = Invoke-Child -Script @"
+`$env:PFA_AZUREDEVOPS_HOME = '$HomeA'
+`$t = Get-PfaAzureDevOpsAccessToken -AsPlainText; `$h = @{ Authorization = 'Bearer ' + `$t; 'X-TFS-FedAuthRedirect' = 'Suppress' }; 'ORG=' + (Invoke-RestMethod -Uri '$($Ado.HttpsUrl)/orga/_apis/connectionData' -Headers `$h).instanceId; `$t = `$null
+'VALID=' + (Get-PfaAzureDevOpsConnection).AccessTokenValid
+`$env:PFA_AZUREDEVOPS_HOME = '$DeviceHome'
 `$before = [int](Ctl GET '/_test/entra/counters').'token:refresh_token'
 `$t = Get-PfaAzureDevOpsAccessToken -AsPlainText -Verbose 4>&1
 'TOKEN=' + (@(`$t | Where-Object { `$_ -is [string] })[0].Length)
@@ -545,12 +556,8 @@ Describe 'Entra ID: pipelines and unattended agents' {
         Read-Value $r 'ORGID' | Should -Not -BeNullOrEmpty
         $r.Text | Should -Not -Match ([regex]::Escape($SpA.clientSecret))
 
-        $path = Join-Path $HomeA 'CurrentUser/connection.json'
-        $doc = Get-Content -Raw $path | ConvertFrom-Json
-        $doc.accessTokenExpiresOn = [DateTimeOffset]::UtcNow.AddMinutes(-1).ToString('o')
-        $doc | ConvertTo-Json -Depth 10 | Set-Content -Path $path -NoNewline
-        $env:PFA_AZUREDEVOPS_HOME = $HomeA
-        $g = Invoke-Child -Script "`$t = Get-PfaAzureDevOpsAccessToken -AsPlainText; `$h = @{ Authorization = 'Bearer ' + `$t; 'X-TFS-FedAuthRedirect' = 'Suppress' }; 'ORG=' + (Invoke-RestMethod -Uri '$($Ado.HttpsUrl)/orga/_apis/connectionData' -Headers `$h).instanceId; $ShowConnection"
+        # Re-acquired (its stored token made stale) in the new process of the device-code context's renewal, first.
+        $g = $Renewal
         $g.ExitCode | Should -Be 0 -Because $g.Text
         Read-Value $g 'ORG' | Should -Not -BeNullOrEmpty
         Read-Value $g 'VALID' | Should -Be 'True'
