@@ -44,7 +44,7 @@ namespace PfaAzureDevOps.NetFx.Tests
 
         private static string[] InFreshDomain(string foreignMsal)
         {
-            AppDomain domain = AppDomain.CreateDomain("pfa-foreign-msal-" + Guid.NewGuid().ToString("N").Substring(0, 6), null, new AppDomainSetup { ApplicationBase = AppDomain.CurrentDomain.BaseDirectory });
+            AppDomain domain = AppDomain.CreateDomain("pfa-foreign-msal-" + Guid.NewGuid().ToString("N").Substring(0, 6), null, new AppDomainSetup { ApplicationBase = NetFxModule.TestFolder });
             try
             {
                 var runner = (ForeignMsalRunner)domain.CreateInstanceAndUnwrap(typeof(ForeignMsalRunner).Assembly.FullName!, typeof(ForeignMsalRunner).FullName!);

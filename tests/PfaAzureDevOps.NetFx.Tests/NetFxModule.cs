@@ -20,6 +20,13 @@ namespace PfaAzureDevOps.NetFx.Tests
         private static readonly object Gate = new object();
         private static Assembly? _cmdlets;
 
+        /// <summary>
+        /// The folder this test assembly was built to (bin/&lt;configuration&gt;/net472), from its code base, which a shadow copy
+        /// does not move. Not AppDomain.CurrentDomain.BaseDirectory: that is the runner's folder where a runner keeps the
+        /// tests in its own domain (xunit.console -noappdomain), and a check of "beside this assembly" there could not fail.
+        /// </summary>
+        public static string TestFolder { get; } = Path.GetDirectoryName(new Uri(typeof(NetFxModule).Assembly.EscapedCodeBase).LocalPath)!;
+
         public static string ModuleRoot { get; } = FindModuleRoot();
 
         public static string NetfxFolder => Path.Combine(ModuleRoot, "dependencies", "netfx");
@@ -133,7 +140,7 @@ namespace PfaAzureDevOps.NetFx.Tests
                 return Path.GetFullPath(configured!);
             }
 
-            for (DirectoryInfo? d = new DirectoryInfo(AppDomain.CurrentDomain.BaseDirectory); d != null; d = d.Parent)
+            for (DirectoryInfo? d = new DirectoryInfo(TestFolder); d != null; d = d.Parent)
             {
                 string manifest = Path.Combine(d.FullName, "PfaAzureDevOps.psd1");
                 if (File.Exists(manifest) && File.Exists(Path.Combine(d.FullName, "build.ps1")))
@@ -149,7 +156,7 @@ namespace PfaAzureDevOps.NetFx.Tests
                 }
             }
 
-            throw new InvalidOperationException("The repository (PfaAzureDevOps.psd1) was not found above " + AppDomain.CurrentDomain.BaseDirectory);
+            throw new InvalidOperationException("The repository (PfaAzureDevOps.psd1) was not found above " + TestFolder);
         }
     }
 }

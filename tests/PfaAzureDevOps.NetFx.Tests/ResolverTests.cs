@@ -62,9 +62,11 @@ namespace PfaAzureDevOps.NetFx.Tests
             string location = EngineLocation();
             Assert.Equal(Path.Combine(NetFxModule.NetfxFolder, "PfaAzureDevOps.Core.dll"), location);
 
-            // Nothing of the closure may sit beside this test assembly, or the runtime would find it there first.
+            // Nothing of the closure may sit beside this test assembly, or the runtime (or a runner's resolver for the test's
+            // folder) would find it there first. Its own folder, not the domain's base: see NetFxModule.TestFolder.
             string[] shipped = Directory.GetFiles(NetFxModule.NetfxFolder, "*.dll").Select(Path.GetFileName).ToArray()!;
-            string[] beside = Directory.GetFiles(AppDomain.CurrentDomain.BaseDirectory, "*.dll").Select(Path.GetFileName).ToArray()!;
+            string[] beside = Directory.GetFiles(NetFxModule.TestFolder, "*.dll").Select(Path.GetFileName).ToArray()!;
+            Assert.Contains("PfaAzureDevOps.NetFx.Tests.dll", beside);
             Assert.Empty(shipped.Intersect(beside, StringComparer.OrdinalIgnoreCase));
         }
 
@@ -91,9 +93,10 @@ namespace PfaAzureDevOps.NetFx.Tests
             NetFxModule.OnMono && assembly.Location.StartsWith("/usr/lib/mono/", StringComparison.Ordinal);
 
         /// <summary>
-        /// The test host (vstest's .NET Framework host, from the SDK's folder) shares this AppDomain and sometimes loads its
-        /// own System.ValueTuple facade before the engine asks for one (seen once in four full runs). That copy is the
-        /// runner's, not a choice of our resolver; Windows PowerShell has no such host in its domain.
+        /// The test host (vstest's .NET Framework host, from the SDK's folder, or xunit.console under -noappdomain, from its
+        /// package's folder) shares this AppDomain and sometimes loads its own System.ValueTuple facade before the engine asks
+        /// for one (seen once in four full runs). That copy is the runner's, not a choice of our resolver; Windows PowerShell
+        /// has no such host in its domain.
         /// </summary>
         private static bool LoadedByTheTestHost(Assembly assembly)
         {
