@@ -180,6 +180,10 @@ appendFileSync('$statuses', (real ? real.status : 'none') + '\n');
             { Connect-PfaAzureDevOps -TimeoutSeconds 60 -InformationAction SilentlyContinue -ErrorAction Stop } | Should -Throw -PassThru
         }
         # The forged state got 400 and did not end the sign-in; the answer with the real state did (and its made-up code was refused).
+        # Connect ends when the listener has answered the real state: the "browser" may still be writing that answer's
+        # status (seen under load), so wait for its second line (at most 15 s) before reading.
+        $wait = [Diagnostics.Stopwatch]::StartNew()
+        while (@(Get-Content $statuses -ErrorAction Ignore).Count -lt 2 -and $wait.Elapsed.TotalSeconds -lt 15) { Start-Sleep -Milliseconds 50 }
         @(Get-Content $statuses) | Should -Be @('400', '200')
         $err.FullyQualifiedErrorId | Should -Match '^OAuthCode(Invalid|Expired),'
         Get-PfaAzureDevOpsConnection | Should -BeNullOrEmpty
