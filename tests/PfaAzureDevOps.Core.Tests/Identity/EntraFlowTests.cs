@@ -21,6 +21,19 @@ namespace PfaAzureDevOps.Core.Tests.Identity
     [Collection(EmulatorCollection.Name)]
     public sealed class EntraFlowTests : EntraTestBase
     {
+        /// <summary>
+        /// One self-signed RSA 2048 certificate for both certificate tests (made on first use, never disposed: it lives as long
+        /// as the test run). Each test registers it on an app of a tenant of its own, so sharing it couples nothing; what they
+        /// check (a client assertion signed with it, a PFX of it read back) does not depend on which certificate it is, and an
+        /// RSA 2048 generation is the dearest step of either (0.1-0.4 CPU s).
+        /// </summary>
+        private static readonly Lazy<X509Certificate2> SharedCertificate = new Lazy<X509Certificate2>(() =>
+        {
+            using RSA rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=pfa-entra-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+
         public EntraFlowTests(EmulatorFixture emulator)
             : base(emulator)
         {
@@ -293,9 +306,7 @@ namespace PfaAzureDevOps.Core.Tests.Identity
         [Fact]
         public async Task Service_principal_with_a_certificate_file()
         {
-            using RSA rsa = RSA.Create(2048);
-            var request = new CertificateRequest("CN=pfa-sp-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            X509Certificate2 cert = SharedCertificate.Value;
             Guid tenant = await NewTenantAsync();
             (Guid clientId, _) = await NewAppAsync(tenant, confidential: true, certificates: new[] { cert.ExportCertificatePem() });
             string org = await NewOrgAsync(tenant);
@@ -320,9 +331,7 @@ namespace PfaAzureDevOps.Core.Tests.Identity
         [Fact]
         public async Task Confidential_client_with_a_certificate_redeems_a_code()
         {
-            using RSA rsa = RSA.Create(2048);
-            var certificateRequest = new CertificateRequest("CN=pfa-web-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using X509Certificate2 cert = certificateRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            X509Certificate2 cert = SharedCertificate.Value;
             Guid tenant = await NewTenantAsync();
             (Guid clientId, _) = await NewAppAsync(tenant, confidential: true, certificates: new[] { cert.ExportCertificatePem() });
             EntraTokenProviderOptions options = Options();
