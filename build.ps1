@@ -83,7 +83,7 @@ function Measure-Lane([string] $Lane, [scriptblock] $Body) {
     finally { $script:LaneTimes[$Lane] = [pscustomobject]@{ Wall = $watch.Elapsed.TotalSeconds; Cpu = (Get-CpuSeconds) - $cpu } }
 }
 
-function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $CompilerServerCpu, [double] $OwnCpu) {
+function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $OwnCpu) {
     $parts = @($script:LaneTimes.GetEnumerator() | ForEach-Object { '{0} {1:0} s (CPU {2:0} s)' -f $_.Key, $_.Value.Wall, $_.Value.Cpu })
     # What no lane counts: the local Azure DevOps' build (a thread of this process, reaped after the build lane), the
     # Pester workers' and the lanes' pwsh starts, and this process's waiting.
@@ -91,8 +91,6 @@ function Format-LaneTimes([double] $Wall, [double] $Cpu, [double] $CompilerServe
     if ($Cpu -gt $lanes) { $parts += 'other CPU {0:0} s' -f ($Cpu - $lanes) }
     # This process's own part (the help compiler, the package, printing the files' output), already in build and other.
     if ($OwnCpu -gt 0) { $parts += "this pwsh's own CPU {0:0} s (in build and other)" -f $OwnCpu }
-    # The compiler server compiles for every build of the run (the module's, the emulator's) but is no lane's child.
-    if ($CompilerServerCpu -gt 0) { $parts += 'C# compiler server CPU {0:0} s' -f $CompilerServerCpu; $Cpu += $CompilerServerCpu }
     $load = if (Test-Path /proc/loadavg) { '; load average at the end ' + (((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ') } else { '' }
     "Times: $($parts -join '; '); total $('{0:0}' -f $Wall) s (CPU $('{0:0}' -f $Cpu) s) on $([Environment]::ProcessorCount) cores$load"
 }
@@ -144,8 +142,7 @@ function Invoke-ModuleBuild([switch] $WithTestProjects) {
     <# What the package, the demo and Pester need: the engine, the load context, the cmdlets and the test servers'
        launcher (build/Module.slnf). The whole solution's build (Build) includes it. -WithTestProjects (Test, with the
        xunit and Mono lanes): the two test projects too (build/Test.slnf), in the same MSBuild, which builds them on the
-       second core beside the cmdlets instead of starting an MSBuild of its own for each later (measured: one MSBuild
-       for all, 46 CPU s against 56 for one per part, both with the compiler server). #>
+       second core beside the cmdlets instead of starting an MSBuild of its own for each later. #>
     if ($script:Done['Build']) { return }
     $projects = if ($WithTestProjects) { 'build/Test.slnf' } else { 'build/Module.slnf' }
     Invoke-Step 'Build (module)' {
@@ -335,7 +332,7 @@ function Invoke-Test {
     elseif ($pester.Passed -eq 0 -or (-not $SkipUnitTests -and ($unit.Passed -eq 0 -or (-not $Fast -and $netfx.Passed -eq 0)))) { $problem = 'no tests ran' }
     if ($problem) { $failed = [Math]::Max($failed, 1) }
     if (-not $SkipUnitTests) { Write-Host "$(if ($Fast) { 'xunit starts' } else { 'xunit and Mono start' }) when the module is built and run beside the package, the help and Pester: lane times overlap." }
-    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu) -CompilerServerCpu (Get-CompilerServerCpu $script:CompilerServer) -OwnCpu ((Get-CpuSeconds -Own) - $ownCpu))
+    Write-Host (Format-LaneTimes -Wall $total.Elapsed.TotalSeconds -Cpu ((Get-CpuSeconds) - $totalCpu) -OwnCpu ((Get-CpuSeconds -Own) - $ownCpu))
     if ($problem) { Write-Host "Test run failed: $problem." }
     Write-Host "$passed passed, $failed failed"
     if ($problem) { exit 1 }
@@ -387,21 +384,16 @@ function Invoke-Publish {
     }
 }
 
-# One C# compiler server for this run's builds (the module, the emulator, the test projects), stopped at the end.
-$script:CompilerServer = Start-CompilerServerScope
-try {
-    foreach ($t in $Task) {
-        switch ($t) {
-            'Clean' { if (Test-Path $OutRoot) { Remove-Item $OutRoot -Recurse -Force } }
-            'Bootstrap' { Invoke-Bootstrap }
-            'Build' { Invoke-Build }
-            'Docs' { Invoke-Package }
-            'Package' { Invoke-Package }
-            'Publish' { Invoke-Publish }
-            'Test' { Invoke-Test }
-            'Demo' { Invoke-Demo }
-            'Bench' { Invoke-Bench }
-        }
+foreach ($t in $Task) {
+    switch ($t) {
+        'Clean' { if (Test-Path $OutRoot) { Remove-Item $OutRoot -Recurse -Force } }
+        'Bootstrap' { Invoke-Bootstrap }
+        'Build' { Invoke-Build }
+        'Docs' { Invoke-Package }
+        'Package' { Invoke-Package }
+        'Publish' { Invoke-Publish }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
     }
 }
-finally { Stop-CompilerServerScope $script:CompilerServer }

@@ -60,49 +60,6 @@ function Get-CpuSeconds {
     return [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
 }
 
-function Start-CompilerServerScope {
-    <#
-    The C# compiler server (VBCSCompiler) for this run's builds. Without it every project's compile is a fresh csc
-    process that JIT-compiles the compiler again: measured here, building the module, the emulator and the two test
-    projects as a test run does took 67 CPU s with a csc per project and 56 with one server (back to back, twice);
-    one MSBuild over all of them, 59 against 46. Machines may turn the server off (UseSharedCompilation=false in the
-    environment: a server outlives the build by minutes); this run asks for one of its own, under a pipe name no other
-    build shares, and Stop-CompilerServerScope stops it by its process id when the run ends. Children inherit both
-    variables: the lanes' test-project builds and the emulator's build use the same server.
-    PFA_SHARED_COMPILATION=0 keeps the machine's setting.
-    #>
-    if ($env:PFA_SHARED_COMPILATION -eq '0') { return $null }
-    $scope = [pscustomobject]@{ Id = "pfa-build-$PID-$([guid]::NewGuid().ToString('N').Substring(0, 8))"; Saved = $env:UseSharedCompilation; SavedId = $env:SharedCompilationId }
-    $env:UseSharedCompilation = 'true'
-    $env:SharedCompilationId = $scope.Id
-    $scope
-}
-
-function Get-CompilerServerCpu($Scope) {
-    <# CPU seconds the run's compiler server has used so far (0 without one). It is nobody's child, so Get-CpuSeconds,
-       which counts children a process waited for, never sees it: the Times line adds it. #>
-    if (-not $Scope) { return 0.0 }
-    $cpu = 0.0
-    foreach ($server in @(Find-CompilerServer $Scope)) { try { $cpu += $server.TotalProcessorTime.TotalSeconds } catch { } }
-    $cpu
-}
-
-function Find-CompilerServer($Scope) {
-    @(Get-Process -ErrorAction Ignore | Where-Object { $_.ProcessName -like 'VBCSCompiler*' -or $_.ProcessName -eq 'dotnet' } |
-        Where-Object { "$($_.CommandLine)" -like "*-pipename:$($Scope.Id)*" })
-}
-
-function Stop-CompilerServerScope($Scope) {
-    <# Stops the compiler server Start-CompilerServerScope's builds started (found by its pipe name), and restores the
-       environment. A server that is not running is fine: nothing was compiled, or it already exited. #>
-    if (-not $Scope) { return }
-    $env:UseSharedCompilation = $Scope.Saved
-    $env:SharedCompilationId = $Scope.SavedId
-    foreach ($server in @(Find-CompilerServer $Scope)) {
-        try { $server.Kill(); $null = $server.WaitForExit(10000) } catch { }
-    }
-}
-
 function Get-TestPwshHome {
     <#
     The pwsh the Pester workers run in (and so every fresh pwsh a test starts: they all start Join-Path $PSHOME 'pwsh').
@@ -384,7 +341,9 @@ function Invoke-NetFxTests {
     Runs the .NET Framework tests (tests/PfaAzureDevOps.NetFx.Tests, net472) on Mono against the packaged module's
     dependencies/netfx, with the local Azure DevOps and its sshd started for them; returns their counts.
     #>
-    param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $Configuration, [string] $Version)
+    param([string] $RepositoryRoot, [string] $ModuleRoot, [string] $Configuration, [string] $Version,
+        # Where the runner's XML result (per-test times, failures) is kept: the run's results folder; a temporary file without.
+        [string] $ResultDirectory)
     if (-not (Get-Command mono -ErrorAction Ignore)) {
         Write-Warning 'Mono is not installed (Debian: apt-get install mono-complete; ./build.ps1 Bootstrap does it as root): the .NET Framework tests cannot run.'
         return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
@@ -423,7 +382,7 @@ function Invoke-NetFxTests {
             Write-Warning "xunit's console runner is not restored ($runner): the .NET Framework tests run through vstest."
             return (Invoke-XunitTests -Project (Join-Path $RepositoryRoot 'tests/PfaAzureDevOps.NetFx.Tests') -Configuration $Configuration -Version $Version)
         }
-        $xml = Join-Path ([IO.Path]::GetTempPath()) ('pfa-netfx-' + [guid]::NewGuid().ToString('N') + '.xml')
+        $xml = if ($ResultDirectory) { Join-Path $ResultDirectory 'netfx-xunit.xml' } else { Join-Path ([IO.Path]::GetTempPath()) ('pfa-netfx-' + [guid]::NewGuid().ToString('N') + '.xml') }
         try {
             & mono $runner $dll -noappdomain -nologo -xml $xml | Out-Host
             $exit = $LASTEXITCODE
@@ -439,7 +398,7 @@ function Invoke-NetFxTests {
             if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
             [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
         }
-        finally { Remove-Item -LiteralPath $xml -Force -ErrorAction Ignore }
+        finally { if (-not $ResultDirectory) { Remove-Item -LiteralPath $xml -Force -ErrorAction Ignore } }
     }
     finally {
         Remove-Item Env:PFA_NETFX_SETUP, Env:PFA_NETFX_MODULE_ROOT -ErrorAction Ignore
@@ -448,4 +407,4 @@ function Invoke-NetFxTests {
     }
 }
 
-Export-ModuleMember -Function Start-CompilerServerScope, Stop-CompilerServerScope, Get-CompilerServerCpu, Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-TestPwshHome, Get-PesterLanes, Invoke-XunitTests, Start-PesterTests, Show-PesterResults, Wait-PesterTests, Invoke-NetFxTests
+Export-ModuleMember -Function Install-DebianPackages, Get-NuGetPackagesFolder, Get-CpuSeconds, Get-TestPwshHome, Get-PesterLanes, Invoke-XunitTests, Start-PesterTests, Show-PesterResults, Wait-PesterTests, Invoke-NetFxTests

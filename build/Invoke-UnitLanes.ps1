@@ -74,7 +74,7 @@ if (-not $Fast) {
         Build-TestProject $project
         # The engine as Windows PowerShell 5.1 loads it: net472 on Mono, against the packaged dependencies/netfx.
         Wait-Package
-        Invoke-NetFxTests -RepositoryRoot $RepositoryRoot -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version
+        Invoke-NetFxTests -RepositoryRoot $RepositoryRoot -ModuleRoot $ModuleRoot -Configuration $Configuration -Version $Version -ResultDirectory (Split-Path $Result)
     }
 }
 

@@ -558,6 +558,7 @@ Describe 'Entra ID: pipelines and unattended agents' {
 
         # Re-acquired (its stored token made stale) in the new process of the device-code context's renewal, first.
         $g = $Renewal
+        $g | Should -Not -BeNullOrEmpty -Because 'the renewal process of "one device code sign-in, then its renewals" (Describe 1) also re-acquires this principal: run the whole file, or look at that context''s failure first'
         $g.ExitCode | Should -Be 0 -Because $g.Text
         Read-Value $g 'ORG' | Should -Not -BeNullOrEmpty
         Read-Value $g 'VALID' | Should -Be 'True'

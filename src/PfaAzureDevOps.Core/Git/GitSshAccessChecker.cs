@@ -156,9 +156,11 @@ namespace PfaAzureDevOps.Core.Git
                     url.ToString());
             }
 
+            // A complete ref advertisement proves the server is a git server and the repository exists and is readable:
+            // what it says afterwards is no "not found".
             string lower = detail.ToLowerInvariant();
-            if (lower.Contains("does not appear to be a git repository") || lower.Contains("tf401019") || lower.Contains("does not exist") || lower.Contains("not found")
-                || lower.Contains("no such file or directory") || lower.Contains("repository not found") || lower.Contains("could not read from remote repository"))
+            if (!flushed && (lower.Contains("does not appear to be a git repository") || lower.Contains("tf401019") || lower.Contains("does not exist") || lower.Contains("not found")
+                || lower.Contains("no such file or directory") || lower.Contains("repository not found") || lower.Contains("could not read from remote repository")))
             {
                 return new PfaException(ErrorIds.GitRepositoryNotFound,
                     PfaErrorKind.NotFound,
@@ -173,7 +175,9 @@ namespace PfaAzureDevOps.Core.Git
             string said = detail.Length == 0 ? "." : ": " + detail + (detail.EndsWith(".", StringComparison.Ordinal) ? string.Empty : ".");
             return new PfaException(ErrorIds.GitUploadPackFailed,
                 PfaErrorKind.ProtocolError,
-                $"{what}{said} Check that the server is a git server and that the path '{url.Path}' is a repository.",
+                flushed
+                    ? $"{what}{said} The server listed the repository's refs, then reported this error: act on its message, or try again."
+                    : $"{what}{said} Check that the server is a git server and that the path '{url.Path}' is a repository.",
                 url.ToString());
         }
 

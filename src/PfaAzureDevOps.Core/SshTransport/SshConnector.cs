@@ -215,7 +215,7 @@ namespace PfaAzureDevOps.Core.SshTransport
             {
                 return new PfaException(ErrorIds.SshConnectionFailed,
                     PfaErrorKind.ConnectionError,
-                    $"The SSH connection to {where} failed: the server closed the SSH channel before the exchange was complete ({ex.Message}). Try again; if it keeps happening, check the server's SSH log (a session limit, or a command that ends at once) and the network between this machine and the server.",
+                    $"The SSH connection to {where} failed: the server closed the SSH channel before the exchange was complete ({ex.Message.TrimEnd('.')}). Try again; if it keeps happening, check the server's SSH log (a session limit, or a command that ends at once) and the network between this machine and the server.",
                     _endpoint.Target,
                     ex);
             }

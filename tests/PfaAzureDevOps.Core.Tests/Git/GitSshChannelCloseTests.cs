@@ -52,10 +52,24 @@ namespace PfaAzureDevOps.Core.Tests.Git
             // a closed channel.
             PfaException error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(Advertisement, 128, "fatal: the remote end hung up", SshNetClosed(ChannelClosed)), Url));
             Assert.Equal(ErrorIds.GitUploadPackFailed, error.ErrorId);
-            Assert.Contains("git-upload-pack on 127.0.0.1 failed after its ref advertisement (exit status 128): fatal: the remote end hung up. Check that", error.Message);
+            Assert.Contains("git-upload-pack on 127.0.0.1 failed after its ref advertisement (exit status 128): fatal: the remote end hung up. The server listed the repository's refs, then reported this error", error.Message);
+            Assert.DoesNotContain("is a repository", error.Message);
 
             error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(Advertisement, 1, "remote: Public key authentication failed.", SshNetClosed(ChannelClosed)), Url));
             Assert.Equal(ErrorIds.SshKeyNotAuthorized, error.ErrorId);
+        }
+
+        [Fact]
+        public void NotFoundMeansNotFoundOnlyBeforeACompleteAdvertisement()
+        {
+            // Before the refs: the path names no repository this user may read.
+            PfaException error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(string.Empty, 128, "fatal: repository not found", null), Url));
+            Assert.Equal(ErrorIds.GitRepositoryNotFound, error.ErrorId);
+
+            // After them the repository was there and readable: the later error is no "not found" (review7 M2).
+            error = Assert.Throws<PfaException>(() => GitSshAccessChecker.Converse(new FakeChannel(Advertisement, 128, "fatal: object not found", null), Url));
+            Assert.Equal(ErrorIds.GitUploadPackFailed, error.ErrorId);
+            Assert.Contains("failed after its ref advertisement", error.Message);
         }
 
         [Fact]
@@ -182,7 +196,7 @@ namespace PfaAzureDevOps.Core.Tests.Git
             {
                 PfaException error = connector.Map(new InvalidOperationException("The channel is closed.") { Source = "Renci.SshNet" }, TimeSpan.FromSeconds(5));
                 Assert.Equal(ErrorIds.SshConnectionFailed, error.ErrorId);
-                Assert.Contains("the server closed the SSH channel before the exchange was complete (The channel is closed.)", error.Message);
+                Assert.Contains("the server closed the SSH channel before the exchange was complete (The channel is closed). Try again", error.Message);
                 Assert.Contains("Try again", error.Message);
                 Assert.DoesNotContain("unexpectedly", error.Message);
 
