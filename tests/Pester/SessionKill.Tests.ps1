@@ -319,11 +319,25 @@ Describe 'kill -9 while a token refreshes' -Skip:(-not $IsLinux) {
             # 10) and the losing window stays within a tenth or two.
             $aimedMs = [Math]::Max(400, [int](($tailsMs | Measure-Object -Average).Average))
             $aimed = Invoke-KillSeries -Runs 10 -WindowMs $aimedMs -AtRefresh
+            # A third loss is rare but seen when healthy (2 of 10 in one quiet run of five on 2 December, 3 once at load 24),
+            # while the regression below loses 3 to 4 nearly every series: over the limit, a second aimed series decides,
+            # and only a regression is expected to lose more than 2 again.
+            $confirm = $null
+            if ($aimed.Lost -gt 2) {
+                Write-Host "item 15: $($aimed.Lost) of 10 aimed kills lost (limit 2): a second aimed series decides"
+                foreach ($line in @($aimed.Log)) { Write-Host "item 15 (first aimed series): $line" }
+                $confirm = Invoke-KillSeries -Runs 10 -WindowMs $aimedMs -AtRefresh
+            }
         }
         finally { $counterClient.Dispose() }
         $refreshMs = if ($refreshesMs.Count) { $refreshesMs -join ' and ' } else { '?' }
         Write-Host "item 15: a forced refresh runs $($runsMs -join ' and ') ms (the refresh itself $refreshMs ms, from $refreshAt ms); kill -9 spread over a whole run: $($uniform.Lost) of 10 runs lost the connection, $($uniform.Broken) broke the store (the server had received the refresh in $($uniform.Reached); $($uniform.Killed) killed before they ended); spread over the $aimedMs ms after the refresh starts: $($aimed.Lost) of 10 lost, $($aimed.Broken) broken (server reached in $($aimed.Reached); $($aimed.Killed) killed before they ended)"
         foreach ($line in @($uniform.Log) + @($aimed.Log)) { Write-Host "item 15: $line" }
+        if ($confirm) {
+            Write-Host "item 15: the second aimed series: $($confirm.Lost) of 10 lost, $($confirm.Broken) broken (server reached in $($confirm.Reached); $($confirm.Killed) killed before they ended)"
+            foreach ($line in @($confirm.Log)) { Write-Host "item 15 (second aimed series): $line" }
+            $confirm.Broken | Should -Be 0 -Because ($confirm.Log -join "`n")
+        }
         $uniform.Broken + $aimed.Broken | Should -Be 0 -Because ((@($uniform.Log) + @($aimed.Log)) -join "`n")
         # Measured with 30 random kills a series: 0-1 of 30 lost over a whole run, 0-3 of 30 aimed at the refresh, and 11
         # of 30 aimed before the refresh token was journaled and its write prepared. The window that loses is a few ms
@@ -335,6 +349,7 @@ Describe 'kill -9 while a token refreshes' -Skip:(-not $IsLinux) {
         # whole tenths and parts of others, so it loses 3 to 4 of the aimed ten on average (never fewer than 2) and fails
         # the aimed series' 2 of 10 nearly always; the uniform series' 1 of 10 guards the rest of the run, not that bug.
         $uniform.Lost | Should -BeLessOrEqual 1 -Because ($uniform.Log -join "`n")
-        $aimed.Lost | Should -BeLessOrEqual 2 -Because ($aimed.Log -join "`n")
+        $decisive = if ($confirm) { $confirm } else { $aimed }
+        $decisive.Lost | Should -BeLessOrEqual 2 -Because ($decisive.Log -join "`n")
     }
 }
